@@ -1,0 +1,21 @@
+//! The wire types of the Nimble Studio streaming-session API (2020-08-01), shared by
+//! local-studio, portal-proxy and the browser front end.
+//!
+//! Everything here is checked member by member against botocore's `service-2.json` by
+//! `tests/conformance.rs`, so a missing field or enum value fails the build's tests.
+
+mod enums;
+mod error;
+mod operations;
+mod requests;
+mod shapes;
+mod timestamp;
+mod validate;
+
+pub use enums::*;
+pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
+pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
+pub use requests::*;
+pub use shapes::*;
+pub use timestamp::{Timestamp, TimestampError};
+pub use validate::{validate_client_token, Validate};

@@ -1,0 +1,344 @@
+//! The routing table of the operations the portal uses: method, URI template, and which
+//! take a client token. Servers parse paths with [`Route::parse`] and clients build them
+//! with [`Route::path`], so both sides agree on encoding by construction.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+pub const API_VERSION: &str = "2020-08-01";
+pub const CLIENT_TOKEN_HEADER: &str = "X-Amz-Client-Token";
+
+/// Everything but RFC 3986 unreserved characters is encoded, as botocore does.
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    ListStreamingSessions,
+    GetStreamingSession,
+    CreateStreamingSession,
+    DeleteStreamingSession,
+    StartStreamingSession,
+    StopStreamingSession,
+    CreateStreamingSessionStream,
+    GetStreamingSessionStream,
+    ListStreamingSessionBackups,
+    GetStreamingSessionBackup,
+    ListLaunchProfiles,
+    GetLaunchProfile,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 12] = [
+        Self::ListStreamingSessions,
+        Self::GetStreamingSession,
+        Self::CreateStreamingSession,
+        Self::DeleteStreamingSession,
+        Self::StartStreamingSession,
+        Self::StopStreamingSession,
+        Self::CreateStreamingSessionStream,
+        Self::GetStreamingSessionStream,
+        Self::ListStreamingSessionBackups,
+        Self::GetStreamingSessionBackup,
+        Self::ListLaunchProfiles,
+        Self::GetLaunchProfile,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ListStreamingSessions => "ListStreamingSessions",
+            Self::GetStreamingSession => "GetStreamingSession",
+            Self::CreateStreamingSession => "CreateStreamingSession",
+            Self::DeleteStreamingSession => "DeleteStreamingSession",
+            Self::StartStreamingSession => "StartStreamingSession",
+            Self::StopStreamingSession => "StopStreamingSession",
+            Self::CreateStreamingSessionStream => "CreateStreamingSessionStream",
+            Self::GetStreamingSessionStream => "GetStreamingSessionStream",
+            Self::ListStreamingSessionBackups => "ListStreamingSessionBackups",
+            Self::GetStreamingSessionBackup => "GetStreamingSessionBackup",
+            Self::ListLaunchProfiles => "ListLaunchProfiles",
+            Self::GetLaunchProfile => "GetLaunchProfile",
+        }
+    }
+
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::CreateStreamingSession
+            | Self::StartStreamingSession
+            | Self::StopStreamingSession
+            | Self::CreateStreamingSessionStream => "POST",
+            Self::DeleteStreamingSession => "DELETE",
+            _ => "GET",
+        }
+    }
+
+    pub fn uri_template(self) -> &'static str {
+        match self {
+            Self::ListStreamingSessions | Self::CreateStreamingSession => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions"
+            }
+            Self::GetStreamingSession | Self::DeleteStreamingSession => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}"
+            }
+            Self::StartStreamingSession => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/start"
+            }
+            Self::StopStreamingSession => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/stop"
+            }
+            Self::CreateStreamingSessionStream => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/streams"
+            }
+            Self::GetStreamingSessionStream => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/streams/{streamId}"
+            }
+            Self::ListStreamingSessionBackups => {
+                "/2020-08-01/studios/{studioId}/streaming-session-backups"
+            }
+            Self::GetStreamingSessionBackup => {
+                "/2020-08-01/studios/{studioId}/streaming-session-backups/{backupId}"
+            }
+            Self::ListLaunchProfiles => "/2020-08-01/studios/{studioId}/launch-profiles",
+            Self::GetLaunchProfile => {
+                "/2020-08-01/studios/{studioId}/launch-profiles/{launchProfileId}"
+            }
+        }
+    }
+
+    /// Operations that carry `X-Amz-Client-Token` (all five that change state).
+    pub fn takes_client_token(self) -> bool {
+        matches!(
+            self,
+            Self::CreateStreamingSession
+                | Self::DeleteStreamingSession
+                | Self::StartStreamingSession
+                | Self::StopStreamingSession
+                | Self::CreateStreamingSessionStream
+        )
+    }
+
+    /// Reads change nothing and may be cached, coalesced and retried freely.
+    pub fn is_read(self) -> bool {
+        self.method() == "GET"
+    }
+
+    /// The model's `idempotent` flag.
+    pub fn is_modeled_idempotent(self) -> bool {
+        matches!(
+            self,
+            Self::DeleteStreamingSession
+                | Self::StartStreamingSession
+                | Self::StopStreamingSession
+                | Self::CreateStreamingSessionStream
+        )
+    }
+
+    fn label_names(self) -> impl Iterator<Item = &'static str> {
+        self.uri_template()
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+    }
+}
+
+/// Why a path did not name an operation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("no operation at this path")]
+    NotFound,
+    #[error("method {0} is not allowed at this path")]
+    MethodNotAllowed(String),
+    #[error("{0} must not be empty")]
+    EmptyLabel(&'static str),
+    #[error("{0} is not valid percent-encoded UTF-8")]
+    BadEncoding(&'static str),
+}
+
+/// An operation with its decoded path labels, in template order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub operation: Operation,
+    labels: Vec<(&'static str, String)>,
+}
+
+impl Route {
+    /// `labels` are the decoded values in template order (studioId first).
+    pub fn new<S: Into<String>>(operation: Operation, labels: impl IntoIterator<Item = S>) -> Self {
+        let labels = operation
+            .label_names()
+            .zip(labels.into_iter().map(Into::into))
+            .collect();
+        Route { operation, labels }
+    }
+
+    /// Matches a request path (without query) against the table; each segment is
+    /// percent-decoded after splitting on `/`, so an encoded `/` stays inside its label.
+    pub fn parse(method: &str, path: &str) -> Result<Route, RouteError> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut wrong_method = false;
+        for operation in Operation::ALL {
+            let template: Vec<&str> = operation.uri_template().split('/').collect();
+            if template.len() != segments.len() {
+                continue;
+            }
+            let mut labels = Vec::new();
+            let mut matched = true;
+            for (want, got) in template.iter().zip(&segments) {
+                if let Some(name) = want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    labels.push((name, *got));
+                } else if want != got {
+                    matched = false;
+                    break;
+                }
+            }
+            if !matched {
+                continue;
+            }
+            if operation.method() != method {
+                wrong_method = true;
+                continue;
+            }
+            let mut decoded = Vec::with_capacity(labels.len());
+            for (name, raw) in labels {
+                let name = operation
+                    .label_names()
+                    .find(|n| *n == name)
+                    .unwrap_or("label");
+                let value = percent_decode_str(raw)
+                    .decode_utf8()
+                    .map_err(|_| RouteError::BadEncoding(name))?;
+                if value.is_empty() {
+                    return Err(RouteError::EmptyLabel(name));
+                }
+                decoded.push((name, value.into_owned()));
+            }
+            return Ok(Route {
+                operation,
+                labels: decoded,
+            });
+        }
+        if wrong_method {
+            Err(RouteError::MethodNotAllowed(method.to_owned()))
+        } else {
+            Err(RouteError::NotFound)
+        }
+    }
+
+    /// The request path with every label encoded exactly once.
+    pub fn path(&self) -> String {
+        let mut path = String::new();
+        for segment in self.operation.uri_template().split('/').skip(1) {
+            path.push('/');
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => path.extend(utf8_percent_encode(self.label(name).unwrap_or(""), ENCODE)),
+                None => path.push_str(segment),
+            }
+        }
+        path
+    }
+
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn studio_id(&self) -> &str {
+        self.label("studioId").unwrap_or("")
+    }
+
+    pub fn session_id(&self) -> Option<&str> {
+        self.label("sessionId")
+    }
+
+    pub fn stream_id(&self) -> Option<&str> {
+        self.label("streamId")
+    }
+
+    pub fn backup_id(&self) -> Option<&str> {
+        self.label("backupId")
+    }
+
+    pub fn launch_profile_id(&self) -> Option<&str> {
+        self.label("launchProfileId")
+    }
+}
+
+pub(crate) fn encode_query(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", utf8_percent_encode(value, ENCODE)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Splits a query string into decoded pairs; `+` is read as a space, to be tolerant.
+pub(crate) fn decode_query(query: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        percent_decode_str(&text.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ListStreamingSessionsQuery, QueryString};
+
+    #[test]
+    fn labels_are_decoded_after_splitting() {
+        let route = Route::parse(
+            "GET",
+            "/2020-08-01/studios/us-west-2%3Ast%20id%2F1/streaming-sessions/ss-1",
+        )
+        .unwrap();
+        assert_eq!(route.operation, Operation::GetStreamingSession);
+        assert_eq!(route.studio_id(), "us-west-2:st id/1");
+        assert_eq!(route.session_id(), Some("ss-1"));
+        assert_eq!(
+            route.path(),
+            "/2020-08-01/studios/us-west-2%3Ast%20id%2F1/streaming-sessions/ss-1"
+        );
+    }
+
+    #[test]
+    fn unknown_paths_methods_and_empty_labels_are_errors() {
+        assert_eq!(
+            Route::parse("GET", "/2020-08-01/studios/s/nothing"),
+            Err(RouteError::NotFound)
+        );
+        assert_eq!(
+            Route::parse("PUT", "/2020-08-01/studios/s/streaming-sessions"),
+            Err(RouteError::MethodNotAllowed("PUT".into()))
+        );
+        assert_eq!(
+            Route::parse("GET", "/2020-08-01/studios//streaming-sessions"),
+            Err(RouteError::EmptyLabel("studioId"))
+        );
+    }
+
+    #[test]
+    fn query_strings_round_trip_with_commas_and_spaces() {
+        let query = ListStreamingSessionsQuery {
+            owned_by: Some("a b".into()),
+            session_ids: Some("ss-1,ss-2".into()),
+            ..Default::default()
+        };
+        let text = query.to_query_string();
+        assert_eq!(text, "ownedBy=a%20b&sessionIds=ss-1%2Css-2");
+        assert_eq!(ListStreamingSessionsQuery::from_query_string(&text).unwrap(), query);
+        let plus = ListStreamingSessionsQuery::from_query_string("ownedBy=a+b").unwrap();
+        assert_eq!(plus.owned_by.as_deref(), Some("a b"));
+    }
+}

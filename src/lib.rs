@@ -1,0 +1,1 @@
+//! studio-portal: the Leptos front end.
