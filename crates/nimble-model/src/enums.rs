@@ -243,6 +243,9 @@ mod tests {
         assert_eq!(state, StreamingSessionState::Unknown("HIBERNATING".into()));
         assert_eq!(state.as_str(), "HIBERNATING");
         assert!(!state.is_known());
-        assert_eq!(StreamingSessionState::from("READY"), StreamingSessionState::Ready);
+        assert_eq!(
+            StreamingSessionState::from("READY"),
+            StreamingSessionState::Ready
+        );
     }
 }

@@ -199,7 +199,8 @@ mod tests {
 
     #[test]
     fn validation_errors_name_the_field() {
-        let error: ApiError = ValidationError::new("expirationInSeconds", "must be at least 60").into();
+        let error: ApiError =
+            ValidationError::new("expirationInSeconds", "must be at least 60").into();
         assert_eq!(error.kind.http_status(), 400);
         assert!(error.message.contains("expirationInSeconds"));
         assert_eq!(error.context["field"], "expirationInSeconds");

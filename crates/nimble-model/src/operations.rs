@@ -231,7 +231,9 @@ impl Route {
         for segment in self.operation.uri_template().split('/').skip(1) {
             path.push('/');
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => path.extend(utf8_percent_encode(self.label(name).unwrap_or(""), ENCODE)),
+                Some(name) => {
+                    path.extend(utf8_percent_encode(self.label(name).unwrap_or(""), ENCODE))
+                }
                 None => path.push_str(segment),
             }
         }
@@ -337,7 +339,10 @@ mod tests {
         };
         let text = query.to_query_string();
         assert_eq!(text, "ownedBy=a%20b&sessionIds=ss-1%2Css-2");
-        assert_eq!(ListStreamingSessionsQuery::from_query_string(&text).unwrap(), query);
+        assert_eq!(
+            ListStreamingSessionsQuery::from_query_string(&text).unwrap(),
+            query
+        );
         let plus = ListStreamingSessionsQuery::from_query_string("ownedBy=a+b").unwrap();
         assert_eq!(plus.owned_by.as_deref(), Some("a b"));
     }

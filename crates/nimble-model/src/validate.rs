@@ -37,7 +37,10 @@ fn count<T>(field: &str, items: &[T], min: usize, max: usize) -> Checked {
     if items.len() < min || items.len() > max {
         return Err(ValidationError::new(
             field,
-            format!("must hold between {min} and {max} items, not {}", items.len()),
+            format!(
+                "must hold between {min} and {max} items, not {}",
+                items.len()
+            ),
         ));
     }
     Ok(())
@@ -264,7 +267,11 @@ impl Validate for StreamConfiguration {
         required("ec2InstanceTypes", &self.ec2_instance_types)?;
         required("streamingImageIds", &self.streaming_image_ids)?;
         if let Some(mode) = &self.automatic_termination_mode {
-            known!("automaticTerminationMode", mode, crate::AutomaticTerminationMode)?;
+            known!(
+                "automaticTerminationMode",
+                mode,
+                crate::AutomaticTerminationMode
+            )?;
         }
         if let Some(mode) = &self.clipboard_mode {
             known!("clipboardMode", mode, crate::StreamingClipboardMode)?;
@@ -282,7 +289,11 @@ impl Validate for StreamConfiguration {
         }
         nested("sessionBackup", &self.session_backup)?;
         if let Some(mode) = &self.session_persistence_mode {
-            known!("sessionPersistenceMode", mode, crate::SessionPersistenceMode)?;
+            known!(
+                "sessionPersistenceMode",
+                mode,
+                crate::SessionPersistenceMode
+            )?;
         }
         nested("sessionStorage", &self.session_storage)?;
         let images = self.streaming_image_ids.as_deref().unwrap_or_default();
