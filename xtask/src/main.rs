@@ -1,1 +1,44 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's own entry points, so that a fresh machine, a
+//! developer and CI all run exactly the same steps.
+//!
+//! - `setup`: install what a fresh machine lacks (skips what is already there).
+//! - `dev`:   portal-proxy with the embedded local-studio and demo data, plus `trunk serve`.
+//! - `test`:  fmt, clippy, native tests, wasm tests, browser end-to-end tests.
+//! - `bench`: the benchmarks, printed side by side.
+
+mod bench;
+mod dev;
+mod run;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <setup|dev|test|bench>
+
+  setup   install the wasm target, Trunk, wasm-bindgen-cli, wasm-opt and Chromium
+  dev     run the portal with the embedded local-studio and demo data
+  test    run every check and test; ends with 'N passed, N failed'
+  bench   print the benchmark figures";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("dev") => setup::setup().and_then(|()| dev::dev(&args[1..])),
+        Some("test") => setup::setup().and_then(|()| test::test()),
+        Some("bench") => setup::setup().and_then(|()| bench::bench()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! `cargo xtask bench`: every benchmark in one run, so the figures are comparable.
+
+use crate::run::{run, Result};
+
+pub fn bench() -> Result {
+    println!("=== local-studio: GetStreamingSession and full ListStreamingSessions walks ===");
+    run("cargo", &["bench", "-p", "local-studio"])?;
+    println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
+    run("cargo", &["bench", "-p", "portal-proxy"])?;
+    println!("\n=== portal: dist/ sizes and time to first session list ===");
+    run("trunk", &["build", "--release"])?;
+    run(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "studio-portal",
+            "--release",
+            "--test",
+            "e2e",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "bench",
+        ],
+    )
+}

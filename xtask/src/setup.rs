@@ -1,0 +1,169 @@
+//! Installs what a fresh machine lacks. Each step first checks what is there, at the right
+//! version, so a second run takes a second. Pitfalls: ../shared/TOOLCHAIN.md.
+
+use crate::run::{output, root, run, Result};
+use std::path::Path;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132.0.0";
+/// The last botocore that ships the nimble model (see API-REFERENCE.md).
+const BOTOCORE_VERSION: &str = "1.35.47";
+
+pub fn setup() -> Result {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    chromium()?;
+    service_model()
+}
+
+fn step(what: &str) {
+    println!("xtask setup: {what}");
+}
+
+fn wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|t| t == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("adding the wasm32-unknown-unknown target (seconds)");
+    run("rustup", &["target", "add", "wasm32-unknown-unknown"])
+}
+
+fn trunk() -> Result {
+    let version = output("trunk", &["--version"]).unwrap_or_default();
+    if version == format!("trunk {TRUNK_VERSION}") {
+        return Ok(());
+    }
+    step(&format!(
+        "installing Trunk {TRUNK_VERSION} (about 9 minutes on 2 cores, once per machine)"
+    ));
+    run(
+        "cargo",
+        &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+    )
+}
+
+/// The wasm-bindgen version the lockfile resolved; the CLI must match it exactly.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
+                return Ok(version.trim_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+fn wasm_bindgen() -> Result {
+    let want = locked_wasm_bindgen()?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have == format!("wasm-bindgen {want}") {
+        return Ok(());
+    }
+    step(&format!(
+        "installing wasm-bindgen-cli {want} (about 3 minutes, once per version)"
+    ));
+    // `--locked` fails for this crate: a pinned dependency left the index.
+    run(
+        "cargo",
+        &["install", "wasm-bindgen-cli", "--version", &want, "--force"],
+    )
+}
+
+fn wasm_opt() -> Result {
+    let have = output("wasm-opt", &["--version"]).unwrap_or_default();
+    if have.contains("version 132") {
+        return Ok(());
+    }
+    // Debian's binaryen 108 builds a wasm that fails at run time: use npm's, in the project.
+    step(&format!(
+        "installing binaryen {BINARYEN_VERSION} from npm into .tools/binaryen"
+    ));
+    let prefix = root().join(".tools/binaryen");
+    let prefix = prefix.to_string_lossy();
+    let package = format!("binaryen@{BINARYEN_VERSION}");
+    run(
+        "npm",
+        &[
+            "install",
+            "--prefix",
+            &prefix,
+            &package,
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+        ],
+    )
+}
+
+fn chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let root_user = output("id", &["-u"]).as_deref() == Some("0");
+    if !root_user {
+        return Err(
+            "Chromium and chromedriver are missing; install them as root: \
+             apt-get install -y chromium chromium-driver"
+                .into(),
+        );
+    }
+    step("installing Debian's chromium and chromium-driver with apt (about a minute)");
+    run("apt-get", &["update", "-qq"])?;
+    run(
+        "apt-get",
+        &["install", "-y", "-qq", "chromium", "chromium-driver"],
+    )
+}
+
+/// Tests read botocore's service model from ../shared; a clone without it gets the same
+/// files from the botocore wheel on PyPI.
+fn service_model() -> Result {
+    let shared = root().join("../shared/nimble-api/model/service-2.json");
+    let local = root().join(".tools/nimble-model");
+    if shared.is_file() || local.join("service-2.json").is_file() {
+        return Ok(());
+    }
+    step(&format!(
+        "fetching the nimble service model from botocore {BOTOCORE_VERSION} on PyPI"
+    ));
+    let wheels = root().join(".tools/wheels");
+    let wheels = wheels.to_string_lossy();
+    let package = format!("botocore=={BOTOCORE_VERSION}");
+    run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            &package,
+            "-d",
+            &wheels,
+        ],
+    )?;
+    let script = r#"
+import glob, gzip, os, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "botocore-*.whl"))[0]
+os.makedirs(sys.argv[2], exist_ok=True)
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("botocore/data/nimble/2020-08-01/"):
+            data = z.read(name)
+            base = os.path.basename(name)
+            if base.endswith(".gz"):
+                data, base = gzip.decompress(data), base[:-3]
+            open(os.path.join(sys.argv[2], base), "wb").write(data)
+"#;
+    run(
+        "python3",
+        &["-c", script, &wheels, &local.to_string_lossy()],
+    )
+}
