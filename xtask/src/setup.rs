@@ -1,7 +1,7 @@
 //! Installs what a fresh machine lacks. Each step first checks what is there, at the right
 //! version, so a second run takes a second. Pitfalls: ../shared/TOOLCHAIN.md.
 
-use crate::run::{output, root, run, Result};
+use crate::run::{command, output, root, run, Result};
 use std::path::Path;
 
 const TRUNK_VERSION: &str = "0.21.14";
@@ -74,6 +74,21 @@ fn wasm_bindgen() -> Result {
         "cargo",
         &["install", "wasm-bindgen-cli", "--version", &want, "--force"],
     )
+}
+
+/// Build tools need not be fast, but CI waits for them: a quicker profile than release.
+fn cargo_install(args: &[&str]) -> Result {
+    let status = command("cargo", &[&["install"], args].concat())
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo install {}` failed ({status})", args.join(" ")))
+    }
 }
 
 fn wasm_opt() -> Result {
