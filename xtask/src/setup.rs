@@ -39,10 +39,7 @@ fn trunk() -> Result {
     step(&format!(
         "installing Trunk {TRUNK_VERSION} (about 9 minutes on 2 cores, once per machine)"
     ));
-    run(
-        "cargo",
-        &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
-    )
+    cargo_install(&["trunk", "--version", TRUNK_VERSION, "--locked"])
 }
 
 /// The wasm-bindgen version the lockfile resolved; the CLI must match it exactly.
@@ -70,10 +67,7 @@ fn wasm_bindgen() -> Result {
         "installing wasm-bindgen-cli {want} (about 3 minutes, once per version)"
     ));
     // `--locked` fails for this crate: a pinned dependency left the index.
-    run(
-        "cargo",
-        &["install", "wasm-bindgen-cli", "--version", &want, "--force"],
-    )
+    cargo_install(&["wasm-bindgen-cli", "--version", &want, "--force"])
 }
 
 /// Build tools need not be fast, but CI waits for them: a quicker profile than release.
@@ -87,7 +81,10 @@ fn cargo_install(args: &[&str]) -> Result {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo install {}` failed ({status})", args.join(" ")))
+        Err(format!(
+            "`cargo install {}` failed ({status})",
+            args.join(" ")
+        ))
     }
 }
 
