@@ -1,1 +1,221 @@
+//! local-studio: a persistent, AWS-compatible implementation of the Nimble Studio
+//! streaming-session API (2020-08-01), for boto3, aws-sdk-nimble and portal-proxy.
+//!
+//! - **Operations**: the ten streaming-session operations plus ListLaunchProfiles and
+//!   GetLaunchProfile, with the model's routes, bodies and errors (see nimble-model).
+//! - **Lifecycle**: transitions take `transition` (`--transition-seconds`, 3 s by default,
+//!   0 in tests); state is derived from stored times when read (`lifecycle.rs`), so a
+//!   restart mid-transition carries on. `stopAt` and `terminateAt` come from the launch
+//!   profile and are enforced. DELETED sessions stay readable.
+//! - **Streams** live `expirationInSeconds`, 120 s when not given
+//!   ([`operations::DEFAULT_STREAM_EXPIRATION_SECONDS`]); the URL is
+//!   `<--dcv-url-base>?authToken=<one-time token>#<sessionId>`.
+//! - **Idempotency**: an `X-Amz-Client-Token` seen before with the same operation, path
+//!   and body returns the original response and does nothing again. The same token with
+//!   anything different answers 400 ValidationException with code
+//!   `IDEMPOTENT_PARAMETER_MISMATCH` and changes nothing. Tokens are stored in SQLite.
+//! - **Authentication**: every request needs a valid SigV4 signature for service `nimble`
+//!   (any region) from a configured credential. The development default is
+//!   `LOCALSTUDIODEV` / `local-studio-dev-secret` ([`Credential::dev`]), used when no
+//!   `--credential` is given; never use it outside a developer's machine.
+//! - **Faults**: probabilities of failed transitions, 429 and 500 ([`Faults`]).
 
+mod config;
+mod demo;
+mod faults;
+mod http;
+mod lifecycle;
+mod operations;
+mod paging;
+mod sigv4;
+mod store;
+
+pub use config::{ConfigError, StudioConfig, DEMO_TOML};
+pub use faults::Faults;
+pub use operations::DEFAULT_STREAM_EXPIRATION_SECONDS;
+pub use sigv4::Credential;
+pub use store::Storage;
+
+use nimble_model::StreamingSessionStatusCode;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+/// Everything a server needs; `Default` is an in-memory server with no studios.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub storage: Storage,
+    /// TOML with studios, users and launch profiles (see `src/studio.toml`).
+    pub studio_config: Option<PathBuf>,
+    /// Adds studio `demo-studio` and, on first start, alice's and bob's sessions.
+    pub demo: bool,
+    pub transition: Duration,
+    pub page_size: usize,
+    pub credentials: Vec<Credential>,
+    pub dcv_url_base: String,
+    pub faults: Faults,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            storage: Storage::InMemory,
+            studio_config: None,
+            demo: false,
+            transition: Duration::from_secs(3),
+            page_size: 50,
+            credentials: vec![Credential::dev()],
+            dcv_url_base: "https://dcv.local-studio.invalid/".into(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot serve: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The shared state of a running server.
+pub(crate) struct App {
+    pub db: Mutex<rusqlite::Connection>,
+    pub studios: StudioConfig,
+    pub verifier: sigv4::Verifier,
+    pub transition_ms: i64,
+    pub page_size: usize,
+    pub dcv_url_base: String,
+    pub faults: RwLock<Faults>,
+    /// Added to the wall clock for lifecycle times; tests move time forward with it.
+    pub clock_offset_ms: AtomicI64,
+    pub requests: AtomicU64,
+}
+
+impl App {
+    pub fn now_ms(&self) -> i64 {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        wall + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn faults(&self) -> Faults {
+        *self.faults.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a transition starting now succeeds, or the code it fails with.
+    pub fn roll_failure(&self, code: StreamingSessionStatusCode) -> lifecycle::Outcome {
+        if faults::happens(self.faults().transition_failure) {
+            operations::failure(code)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A server started by [`start`].
+pub struct RunningServer {
+    addr: SocketAddr,
+    app: Arc<App>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Changes fault injection while running (tests use it to provoke 429s and 500s).
+    pub fn set_faults(&self, faults: Faults) {
+        *self.app.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Requests received so far, whatever their outcome.
+    pub fn request_count(&self) -> u64 {
+        self.app.requests.load(Ordering::Relaxed)
+    }
+
+    /// Moves the server's lifecycle clock forward, so tests can reach stopAt or a
+    /// stream's expiry without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.app
+            .clock_offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+    }
+
+    /// Stops accepting connections, finishes requests in flight, and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store, loads studios, seeds the demo once, and serves on `listener`.
+pub async fn start(
+    listener: tokio::net::TcpListener,
+    config: Config,
+) -> Result<RunningServer, StartError> {
+    config.faults.validate().map_err(StartError::Invalid)?;
+    if config.page_size == 0 {
+        return Err(StartError::Invalid("page size must be at least 1".into()));
+    }
+    if config.credentials.is_empty() {
+        return Err(StartError::Invalid(
+            "at least one credential is required".into(),
+        ));
+    }
+    let mut studios = match &config.studio_config {
+        Some(path) => StudioConfig::from_file(path)?,
+        None => StudioConfig::empty(),
+    };
+    if config.demo {
+        studios = studios.merge(StudioConfig::parse(DEMO_TOML)?)?;
+    }
+    let app = Arc::new(App {
+        db: Mutex::new(store::open(&config.storage)?),
+        studios,
+        verifier: sigv4::Verifier::new(&config.credentials),
+        transition_ms: config.transition.as_millis() as i64,
+        page_size: config.page_size,
+        dcv_url_base: config.dcv_url_base.clone(),
+        faults: RwLock::new(Faults::default()),
+        clock_offset_ms: AtomicI64::new(0),
+        requests: AtomicU64::new(0),
+    });
+    if config.demo {
+        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = db.transaction().map_err(store::StoreError::from)?;
+        demo::seed(&app, &tx).map_err(|e| StartError::Invalid(format!("demo data: {e}")))?;
+        tx.commit().map_err(store::StoreError::from)?;
+    }
+    // Faults apply from here on: the demo data itself is never made to fail.
+    *app.faults.write().unwrap_or_else(|e| e.into_inner()) = config.faults;
+
+    let addr = listener.local_addr()?;
+    let router = http::router(app.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "local-studio listening");
+    Ok(RunningServer {
+        addr,
+        app,
+        stop,
+        task,
+    })
+}

@@ -1,0 +1,88 @@
+//! Demo data for `--demo`: workstations for alice and bob in `demo-studio`, made once,
+//! through the same operations a client would call, dated in the past.
+
+use crate::operations::{self, Call};
+use crate::{store, App};
+use nimble_model::{Operation, Route};
+use rusqlite::Transaction;
+use serde_json::json;
+
+const SEEDED: &str = "demo_seeded";
+const HOUR_MS: i64 = 3_600_000;
+
+/// One demo step: an operation by `user`, `hours_ago`, with a JSON body.
+fn step(
+    app: &App,
+    tx: &Transaction,
+    user: &str,
+    hours_ago: f64,
+    op: Operation,
+    session: Option<&str>,
+    body: serde_json::Value,
+) -> Result<String, String> {
+    let labels: Vec<&str> = std::iter::once("demo-studio").chain(session).collect();
+    let route = Route::new(op, labels);
+    let now_ms = app.now_ms() - (hours_ago * HOUR_MS as f64) as i64;
+    operations::settle(app, tx, now_ms).map_err(|e| e.to_string())?;
+    let call = Call {
+        route: &route,
+        query: "",
+        body: &body,
+        user,
+        now_ms,
+    };
+    let text = operations::run(app, tx, &call).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    Ok(value["session"]["sessionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+pub fn seed(app: &App, tx: &Transaction) -> Result<(), String> {
+    if app.studios.studio("demo-studio").is_none()
+        || store::get_meta(tx, SEEDED)
+            .map_err(|e| e.to_string())?
+            .is_some()
+    {
+        return Ok(());
+    }
+    let create = |owner: &str, profile: &str, instance: &str, name: &str, hours_ago: f64| {
+        let body = json!({"launchProfileId": profile, "ec2InstanceType": instance, "ownedBy": owner, "tags": {"name": name}});
+        step(
+            app,
+            tx,
+            owner,
+            hours_ago,
+            Operation::CreateStreamingSession,
+            None,
+            body,
+        )
+    };
+    create("alice", "lp-artist", "g4dn.2xlarge", "Lighting", 2.0)?;
+    let comp = create("alice", "lp-artist", "g5.2xlarge", "Compositing", 10.0)?;
+    step(
+        app,
+        tx,
+        "alice",
+        3.0,
+        Operation::StopStreamingSession,
+        Some(&comp),
+        json!({"volumeRetentionMode": "RETAIN"}),
+    )?;
+    // Ends its 4-hour limit in about 20 minutes, so the countdown warning shows.
+    create("alice", "lp-review", "g4dn.xlarge", "Dailies", 3.6)?;
+    create("bob", "lp-artist", "g4dn.xlarge", "Animation", 1.0)?;
+    let bob_fx = create("bob", "lp-artist", "g5.2xlarge", "FX", 8.0)?;
+    step(
+        app,
+        tx,
+        "bob",
+        5.0,
+        Operation::StopStreamingSession,
+        Some(&bob_fx),
+        json!({}),
+    )?;
+    operations::settle(app, tx, app.now_ms()).map_err(|e| e.to_string())?;
+    store::set_meta(tx, SEEDED, "1").map_err(|e| e.to_string())
+}

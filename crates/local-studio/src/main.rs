@@ -1,0 +1,139 @@
+//! `local-studio`: the streaming-session API server. See the library docs for behaviour.
+
+use clap::Parser;
+use local_studio::{Config, Credential, Faults, Storage};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A persistent, AWS-compatible Nimble Studio streaming-session API server.
+///
+/// Point boto3 or aws-sdk-nimble at it with endpoint_url. Every request must be SigV4-signed
+/// (service "nimble", any region) with a --credential; without one, the development default
+/// LOCALSTUDIODEV / local-studio-dev-secret is accepted (never use it beyond a workstation).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "LOCAL_STUDIO_LISTEN", default_value = "127.0.0.1:8090")]
+    listen: String,
+    /// Directory of the SQLite store (created if missing).
+    #[arg(
+        long,
+        env = "LOCAL_STUDIO_DATA_DIR",
+        required_unless_present = "in_memory"
+    )]
+    data_dir: Option<PathBuf>,
+    /// Keep everything in memory (tests); nothing survives a restart.
+    #[arg(long, conflicts_with = "data_dir")]
+    in_memory: bool,
+    /// TOML file with studios, users and launch profiles.
+    #[arg(long, env = "LOCAL_STUDIO_CONFIG")]
+    config: Option<PathBuf>,
+    /// Add studio "demo-studio" with sessions for alice and bob (made on first start).
+    #[arg(long)]
+    demo: bool,
+    /// Seconds each transition (create, start, stop, delete, stream) takes.
+    #[arg(long, default_value_t = 3.0)]
+    transition_seconds: f64,
+    /// Items per page of ListStreamingSessions and ListStreamingSessionBackups.
+    #[arg(long, default_value_t = 50)]
+    page_size: usize,
+    /// An accepted credential, ACCESS_KEY_ID:SECRET[:USER] (USER acts as createdBy; default
+    /// the key id). Repeatable.
+    #[arg(long = "credential", value_name = "AKID:SECRET")]
+    credentials: Vec<String>,
+    /// Base of the DCV web-client URL given to READY streams.
+    #[arg(long, default_value = "https://dcv.local-studio.invalid/")]
+    dcv_url_base: String,
+    /// Probability (0..1) that a transition ends in its *_FAILED state.
+    #[arg(long, default_value_t = 0.0)]
+    fault_transition_failure: f64,
+    /// Probability (0..1) that a request answers 429 ThrottlingException.
+    #[arg(long, default_value_t = 0.0)]
+    fault_throttle: f64,
+    /// Probability (0..1) that a request answers 500 InternalServerErrorException.
+    #[arg(long, default_value_t = 0.0)]
+    fault_internal_error: f64,
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    if !(0.0..=86_400.0).contains(&args.transition_seconds) {
+        return Err("--transition-seconds must be between 0 and 86400".into());
+    }
+    let mut credentials = args
+        .credentials
+        .iter()
+        .map(|c| Credential::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    if credentials.is_empty() {
+        tracing::warn!("no --credential given: accepting the development default LOCALSTUDIODEV");
+        credentials.push(Credential::dev());
+    }
+    Ok(Config {
+        storage: match &args.data_dir {
+            Some(dir) if !args.in_memory => Storage::Dir(dir.clone()),
+            _ => Storage::InMemory,
+        },
+        studio_config: args.config.clone(),
+        demo: args.demo,
+        transition: Duration::from_secs_f64(args.transition_seconds),
+        page_size: args.page_size,
+        credentials,
+        dcv_url_base: args.dcv_url_base.clone(),
+        faults: Faults {
+            transition_failure: args.fault_transition_failure,
+            throttle: args.fault_throttle,
+            internal_error: args.fault_internal_error,
+        },
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let result = async {
+        let config = config(&args)?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let server = local_studio::start(listener, config)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("local-studio listening on http://{}", server.addr());
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        Ok::<(), String>(())
+    }
+    .await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("local-studio: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
