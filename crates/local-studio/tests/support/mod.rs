@@ -1,0 +1,216 @@
+//! A real local-studio on 127.0.0.1:0 and a raw HTTP client that signs with SigV4 the way
+//! the SDKs do, so tests can send what real clients send, and what they never would.
+#![allow(dead_code)]
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use local_studio::{Config, Credential, RunningServer};
+use serde_json::Value;
+use std::time::{Duration, SystemTime};
+
+pub const STUDIO: &str = "demo-studio";
+pub const SESSIONS: &str = "/2020-08-01/studios/demo-studio/streaming-sessions";
+pub const BACKUPS: &str = "/2020-08-01/studios/demo-studio/streaming-session-backups";
+
+pub struct Studio {
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+    pub credential: Credential,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn error_type(&self) -> &str {
+        self.headers
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A demo studio with instant transitions unless the config says otherwise.
+pub fn test_config() -> Config {
+    Config {
+        demo: true,
+        transition: Duration::ZERO,
+        ..Config::default()
+    }
+}
+
+pub async fn start(config: Config) -> Studio {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = local_studio::start(listener, config)
+        .await
+        .expect("server starts");
+    Studio {
+        server,
+        http: reqwest::Client::new(),
+        credential: Credential::dev(),
+    }
+}
+
+/// The headers SigV4 adds for this request, signed at `time`.
+pub fn signature_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    credential: &Credential,
+    time: SystemTime,
+) -> Vec<(String, String)> {
+    let identity = Credentials::new(
+        &credential.access_key_id,
+        &credential.secret_access_key,
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-west-2")
+        .name("nimble")
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let request = SignableRequest::new(
+        method,
+        url,
+        headers.iter().copied(),
+        SignableBody::Bytes(body),
+    )
+    .unwrap();
+    let (instructions, _) = sign(request, &params).unwrap().into_parts();
+    instructions
+        .headers()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+impl Studio {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.server.addr())
+    }
+
+    /// A signed request; `token` becomes X-Amz-Client-Token.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(token) = token {
+            headers.push(("x-amz-client-token", token));
+        }
+        self.send(
+            method,
+            path,
+            &headers,
+            body.as_bytes(),
+            &self.credential,
+            SystemTime::now(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None, None).await
+    }
+
+    /// Signs with `credential` at `time`, and sends exactly these headers and body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        credential: &Credential,
+        time: SystemTime,
+    ) -> Reply {
+        let url = self.url(path);
+        let host = self.server.addr().to_string();
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        all.push(("host", &host));
+        let signed = signature_headers(method, &url, &all, body, credential, time);
+        let mut request = self
+            .http
+            .request(method.parse().unwrap(), &url)
+            .body(body.to_vec());
+        for (name, value) in headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain(signed)
+        {
+            request = request.header(name, value);
+        }
+        reply(request.send().await.expect("request is answered")).await
+    }
+
+    /// Sends without any signature.
+    pub async fn send_unsigned(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.http.request(method.parse().unwrap(), self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.expect("request is answered")).await
+    }
+
+    pub async fn session(&self, id: &str) -> Value {
+        let reply = self.get(&format!("{SESSIONS}/{id}")).await;
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        reply.json["session"].clone()
+    }
+
+    /// Creates a session for `owner` on the artist profile and returns its id.
+    pub async fn create(&self, owner: &str) -> String {
+        let body = serde_json::json!({"launchProfileId": "lp-artist", "ownedBy": owner});
+        let reply = self.call("POST", SESSIONS, Some(body), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        reply.json["session"]["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Every session, walking all pages with the given query.
+    pub async fn walk(&self, query: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut path = format!("{SESSIONS}?{query}");
+            if let Some(t) = &token {
+                path.push_str(&format!("&nextToken={t}"));
+            }
+            let reply = self.get(&path).await;
+            assert_eq!(reply.status, 200, "{}", reply.json);
+            all.extend(reply.json["sessions"].as_array().unwrap().iter().cloned());
+            match reply.json["nextToken"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => return all,
+            }
+        }
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        json,
+    }
+}
