@@ -782,7 +782,7 @@ async fn unsigned_malformed_expired_and_wrong_signatures_answer_403_and_run_noth
     // A body changed after signing fails too.
     let signed_for = json!({"launchProfileId": "lp-review"}).to_string();
     let url = studio.url(SESSIONS);
-    let host = studio.server.addr().to_string();
+    let host = studio.addr.to_string();
     let auth = signature_headers(
         "POST",
         &url,

@@ -13,10 +13,35 @@ pub const STUDIO: &str = "demo-studio";
 pub const SESSIONS: &str = "/2020-08-01/studios/demo-studio/streaming-sessions";
 pub const BACKUPS: &str = "/2020-08-01/studios/demo-studio/streaming-session-backups";
 
-pub struct Studio {
-    pub server: RunningServer,
+/// A signing HTTP client for one server address.
+#[derive(Clone)]
+pub struct Client {
+    pub addr: std::net::SocketAddr,
     pub http: reqwest::Client,
     pub credential: Credential,
+}
+
+impl Client {
+    pub fn new(addr: std::net::SocketAddr) -> Self {
+        Client {
+            addr,
+            http: reqwest::Client::new(),
+            credential: Credential::dev(),
+        }
+    }
+}
+
+/// An in-process server and a client for it.
+pub struct Studio {
+    pub server: RunningServer,
+    pub client: Client,
+}
+
+impl std::ops::Deref for Studio {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 pub struct Reply {
@@ -48,11 +73,8 @@ pub async fn start(config: Config) -> Studio {
     let server = local_studio::start(listener, config)
         .await
         .expect("server starts");
-    Studio {
-        server,
-        http: reqwest::Client::new(),
-        credential: Credential::dev(),
-    }
+    let client = Client::new(server.addr());
+    Studio { server, client }
 }
 
 /// The headers SigV4 adds for this request, signed at `time`.
@@ -95,9 +117,9 @@ pub fn signature_headers(
         .collect()
 }
 
-impl Studio {
+impl Client {
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.addr())
+        format!("http://{}{path}", self.addr)
     }
 
     /// A signed request; `token` becomes X-Amz-Client-Token.
@@ -139,7 +161,7 @@ impl Studio {
         time: SystemTime,
     ) -> Reply {
         let url = self.url(path);
-        let host = self.server.addr().to_string();
+        let host = self.addr.to_string();
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         all.push(("host", &host));
         let signed = signature_headers(method, &url, &all, body, credential, time);
