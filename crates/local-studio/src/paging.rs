@@ -15,7 +15,7 @@ pub fn decode_token(token: &str) -> Result<(i64, String), ApiError> {
             "is not a token this server issued",
         ))
     };
-    if token.len() % 2 != 0 || !token.is_ascii() {
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
         return Err(invalid());
     }
     let bytes: Option<Vec<u8>> = (0..token.len())
