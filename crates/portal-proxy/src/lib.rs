@@ -1,1 +1,139 @@
+//! portal-proxy: the studio-portal's signing, authorizing proxy and static host.
+//!
+//! The browser never holds cloud credentials. This server decides who the artist is
+//! ([`AuthMode`]), lets them touch only their own sessions (`authorize.rs`), signs each
+//! allowed call with SigV4 (`signing.rs`) and forwards it (`upstream.rs`), and serves the
+//! built portal (`static_files.rs`).
+//!
+//! Browser API, all under `/api`:
+//! - `/api/2020-08-01/studios/{studioId}/...`: the upstream routes of the ten
+//!   streaming-session operations, ListLaunchProfiles and GetLaunchProfile; bodies are the
+//!   upstream's, unchanged. Errors use the API's `{message, code, context}` body and
+//!   `X-Amzn-ErrorType`, so the browser parses one format.
+//! - `GET /api/me` → `{user, studioId, admin}`; `POST /api/login`, `POST /api/logout`
+//!   (users-file mode). Anything else under `/api` answers 404.
+//! - Every request other than GET must carry `X-Studio-Portal: 1` and, when it has an
+//!   Origin, our own: a cross-site page can send neither without a CORS preflight, which
+//!   this server never grants (CSRF).
+//!
+//! Operations: `/healthz` (alive), `/readyz` (upstream reachable), `/metrics` (Prometheus).
+//! An audit line (tracing target `audit`, JSON) is written for every state-changing action.
 
+mod api;
+mod audit;
+mod authorize;
+mod coalesce;
+mod config;
+mod identity;
+mod metrics;
+mod signing;
+mod static_files;
+mod upstream;
+
+pub use config::{AuthMode, FileConfig, ProxyConfig, Upstream, UserEntry};
+pub use identity::hash_password;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("embedded local-studio: {0}")]
+    Embedded(#[from] local_studio::StartError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot serve: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A proxy started by [`start`].
+pub struct RunningProxy {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    embedded: Option<local_studio::RunningServer>,
+}
+
+impl RunningProxy {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The embedded local-studio, when `--upstream embedded` (tests inject faults with it).
+    pub fn embedded(&self) -> Option<&local_studio::RunningServer> {
+        self.embedded.as_ref()
+    }
+
+    /// Stops accepting, finishes requests in flight, then stops the embedded upstream.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+        if let Some(embedded) = self.embedded {
+            embedded.shutdown().await;
+        }
+    }
+}
+
+/// Starts the upstream (when embedded) and serves the proxy on `listener`.
+pub async fn start(
+    listener: tokio::net::TcpListener,
+    config: ProxyConfig,
+) -> Result<RunningProxy, Error> {
+    let (endpoint, credentials, embedded) = match &config.upstream {
+        Upstream::Embedded(studio_config) => {
+            let upstream_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let server = local_studio::start(upstream_listener, studio_config.clone()).await?;
+            let credential = studio_config
+                .credentials
+                .first()
+                .cloned()
+                .unwrap_or_else(local_studio::Credential::dev);
+            let credentials = signing::Credentials::fixed(
+                &credential.access_key_id,
+                &credential.secret_access_key,
+            );
+            (
+                format!("http://{}", server.addr()),
+                credentials,
+                Some(server),
+            )
+        }
+        Upstream::Url {
+            endpoint,
+            credentials,
+        } => {
+            let credentials = match credentials {
+                Some((id, secret)) => signing::Credentials::fixed(id, secret),
+                None => signing::Credentials::default_chain().await,
+            };
+            (endpoint.trim_end_matches('/').to_owned(), credentials, None)
+        }
+    };
+    if let AuthMode::Dev(user) = &config.auth {
+        tracing::warn!(
+            "DEVELOPMENT MODE: --auth dev:{user} signs in EVERY visitor as {user}. \
+             Never expose this server beyond your own machine."
+        );
+    }
+    let state = Arc::new(api::State::new(config, endpoint, credentials)?);
+    let router = api::router(state.clone());
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    tracing::info!(%addr, "portal-proxy listening");
+    Ok(RunningProxy {
+        addr,
+        stop,
+        task,
+        embedded,
+    })
+}

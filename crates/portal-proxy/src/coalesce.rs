@@ -1,0 +1,156 @@
+//! Fan-in for reads: identical reads in flight share one upstream call (single-flight),
+//! and answers are reused for a very short time. Any write through the proxy clears the
+//! cache, so an artist never sees their own action undone by a stale answer.
+
+use crate::upstream::Reply;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// An identical read in flight: its leader sends the answer to everyone who joined.
+type Flight = Arc<watch::Sender<Option<Reply>>>;
+
+pub struct Coalescer {
+    ttl: Duration,
+    cached: Mutex<HashMap<String, (Instant, Reply)>>,
+    in_flight: Mutex<HashMap<String, Flight>>,
+    /// Bumped by every write; a read that started before it is not cached.
+    generation: Mutex<u64>,
+}
+
+/// How a read was answered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Source {
+    Upstream,
+    Cache,
+    Joined,
+}
+
+impl Coalescer {
+    pub fn new(ttl: Duration) -> Self {
+        Coalescer {
+            ttl,
+            cached: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            generation: Mutex::new(0),
+        }
+    }
+
+    pub fn invalidate(&self) {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Answers `key` from the cache, from an identical call in flight, or by running `fetch`.
+    pub async fn read<F: Future<Output = Reply>>(&self, key: &str, fetch: F) -> (Reply, Source) {
+        if let Some((at, reply)) = self
+            .cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            if at.elapsed() < self.ttl {
+                return (reply.clone(), Source::Cache);
+            }
+        }
+        // Join the identical call in flight, or become its leader.
+        let joined = {
+            let mut flights = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            match flights.get(key) {
+                Some(flight) => Ok(flight.subscribe()),
+                None => {
+                    let flight: Flight = Arc::new(watch::channel(None).0);
+                    flights.insert(key.to_owned(), flight.clone());
+                    Err(flight)
+                }
+            }
+        };
+        let mut flight = match joined {
+            Ok(receiver) => receiver,
+            Err(flight) => return (self.lead(key, fetch, flight).await, Source::Upstream),
+        };
+        if let Ok(reply) = flight.wait_for(Option::is_some).await {
+            if let Some(reply) = reply.clone() {
+                return (reply, Source::Joined);
+            }
+        }
+        // The leader went away without an answer (cancelled): fetch alone.
+        (fetch.await, Source::Upstream)
+    }
+
+    async fn lead<F: Future<Output = Reply>>(&self, key: &str, fetch: F, flight: Flight) -> Reply {
+        /// Removes the flight even if this request is cancelled mid-way.
+        struct Landing<'a>(&'a Coalescer, &'a str);
+        impl Drop for Landing<'_> {
+            fn drop(&mut self) {
+                self.0
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(self.1);
+            }
+        }
+        let _landing = Landing(self, key);
+        let generation = *self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let reply = fetch.await;
+        let still_current =
+            generation == *self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        if reply.is_success() && still_current {
+            self.cached
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.to_owned(), (Instant::now(), reply.clone()));
+        }
+        flight.send_replace(Some(reply.clone()));
+        reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn ok(text: &str) -> Reply {
+        Reply {
+            status: 200,
+            error_type: None,
+            request_id: None,
+            body: Bytes::from(text.to_owned()),
+        }
+    }
+
+    #[tokio::test]
+    async fn identical_reads_in_flight_share_one_call_and_writes_clear_the_cache() {
+        let coalescer = Arc::new(Coalescer::new(Duration::from_secs(60)));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (coalescer, calls) = (coalescer.clone(), calls.clone());
+            tasks.push(tokio::spawn(async move {
+                coalescer
+                    .read("k", async {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        ok("v")
+                    })
+                    .await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().0.body, "v");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let (_, source) = coalescer.read("k", async { ok("new") }).await;
+        assert_eq!(source, Source::Cache);
+        coalescer.invalidate();
+        let (reply, source) = coalescer.read("k", async { ok("new") }).await;
+        assert_eq!((reply.body, source), (Bytes::from("new"), Source::Upstream));
+    }
+}

@@ -1,0 +1,172 @@
+//! Configuration: built by `main.rs` from flags, environment variables and a TOML file, or
+//! directly by embedders and tests.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where signed calls go.
+#[derive(Clone, Debug)]
+pub enum Upstream {
+    /// local-studio in this process, on a loopback port.
+    Embedded(local_studio::Config),
+    /// Any Nimble-compatible endpoint; `None` credentials use the AWS default chain.
+    Url {
+        endpoint: String,
+        credentials: Option<(String, String)>,
+    },
+}
+
+/// How the proxy learns who the artist is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthMode {
+    /// Everyone is this user. Development only.
+    Dev(String),
+    /// The user is in this header, set by an SSO gateway; safe only behind that gateway.
+    TrustedHeader(String),
+    /// A login page backed by this TOML file of users and argon2 hashes.
+    UsersFile(PathBuf),
+}
+
+impl FromStr for AuthMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (mode, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("--auth {text:?}: expected MODE:VALUE"))?;
+        if value.is_empty() {
+            return Err(format!("--auth {text:?}: the value after ':' is empty"));
+        }
+        match mode {
+            "dev" => Ok(AuthMode::Dev(value.to_owned())),
+            "trusted-header" => Ok(AuthMode::TrustedHeader(value.to_ascii_lowercase())),
+            "users-file" => Ok(AuthMode::UsersFile(PathBuf::from(value))),
+            _ => Err(format!(
+                "--auth {text:?}: the mode is dev, trusted-header or users-file"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    pub upstream: Upstream,
+    pub auth: AuthMode,
+    pub studio_id: String,
+    pub region: String,
+    /// The built portal (`trunk build --release` output); `None` serves only the API.
+    pub dist: Option<PathBuf>,
+    /// Logins that may see and act on every session of the studio.
+    pub admins: Vec<String>,
+    /// Login → studio user id (the `ownedBy` of sessions); unmapped logins are their own.
+    pub user_map: HashMap<String, String>,
+    /// Trusted-header mode: only these peers may send the identity header.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per minute per user, with bursts of a fifth of it; beyond, 429.
+    pub rate_limit_per_minute: u32,
+    pub body_limit_bytes: usize,
+    /// How long a list or get answer is reused; writes through the proxy clear it.
+    pub cache_ttl: Duration,
+    pub upstream_timeout: Duration,
+    /// Attempts of an idempotent call on 429, 5xx or a connection error.
+    pub max_attempts: u32,
+    /// Lifetime of a users-file login session.
+    pub session_lifetime: Duration,
+}
+
+impl ProxyConfig {
+    /// Defaults for everything but where to send calls and how to sign in.
+    pub fn new(upstream: Upstream, auth: AuthMode) -> Self {
+        ProxyConfig {
+            upstream,
+            auth,
+            studio_id: "demo-studio".into(),
+            region: "us-west-2".into(),
+            dist: None,
+            admins: Vec::new(),
+            user_map: HashMap::new(),
+            trusted_proxies: Vec::new(),
+            rate_limit_per_minute: 600,
+            body_limit_bytes: 64 * 1024,
+            cache_ttl: Duration::from_millis(1000),
+            upstream_timeout: Duration::from_secs(10),
+            max_attempts: 3,
+            session_lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+
+    /// The studio user a login acts as.
+    pub fn studio_user(&self, login: &str) -> String {
+        self.user_map
+            .get(login)
+            .cloned()
+            .unwrap_or_else(|| login.to_owned())
+    }
+}
+
+/// The TOML file of `--config`: every flag, plus the tables flags cannot express.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub upstream: Option<String>,
+    pub studio_id: Option<String>,
+    pub region: Option<String>,
+    pub dist: Option<PathBuf>,
+    pub auth: Option<String>,
+    /// Credentials for `upstream = URL` when not from the AWS chain.
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    #[serde(default)]
+    pub admins: Vec<String>,
+    #[serde(default)]
+    pub user_map: HashMap<String, String>,
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    pub rate_limit_per_minute: Option<u32>,
+    pub body_limit_bytes: Option<usize>,
+    pub cache_ttl_ms: Option<u64>,
+    /// The embedded local-studio's data directory (default: the platform data directory).
+    pub embedded_data_dir: Option<PathBuf>,
+}
+
+/// One entry of the users file (`[users.NAME]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    /// An argon2 PHC string (`portal-proxy hash-password` makes one).
+    pub password_hash: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersFile {
+    #[serde(default)]
+    pub users: HashMap<String, UserEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_modes_parse_and_explain_mistakes() {
+        assert_eq!("dev:alice".parse(), Ok(AuthMode::Dev("alice".into())));
+        assert_eq!(
+            "trusted-header:X-Forwarded-User".parse(),
+            Ok(AuthMode::TrustedHeader("x-forwarded-user".into()))
+        );
+        assert_eq!(
+            "users-file:/etc/u.toml".parse(),
+            Ok(AuthMode::UsersFile("/etc/u.toml".into()))
+        );
+        assert!("dev:".parse::<AuthMode>().unwrap_err().contains("empty"));
+        assert!("oauth:x"
+            .parse::<AuthMode>()
+            .unwrap_err()
+            .contains("dev, trusted-header or users-file"));
+    }
+}

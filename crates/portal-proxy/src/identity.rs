@@ -1,0 +1,252 @@
+//! Who the artist is: a fixed development user, a header set by a trusted SSO gateway, or
+//! a login against a users file with argon2 hashes, held in an HttpOnly session cookie.
+
+use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::http::HeaderMap;
+use nimble_model::{ApiError, ErrorType};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "portal_session";
+/// Failed logins in a row that lock a user out, and for how long.
+pub const LOCKOUT_AFTER: u32 = 5;
+pub const LOCKOUT_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// A signed-in artist.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    /// The name they signed in with (audit log, admin list).
+    pub login: String,
+    /// The studio user id that sessions are `ownedBy`.
+    pub user: String,
+    pub admin: bool,
+}
+
+pub struct Identities {
+    users: HashMap<String, UserEntry>,
+    /// Checked for unknown users, so a wrong name costs the same time as a wrong password.
+    dummy_hash: String,
+    sessions: Mutex<HashMap<String, (String, Instant)>>,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// An argon2id PHC string for `password` (for the users file).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt =
+        SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|e| e.to_string())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn not_signed_in() -> ApiError {
+    ApiError::new(ErrorType::AccessDenied, "You are not signed in").with_code("NOT_SIGNED_IN")
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+impl Identities {
+    pub fn load(config: &ProxyConfig) -> Result<Self, String> {
+        let users = match &config.auth {
+            AuthMode::UsersFile(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
+                let file: UsersFile = toml::from_str(&text)
+                    .map_err(|e| format!("invalid users file {}: {e}", path.display()))?;
+                for (name, entry) in &file.users {
+                    PasswordHash::new(&entry.password_hash).map_err(|e| {
+                        format!("users file: {name}: password_hash is not an argon2 hash: {e}")
+                    })?;
+                }
+                file.users
+            }
+            _ => HashMap::new(),
+        };
+        let dummy_hash = hash_password("not a password")?;
+        Ok(Identities {
+            users,
+            dummy_hash,
+            sessions: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn identity(config: &ProxyConfig, login: &str) -> Identity {
+        Identity {
+            login: login.to_owned(),
+            user: config.studio_user(login),
+            admin: config.admins.iter().any(|a| a == login),
+        }
+    }
+
+    /// The artist making this request; 401 when there is none, 403 from an untrusted peer.
+    pub fn resolve(
+        &self,
+        config: &ProxyConfig,
+        headers: &HeaderMap,
+        peer: IpAddr,
+    ) -> Result<Identity, (u16, ApiError)> {
+        match &config.auth {
+            AuthMode::Dev(user) => Ok(Self::identity(config, user)),
+            AuthMode::TrustedHeader(name) => {
+                if !config.trusted_proxies.is_empty()
+                    && !config.trusted_proxies.iter().any(|net| net.contains(&peer))
+                {
+                    let error = ApiError::new(
+                        ErrorType::AccessDenied,
+                        "Requests must come through the studio's sign-in gateway",
+                    );
+                    return Err((403, error));
+                }
+                let login = headers
+                    .get(name.as_str())
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty());
+                login
+                    .map(|login| Self::identity(config, login))
+                    .ok_or((401, not_signed_in()))
+            }
+            AuthMode::UsersFile(_) => {
+                let token = cookie(headers, SESSION_COOKIE).ok_or((401, not_signed_in()))?;
+                let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+                match sessions.get(&token) {
+                    Some((login, expires)) if *expires > Instant::now() => {
+                        Ok(Self::identity(config, login))
+                    }
+                    Some(_) => {
+                        sessions.remove(&token);
+                        Err((401, not_signed_in()))
+                    }
+                    None => Err((401, not_signed_in())),
+                }
+            }
+        }
+    }
+
+    /// Checks a password and opens a session; returns the session token.
+    pub fn login(
+        &self,
+        config: &ProxyConfig,
+        login: &str,
+        password: &str,
+    ) -> Result<String, (u16, ApiError)> {
+        let now = Instant::now();
+        {
+            let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((count, since)) = failures.get(login) {
+                if *count >= LOCKOUT_AFTER && since.elapsed() < LOCKOUT_FOR {
+                    let minutes = (LOCKOUT_FOR - since.elapsed()).as_secs() / 60 + 1;
+                    let message =
+                        format!("Too many failed sign-ins: try again in {minutes} minutes");
+                    return Err((
+                        429,
+                        ApiError::new(ErrorType::Throttling, message).with_code("LOCKED_OUT"),
+                    ));
+                }
+            }
+        }
+        let stored = self
+            .users
+            .get(login)
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(&self.dummy_hash);
+        let valid = PasswordHash::new(stored)
+            .map(|hash| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+            && self.users.contains_key(login);
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if !valid {
+            let entry = failures.entry(login.to_owned()).or_insert((0, now));
+            if entry.1.elapsed() >= LOCKOUT_FOR {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+            entry.1 = now;
+            return Err((
+                401,
+                ApiError::new(ErrorType::AccessDenied, "Wrong user name or password")
+                    .with_code("BAD_CREDENTIALS"),
+            ));
+        }
+        failures.remove(login);
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                token.clone(),
+                (login.to_owned(), now + config.session_lifetime),
+            );
+        Ok(token)
+    }
+
+    pub fn logout(&self, headers: &HeaderMap) {
+        if let Some(token) = cookie(headers, SESSION_COOKIE) {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&token);
+        }
+    }
+}
+
+/// The Set-Cookie value for a session (or its removal when `token` is empty).
+pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
+    let max_age = if token.is_empty() {
+        0
+    } else {
+        lifetime.as_secs()
+    };
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_cookies_are_strict() {
+        let hash = hash_password("s3cret").unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"s3cret", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
+        let value = session_cookie("abc", Duration::from_secs(60), true);
+        assert_eq!(
+            value,
+            "portal_session=abc; HttpOnly; SameSite=Strict; Path=/; Max-Age=60; Secure"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", "a=1; portal_session=tok".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
+    }
+}

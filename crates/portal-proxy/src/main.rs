@@ -1,0 +1,195 @@
+//! `portal-proxy`: flags (each also an environment variable) override the TOML file of
+//! `--config`, which overrides the defaults.
+
+use clap::{Parser, Subcommand};
+use portal_proxy::{AuthMode, FileConfig, ProxyConfig, Upstream};
+use std::path::PathBuf;
+
+/// The studio-portal's signing, authorizing proxy and static host.
+///
+/// Auth modes: dev:USER (development only: everyone is USER), trusted-header:NAME (the user
+/// comes from header NAME set by an SSO gateway; safe ONLY behind that gateway, and
+/// --trusted-proxy CIDR rejects requests from anywhere else), users-file:PATH (a login page;
+/// users and argon2 hashes in TOML: [users.NAME] password_hash = "...").
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Address to serve the portal and /api on.
+    #[arg(long, env = "PORTAL_LISTEN")]
+    listen: Option<String>,
+    /// "embedded" (local-studio in this process, with demo data) or an endpoint URL.
+    #[arg(long, env = "PORTAL_UPSTREAM")]
+    upstream: Option<String>,
+    /// The studio the artists work in.
+    #[arg(long, env = "PORTAL_STUDIO_ID")]
+    studio_id: Option<String>,
+    /// The SigV4 signing region.
+    #[arg(long, env = "PORTAL_REGION")]
+    region: Option<String>,
+    /// The built portal to serve (trunk build --release writes dist/).
+    #[arg(long, env = "PORTAL_DIST")]
+    dist: Option<PathBuf>,
+    /// dev:USER | trusted-header:NAME | users-file:PATH
+    #[arg(long, env = "PORTAL_AUTH")]
+    auth: Option<String>,
+    /// TOML file with these settings plus admins, user_map, limits.
+    #[arg(long, env = "PORTAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Trusted-header mode: a gateway network allowed to set the header. Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxies: Vec<String>,
+    /// A login with the admin role (sees every session of the studio). Repeatable.
+    #[arg(long = "admin", value_name = "LOGIN")]
+    admins: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print an argon2 hash of a password (read from stdin) for the users file.
+    HashPassword,
+}
+
+fn build(args: Args) -> Result<(String, ProxyConfig), String> {
+    let file: FileConfig = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str(&text).map_err(|e| format!("invalid {}: {e}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let auth: AuthMode = args
+        .auth
+        .or(file.auth)
+        .ok_or("--auth is required: dev:USER, trusted-header:NAME or users-file:PATH")?
+        .parse()?;
+    let upstream = match args.upstream.or(file.upstream).as_deref() {
+        None | Some("embedded") => {
+            let data_dir = file
+                .embedded_data_dir
+                .or_else(|| dirs::data_dir().map(|d| d.join("studio-portal/local-studio")))
+                .ok_or("no platform data directory: set embedded_data_dir in --config")?;
+            tracing::info!(data_dir = %data_dir.display(), "embedded local-studio with demo data");
+            Upstream::Embedded(local_studio::Config {
+                storage: local_studio::Storage::Dir(data_dir),
+                demo: true,
+                ..local_studio::Config::default()
+            })
+        }
+        Some(url) => Upstream::Url {
+            endpoint: url.to_owned(),
+            credentials: file.access_key_id.zip(file.secret_access_key),
+        },
+    };
+    let mut config = ProxyConfig::new(upstream, auth);
+    config.studio_id = args
+        .studio_id
+        .or(file.studio_id)
+        .unwrap_or(config.studio_id);
+    config.region = args.region.or(file.region).unwrap_or(config.region);
+    config.dist = args.dist.or(file.dist);
+    config.admins = [args.admins, file.admins].concat();
+    config.user_map = file.user_map;
+    config.trusted_proxies = [args.trusted_proxies, file.trusted_proxies]
+        .concat()
+        .iter()
+        .map(|cidr| {
+            cidr.parse()
+                .map_err(|e| format!("--trusted-proxy {cidr}: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    config.rate_limit_per_minute = file
+        .rate_limit_per_minute
+        .unwrap_or(config.rate_limit_per_minute);
+    config.body_limit_bytes = file.body_limit_bytes.unwrap_or(config.body_limit_bytes);
+    if let Some(ms) = file.cache_ttl_ms {
+        config.cache_ttl = std::time::Duration::from_millis(ms);
+    }
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    Ok((listen, config))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn init_logging() {
+    use tracing_subscriber::filter::{filter_fn, EnvFilter};
+    use tracing_subscriber::prelude::*;
+    // Logs go to stderr; the audit trail, one bare JSON line per action, to stdout.
+    let logs = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_filter(filter_fn(|meta| meta.target() != "audit"));
+    let audit = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stdout)
+        .without_time()
+        .with_level(false)
+        .with_target(false)
+        .with_filter(filter_fn(|meta| meta.target() == "audit"));
+    tracing_subscriber::registry().with(logs).with(audit).init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    init_logging();
+    let mut args = Args::parse();
+    if let Some(Command::HashPassword) = args.command.take() {
+        let mut password = String::new();
+        if std::io::stdin().read_line(&mut password).is_err() {
+            eprintln!("portal-proxy: cannot read the password from stdin");
+            return std::process::ExitCode::FAILURE;
+        }
+        return match portal_proxy::hash_password(password.trim_end_matches(['\r', '\n'])) {
+            Ok(hash) => {
+                println!("{hash}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("portal-proxy: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let result = async {
+        let (listen, config) = build(args)?;
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let proxy = portal_proxy::start(listener, config)
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!("portal-proxy listening on http://{}", proxy.addr());
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        proxy.shutdown().await;
+        Ok::<(), String>(())
+    }
+    .await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("portal-proxy: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
