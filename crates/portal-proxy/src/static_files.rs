@@ -57,11 +57,13 @@ pub fn service(dist: &Path) -> axum::routing::MethodRouter {
     })
 }
 
+/// `same-origin` rather than `no-referrer`: with no-referrer, Chromium sends `Origin: null`
+/// on the login form's POST, which the Origin check must refuse.
 pub fn with_security_headers(router: Router) -> Router {
     let headers = [
         ("content-security-policy", CONTENT_SECURITY_POLICY),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
     ];

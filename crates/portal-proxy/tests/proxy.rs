@@ -594,7 +594,7 @@ async fn static_portal_has_strict_headers_caching_and_spa_fallback() {
     );
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(index.headers["x-content-type-options"], "nosniff");
-    assert_eq!(index.headers["referrer-policy"], "no-referrer");
+    assert_eq!(index.headers["referrer-policy"], "same-origin");
     assert_eq!(index.headers["cache-control"], "no-cache");
     let wasm = send(
         &proxy,

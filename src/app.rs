@@ -1,0 +1,213 @@
+//! The app: the signed-in artist's workstations, refreshed live, with their actions.
+
+use crate::api;
+use crate::components::{Header, NewWorkstation, SessionCard};
+use crate::logic::{self, describe, Failure};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use nimble_model::{LaunchProfile, StreamingSession};
+use std::time::Duration;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// Everything the components share, as copyable signals.
+#[derive(Clone, Copy)]
+pub struct Portal {
+    pub studio: RwSignal<String>,
+    pub user: RwSignal<String>,
+    pub sessions: RwSignal<Vec<StreamingSession>>,
+    pub profiles: RwSignal<Vec<LaunchProfile>>,
+    pub load: RwSignal<Load>,
+    /// The text of the aria-live region.
+    pub announcement: RwSignal<String>,
+    /// Wall-clock milliseconds, ticking every second for the countdowns.
+    pub now_ms: RwSignal<i64>,
+    /// Bumped to refresh at once (after an action, or when the tab comes back).
+    pub kick: RwSignal<u64>,
+    pub notify: RwSignal<bool>,
+}
+
+impl Portal {
+    /// Puts a session the API just returned into the list and refreshes soon.
+    pub fn upsert(&self, session: StreamingSession) {
+        self.sessions.update(|all| match all.iter_mut().find(|s| s.session_id == session.session_id) {
+            Some(existing) => *existing = session,
+            None => all.push(session),
+        });
+        self.kick.update(|k| *k += 1);
+    }
+}
+
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn tab_hidden() -> bool {
+    document().hidden()
+}
+
+/// A signed-out artist goes to the sign-in page.
+pub fn handle_signed_out(failure: &Failure) {
+    if *failure == Failure::SignedOut {
+        let _ = window().location().set_href("/login");
+    }
+}
+
+async fn refresh(portal: Portal) {
+    let studio = portal.studio.get_untracked();
+    match api::list_sessions(&studio).await {
+        Ok(sessions) => {
+            let before = portal.sessions.get_untracked();
+            let changes = logic::announcements(&before, &sessions);
+            if !changes.is_empty() {
+                portal.announcement.set(changes.join(". "));
+                notify_if_hidden(portal, &changes);
+            }
+            portal.sessions.set(sessions);
+            portal.load.set(Load::Ready);
+        }
+        Err(failure) => {
+            handle_signed_out(&failure);
+            let message = describe(&failure);
+            if portal.load.get_untracked() == Load::Loading || portal.sessions.with_untracked(Vec::is_empty) {
+                portal.load.set(Load::Failed(message));
+            } else {
+                portal.announcement.set(message);
+            }
+        }
+    }
+}
+
+/// A desktop notification when a workstation becomes ready while the tab is hidden.
+fn notify_if_hidden(portal: Portal, changes: &[String]) {
+    if !portal.notify.get_untracked() || !tab_hidden() || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+        return;
+    }
+    for change in changes.iter().filter(|c| c.ends_with("READY")) {
+        let _ = web_sys::Notification::new(change);
+    }
+}
+
+/// Refreshes quickly while anything is changing, slowly otherwise, and not at all while
+/// the tab is hidden; a kick or the tab coming back refreshes at once.
+fn start_polling(portal: Portal) {
+    spawn_local(async move {
+        let mut quick_polls = 0;
+        loop {
+            if !tab_hidden() {
+                refresh(portal).await;
+            }
+            let busy = portal.sessions.with_untracked(|all| all.iter().any(|s| s.state.as_ref().is_some_and(|st| st.is_in_progress())));
+            quick_polls = if busy { quick_polls + 1 } else { 0 };
+            let delay = logic::refresh_delay(busy, quick_polls);
+            let kick = portal.kick.get_untracked();
+            let was_hidden = tab_hidden();
+            let mut waited = Duration::ZERO;
+            while waited < delay {
+                gloo_timers::future::sleep(Duration::from_millis(250)).await;
+                waited += Duration::from_millis(250);
+                let came_back = was_hidden && !tab_hidden();
+                if portal.kick.get_untracked() != kick || came_back {
+                    quick_polls = 0;
+                    break;
+                }
+            }
+        }
+    });
+}
+
+fn apply_saved_theme() {
+    let saved = window().local_storage().ok().flatten().and_then(|s| s.get_item("theme").ok().flatten());
+    if let (Some(theme), Some(root)) = (saved, document().document_element()) {
+        let _ = root.set_attribute("data-theme", &theme);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let portal = Portal {
+        studio: RwSignal::new(String::new()),
+        user: RwSignal::new(String::new()),
+        sessions: RwSignal::new(Vec::new()),
+        profiles: RwSignal::new(Vec::new()),
+        load: RwSignal::new(Load::Loading),
+        announcement: RwSignal::new(String::new()),
+        now_ms: RwSignal::new(now_ms()),
+        kick: RwSignal::new(0),
+        notify: RwSignal::new(false),
+    };
+    provide_context(portal);
+    apply_saved_theme();
+    set_interval(move || portal.now_ms.set(now_ms()), Duration::from_secs(1));
+    spawn_local(async move {
+        match api::me().await {
+            Ok(me) => {
+                portal.user.set(me.user);
+                portal.studio.set(me.studio_id.clone());
+                start_polling(portal);
+                // Profile names for the cards; the ids show until they arrive.
+                if let Ok(profiles) = api::launch_profiles(&me.studio_id).await {
+                    portal.profiles.set(profiles);
+                }
+            }
+            Err(failure) => {
+                handle_signed_out(&failure);
+                portal.load.set(Load::Failed(describe(&failure)));
+            }
+        }
+    });
+    Effect::new(move |_| {
+        let title = portal.sessions.with(|all| logic::title(all));
+        document().set_title(&title);
+    });
+    let retry = move |_| {
+        portal.load.set(Load::Loading);
+        if portal.studio.get_untracked().is_empty() {
+            let _ = window().location().reload();
+        } else {
+            spawn_local(refresh(portal));
+        }
+    };
+    let ids = move || {
+        portal.sessions.with(|all| {
+            all.iter()
+                .filter(|s| s.state != Some(nimble_model::StreamingSessionState::Deleted))
+                .filter_map(|s| s.session_id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Header />
+        <main id="main">
+            <p class="sr-only" aria-live="polite" role="status" id="announcements">{move || portal.announcement.get()}</p>
+            <NewWorkstation />
+            {move || match portal.load.get() {
+                Load::Loading => view! { <p class="state-note" role="status">"Loading your workstations…"</p> }.into_any(),
+                Load::Failed(message) => view! {
+                    <div class="state-note error" role="alert">
+                        <p>{message}</p>
+                        <button on:click=retry>"Try again"</button>
+                    </div>
+                }.into_any(),
+                Load::Ready if ids().is_empty() => view! {
+                    <p class="state-note">"You have no workstations yet. Choose “New workstation” to create one."</p>
+                }.into_any(),
+                Load::Ready => view! {
+                    <ul class="sessions" aria-label="Your workstations">
+                        <For each=ids key=|id| id.clone() children=move |id| view! { <SessionCard id=id /> } />
+                    </ul>
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// Mounts the app on the page's body.
+pub fn mount() {
+    leptos::mount::mount_to_body(App);
+}
