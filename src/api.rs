@@ -27,7 +27,12 @@ pub fn new_client_token() -> String {
         .unwrap_or_else(|| format!("{}", js_sys::Math::random()))
 }
 
-async fn send<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>, token: Option<&str>) -> Result<T, Failure> {
+async fn send<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    token: Option<&str>,
+) -> Result<T, Failure> {
     let url = format!("/api{path}");
     let mut attempt = 0;
     loop {
@@ -46,7 +51,14 @@ async fn send<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
             builder = builder.header(CLIENT_TOKEN_HEADER, token);
         }
         let response = match body.clone() {
-            Some(body) => builder.header("Content-Type", "application/json").body(body).map_err(|_| Failure::Network)?.send().await,
+            Some(body) => {
+                builder
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .map_err(|_| Failure::Network)?
+                    .send()
+                    .await
+            }
             None => builder.send().await,
         };
         let response = response.map_err(|_| Failure::Network)?;
@@ -57,7 +69,10 @@ async fn send<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
         if status == 401 {
             return Err(Failure::SignedOut);
         }
-        let kind = response.headers().get("x-amzn-errortype").and_then(|v| ErrorType::from_header(&v));
+        let kind = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| ErrorType::from_header(&v));
         if kind == Some(ErrorType::Throttling) && attempt < 3 {
             attempt += 1;
             gloo_timers::future::sleep(Duration::from_millis(400 * 2u64.pow(attempt))).await;
@@ -65,7 +80,11 @@ async fn send<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
         }
         let body: ErrorBody = response.json().await.unwrap_or_default();
         drop(abort);
-        return Err(Failure::Api { kind, status, message: body.message.unwrap_or_default() });
+        return Err(Failure::Api {
+            kind,
+            status,
+            message: body.message.unwrap_or_default(),
+        });
     }
 }
 
@@ -75,11 +94,18 @@ fn path(operation: Operation, labels: &[&str]) -> String {
 
 pub async fn me() -> Result<Me, Failure> {
     let url = "/api/me";
-    let response = Request::get(url).send().await.map_err(|_| Failure::Network)?;
+    let response = Request::get(url)
+        .send()
+        .await
+        .map_err(|_| Failure::Network)?;
     match response.status() {
         200 => response.json().await.map_err(|_| Failure::Network),
         401 => Err(Failure::SignedOut),
-        status => Err(Failure::Api { kind: None, status, message: String::new() }),
+        status => Err(Failure::Api {
+            kind: None,
+            status,
+            message: String::new(),
+        }),
     }
 }
 
@@ -88,9 +114,21 @@ pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failur
     let mut all = Vec::new();
     let mut next_token = None;
     loop {
-        let query = ListStreamingSessionsQuery { next_token, ..Default::default() };
-        let page: ListStreamingSessionsResponse =
-            send("GET", &format!("{}?{}", path(Operation::ListStreamingSessions, &[studio]), query.to_query_string()), None, None).await?;
+        let query = ListStreamingSessionsQuery {
+            next_token,
+            ..Default::default()
+        };
+        let page: ListStreamingSessionsResponse = send(
+            "GET",
+            &format!(
+                "{}?{}",
+                path(Operation::ListStreamingSessions, &[studio]),
+                query.to_query_string()
+            ),
+            None,
+            None,
+        )
+        .await?;
         all.extend(page.sessions.unwrap_or_default());
         match page.next_token.filter(|t| !t.is_empty()) {
             Some(token) => next_token = Some(token),
@@ -103,9 +141,21 @@ pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, F
     let mut all = Vec::new();
     let mut next_token = None;
     loop {
-        let query = ListStreamingSessionBackupsQuery { next_token, ..Default::default() };
-        let page: ListStreamingSessionBackupsResponse =
-            send("GET", &format!("{}?{}", path(Operation::ListStreamingSessionBackups, &[studio]), query.to_query_string()), None, None).await?;
+        let query = ListStreamingSessionBackupsQuery {
+            next_token,
+            ..Default::default()
+        };
+        let page: ListStreamingSessionBackupsResponse = send(
+            "GET",
+            &format!(
+                "{}?{}",
+                path(Operation::ListStreamingSessionBackups, &[studio]),
+                query.to_query_string()
+            ),
+            None,
+            None,
+        )
+        .await?;
         all.extend(page.streaming_session_backups.unwrap_or_default());
         match page.next_token.filter(|t| !t.is_empty()) {
             Some(token) => next_token = Some(token),
@@ -115,7 +165,13 @@ pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, F
 }
 
 pub async fn launch_profiles(studio: &str) -> Result<Vec<LaunchProfile>, Failure> {
-    let page: ListLaunchProfilesResponse = send("GET", &path(Operation::ListLaunchProfiles, &[studio]), None, None).await?;
+    let page: ListLaunchProfilesResponse = send(
+        "GET",
+        &path(Operation::ListLaunchProfiles, &[studio]),
+        None,
+        None,
+    )
+    .await?;
     Ok(page.launch_profiles.unwrap_or_default())
 }
 
@@ -123,32 +179,104 @@ fn session_of(response: SessionResponse) -> Result<StreamingSession, Failure> {
     response.session.ok_or(Failure::Network)
 }
 
-pub async fn create(studio: &str, body: &CreateStreamingSessionBody, token: &str) -> Result<StreamingSession, Failure> {
+pub async fn create(
+    studio: &str,
+    body: &CreateStreamingSessionBody,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
     let body = serde_json::to_string(body).ok();
-    session_of(send("POST", &path(Operation::CreateStreamingSession, &[studio]), body, Some(token)).await?)
+    session_of(
+        send(
+            "POST",
+            &path(Operation::CreateStreamingSession, &[studio]),
+            body,
+            Some(token),
+        )
+        .await?,
+    )
 }
 
-pub async fn start(studio: &str, id: &str, backup_id: Option<String>, token: &str) -> Result<StreamingSession, Failure> {
+pub async fn start(
+    studio: &str,
+    id: &str,
+    backup_id: Option<String>,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
     let body = serde_json::to_string(&StartStreamingSessionBody { backup_id }).ok();
-    session_of(send("POST", &path(Operation::StartStreamingSession, &[studio, id]), body, Some(token)).await?)
+    session_of(
+        send(
+            "POST",
+            &path(Operation::StartStreamingSession, &[studio, id]),
+            body,
+            Some(token),
+        )
+        .await?,
+    )
 }
 
-pub async fn stop(studio: &str, id: &str, mode: Option<VolumeRetentionMode>, token: &str) -> Result<StreamingSession, Failure> {
-    let body = serde_json::to_string(&StopStreamingSessionBody { volume_retention_mode: mode }).ok();
-    session_of(send("POST", &path(Operation::StopStreamingSession, &[studio, id]), body, Some(token)).await?)
+pub async fn stop(
+    studio: &str,
+    id: &str,
+    mode: Option<VolumeRetentionMode>,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    let body = serde_json::to_string(&StopStreamingSessionBody {
+        volume_retention_mode: mode,
+    })
+    .ok();
+    session_of(
+        send(
+            "POST",
+            &path(Operation::StopStreamingSession, &[studio, id]),
+            body,
+            Some(token),
+        )
+        .await?,
+    )
 }
 
 pub async fn delete(studio: &str, id: &str, token: &str) -> Result<StreamingSession, Failure> {
-    session_of(send("DELETE", &path(Operation::DeleteStreamingSession, &[studio, id]), None, Some(token)).await?)
+    session_of(
+        send(
+            "DELETE",
+            &path(Operation::DeleteStreamingSession, &[studio, id]),
+            None,
+            Some(token),
+        )
+        .await?,
+    )
 }
 
-pub async fn create_stream(studio: &str, id: &str, token: &str) -> Result<StreamingSessionStream, Failure> {
-    let body = serde_json::to_string(&CreateStreamingSessionStreamBody { expiration_in_seconds: Some(300) }).ok();
-    let response: StreamResponse = send("POST", &path(Operation::CreateStreamingSessionStream, &[studio, id]), body, Some(token)).await?;
+pub async fn create_stream(
+    studio: &str,
+    id: &str,
+    token: &str,
+) -> Result<StreamingSessionStream, Failure> {
+    let body = serde_json::to_string(&CreateStreamingSessionStreamBody {
+        expiration_in_seconds: Some(300),
+    })
+    .ok();
+    let response: StreamResponse = send(
+        "POST",
+        &path(Operation::CreateStreamingSessionStream, &[studio, id]),
+        body,
+        Some(token),
+    )
+    .await?;
     response.stream.ok_or(Failure::Network)
 }
 
-pub async fn get_stream(studio: &str, id: &str, stream: &str) -> Result<StreamingSessionStream, Failure> {
-    let response: StreamResponse = send("GET", &path(Operation::GetStreamingSessionStream, &[studio, id, stream]), None, None).await?;
+pub async fn get_stream(
+    studio: &str,
+    id: &str,
+    stream: &str,
+) -> Result<StreamingSessionStream, Failure> {
+    let response: StreamResponse = send(
+        "GET",
+        &path(Operation::GetStreamingSessionStream, &[studio, id, stream]),
+        None,
+        None,
+    )
+    .await?;
     response.stream.ok_or(Failure::Network)
 }

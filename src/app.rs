@@ -35,9 +35,11 @@ pub struct Portal {
 impl Portal {
     /// Puts a session the API just returned into the list and refreshes soon.
     pub fn upsert(&self, session: StreamingSession) {
-        self.sessions.update(|all| match all.iter_mut().find(|s| s.session_id == session.session_id) {
-            Some(existing) => *existing = session,
-            None => all.push(session),
+        self.sessions.update(|all| {
+            match all.iter_mut().find(|s| s.session_id == session.session_id) {
+                Some(existing) => *existing = session,
+                None => all.push(session),
+            }
         });
         self.kick.update(|k| *k += 1);
     }
@@ -74,7 +76,9 @@ async fn refresh(portal: Portal) {
         Err(failure) => {
             handle_signed_out(&failure);
             let message = describe(&failure);
-            if portal.load.get_untracked() == Load::Loading || portal.sessions.with_untracked(Vec::is_empty) {
+            if portal.load.get_untracked() == Load::Loading
+                || portal.sessions.with_untracked(Vec::is_empty)
+            {
                 portal.load.set(Load::Failed(message));
             } else {
                 portal.announcement.set(message);
@@ -85,7 +89,10 @@ async fn refresh(portal: Portal) {
 
 /// A desktop notification when a workstation becomes ready while the tab is hidden.
 fn notify_if_hidden(portal: Portal, changes: &[String]) {
-    if !portal.notify.get_untracked() || !tab_hidden() || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+    if !portal.notify.get_untracked()
+        || !tab_hidden()
+        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
+    {
         return;
     }
     for change in changes.iter().filter(|c| c.ends_with("READY")) {
@@ -102,7 +109,10 @@ fn start_polling(portal: Portal) {
             if !tab_hidden() {
                 refresh(portal).await;
             }
-            let busy = portal.sessions.with_untracked(|all| all.iter().any(|s| s.state.as_ref().is_some_and(|st| st.is_in_progress())));
+            let busy = portal.sessions.with_untracked(|all| {
+                all.iter()
+                    .any(|s| s.state.as_ref().is_some_and(|st| st.is_in_progress()))
+            });
             quick_polls = if busy { quick_polls + 1 } else { 0 };
             let delay = logic::refresh_delay(busy, quick_polls);
             let kick = portal.kick.get_untracked();
@@ -122,7 +132,11 @@ fn start_polling(portal: Portal) {
 }
 
 fn apply_saved_theme() {
-    let saved = window().local_storage().ok().flatten().and_then(|s| s.get_item("theme").ok().flatten());
+    let saved = window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item("theme").ok().flatten());
     if let (Some(theme), Some(root)) = (saved, document().document_element()) {
         let _ = root.set_attribute("data-theme", &theme);
     }

@@ -22,7 +22,9 @@ pub fn StateBadge(#[prop(into)] state: Signal<StreamingSessionState>) -> impl In
 pub fn Header() -> impl IntoView {
     let portal = expect_context::<Portal>();
     let cycle_theme = move |_| {
-        let Some(root) = document().document_element() else { return };
+        let Some(root) = document().document_element() else {
+            return;
+        };
         let next = match root.get_attribute("data-theme").as_deref() {
             None => "light",
             Some("light") => "dark",
@@ -42,7 +44,9 @@ pub fn Header() -> impl IntoView {
         if let Ok(promise) = web_sys::Notification::request_permission() {
             spawn_local(async move {
                 let _ = wasm_bindgen_futures_await(promise).await;
-                portal.notify.set(web_sys::Notification::permission() == web_sys::NotificationPermission::Granted);
+                portal.notify.set(
+                    web_sys::Notification::permission() == web_sys::NotificationPermission::Granted,
+                );
             });
         }
     };
@@ -58,7 +62,9 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-async fn wasm_bindgen_futures_await(promise: js_sys::Promise) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+async fn wasm_bindgen_futures_await(
+    promise: js_sys::Promise,
+) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
     wasm_bindgen_futures::JsFuture::from(promise).await
 }
 
@@ -84,9 +90,22 @@ pub fn SessionCard(id: String) -> impl IntoView {
     let portal = expect_context::<Portal>();
     let session = {
         let id = id.clone();
-        Memo::new(move |_| portal.sessions.with(|all| all.iter().find(|s| s.session_id.as_deref() == Some(id.as_str())).cloned().unwrap_or_default()))
+        Memo::new(move |_| {
+            portal.sessions.with(|all| {
+                all.iter()
+                    .find(|s| s.session_id.as_deref() == Some(id.as_str()))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+        })
     };
-    let state = Signal::derive(move || session.with(|s| s.state.clone().unwrap_or(StreamingSessionState::Unknown(String::new()))));
+    let state = Signal::derive(move || {
+        session.with(|s| {
+            s.state
+                .clone()
+                .unwrap_or(StreamingSessionState::Unknown(String::new()))
+        })
+    });
     let panel = RwSignal::new(Panel::None);
     let pending = RwSignal::new(None::<&'static str>);
     let error = RwSignal::new(None::<String>);
@@ -120,6 +139,8 @@ pub fn SessionCard(id: String) -> impl IntoView {
                     intent.set(None);
                 }
                 error.set(Some(describe(&failure)));
+                // The view may be stale (a conflict, a missing session): refresh it.
+                portal.kick.update(|k| *k += 1);
             }
         }
     };
@@ -131,13 +152,21 @@ pub fn SessionCard(id: String) -> impl IntoView {
         pending.set(Some(label));
         panel.set(Panel::None);
         let (studio, id) = (studio(), session_id());
-        let mode = if retain.get_untracked() { VolumeRetentionMode::Retain } else { VolumeRetentionMode::Delete };
-        let persistent = session.with_untracked(|s| s.session_persistence_mode == Some(SessionPersistenceMode::Activated));
+        let mode = if retain.get_untracked() {
+            VolumeRetentionMode::Retain
+        } else {
+            VolumeRetentionMode::Delete
+        };
+        let persistent = session.with_untracked(|s| {
+            s.session_persistence_mode == Some(SessionPersistenceMode::Activated)
+        });
         let chosen = backup.get_untracked();
         spawn_local(async move {
             let result = match what {
                 "stop" => api::stop(&studio, &id, persistent.then_some(mode), &token).await,
-                "start" => api::start(&studio, &id, (!chosen.is_empty()).then_some(chosen), &token).await,
+                "start" => {
+                    api::start(&studio, &id, (!chosen.is_empty()).then_some(chosen), &token).await
+                }
                 _ => api::delete(&studio, &id, &token).await,
             };
             finish(result);
@@ -149,7 +178,10 @@ pub fn SessionCard(id: String) -> impl IntoView {
         spawn_local(async move {
             let backups = api::list_backups(&studio).await.unwrap_or_default();
             pending.set(None);
-            let mine: Vec<_> = backups.into_iter().filter(|b| b.session_id.as_deref() == Some(id.as_str())).collect();
+            let mine: Vec<_> = backups
+                .into_iter()
+                .filter(|b| b.session_id.as_deref() == Some(id.as_str()))
+                .collect();
             if mine.is_empty() {
                 backup.set(String::new());
                 run("start", "Starting…");
@@ -159,7 +191,9 @@ pub fn SessionCard(id: String) -> impl IntoView {
         });
     };
     let ask_stop = move |_| {
-        if session.with_untracked(|s| s.session_persistence_mode == Some(SessionPersistenceMode::Activated)) {
+        if session.with_untracked(|s| {
+            s.session_persistence_mode == Some(SessionPersistenceMode::Activated)
+        }) {
             retain.set(true);
             panel.set(Panel::Stop);
         } else {
@@ -171,7 +205,10 @@ pub fn SessionCard(id: String) -> impl IntoView {
             return;
         }
         // Opened inside the click, so no popup blocker stops it; navigated when ready.
-        let tab = window().open_with_url_and_target("about:blank", "_blank").ok().flatten();
+        let tab = window()
+            .open_with_url_and_target("about:blank", "_blank")
+            .ok()
+            .flatten();
         connect.set(Connect::Waiting);
         let token = token_for("connect");
         let (studio, id) = (studio(), session_id());
@@ -180,7 +217,9 @@ pub fn SessionCard(id: String) -> impl IntoView {
             intent.set(None);
             match result {
                 Ok(url) => match &tab {
-                    Some(tab) if tab.location().set_href(&url).is_ok() => connect.set(Connect::Idle),
+                    Some(tab) if tab.location().set_href(&url).is_ok() => {
+                        connect.set(Connect::Idle)
+                    }
                     _ => {
                         connect.set(Connect::Link(url));
                         // The URL is a credential: it leaves the page after a minute.
@@ -204,10 +243,20 @@ pub fn SessionCard(id: String) -> impl IntoView {
     let profile_name = move || {
         let profile_id = session.with(|s| s.launch_profile_id.clone().unwrap_or_default());
         portal.profiles.with(|all| {
-            all.iter().find(|p| p.launch_profile_id.as_deref() == Some(profile_id.as_str())).and_then(|p| p.name.clone()).unwrap_or(profile_id)
+            all.iter()
+                .find(|p| p.launch_profile_id.as_deref() == Some(profile_id.as_str()))
+                .and_then(|p| p.name.clone())
+                .unwrap_or(profile_id)
         })
     };
-    let time = |t: Option<Timestamp>| t.map(|t| js_sys::Date::new(&(t.unix_millis() as f64).into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).as_string().unwrap_or_default());
+    let time = |t: Option<Timestamp>| {
+        t.map(|t| {
+            js_sys::Date::new(&(t.unix_millis() as f64).into())
+                .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+                .as_string()
+                .unwrap_or_default()
+        })
+    };
     let allowed = move || logic::actions(&state.get());
     let busy = move || pending.get().is_some();
     view! {
@@ -316,7 +365,9 @@ async fn connect_stream(studio: &str, id: &str, token: &str) -> Result<String, S
             _ => {}
         }
         gloo_timers::future::sleep(delay).await;
-        current = api::get_stream(studio, id, &stream_id).await.map_err(|f| describe(&f))?;
+        current = api::get_stream(studio, id, &stream_id)
+            .await
+            .map_err(|f| describe(&f))?;
     }
     Err("The connection was not ready within a minute. Try Connect again.".into())
 }
@@ -362,13 +413,18 @@ pub fn NewWorkstation() -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let Some(intent) = token.get_untracked() else { return };
+        let Some(intent) = token.get_untracked() else {
+            return;
+        };
         pending.set(true);
         let name = label.get_untracked();
         let body = CreateStreamingSessionBody {
             launch_profile_id: Some(profile.get_untracked()),
-            ec2_instance_type: Some(instance.get_untracked()).filter(|i| !i.is_empty()).map(|i| StreamingInstanceType::from(i.as_str())),
-            tags: (!name.trim().is_empty()).then(|| [("name".to_owned(), name.trim().to_owned())].into()),
+            ec2_instance_type: Some(instance.get_untracked())
+                .filter(|i| !i.is_empty())
+                .map(|i| StreamingInstanceType::from(i.as_str())),
+            tags: (!name.trim().is_empty())
+                .then(|| [("name".to_owned(), name.trim().to_owned())].into()),
             ..Default::default()
         };
         let studio = portal.studio.get_untracked();
@@ -419,5 +475,30 @@ pub fn NewWorkstation() -> impl IntoView {
                 </fieldset>
             </Show>
         </section>
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_badge_renders_words_a_colour_class_and_the_state() {
+        let host = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&host).unwrap();
+        let state = RwSignal::new(StreamingSessionState::StopInProgress);
+        let _mounted = leptos::mount::mount_to(
+            host.clone().unchecked_into(),
+            move || view! { <StateBadge state=state /> },
+        );
+        let span = host.first_element_child().unwrap();
+        assert_eq!(span.text_content().unwrap(), "Stopping…");
+        assert_eq!(span.get_attribute("class").unwrap(), "badge busy");
+        assert_eq!(
+            span.get_attribute("data-state").unwrap(),
+            "STOP_IN_PROGRESS"
+        );
     }
 }

@@ -59,14 +59,19 @@ pub fn countdown(now_ms: i64, deadline_ms: i64) -> Countdown {
     } else {
         format!("{seconds} s")
     };
-    Countdown { text, warning: left < 30 * 60 }
+    Countdown {
+        text,
+        warning: left < 30 * 60,
+    }
 }
 
 /// The deadline a session shows: when it stops (running) or is removed (stopped).
 pub fn deadline(session: &StreamingSession) -> Option<(&'static str, i64)> {
     match session.state.as_ref()? {
         S::Ready => session.stop_at.map(|t| ("Stops in", t.unix_millis())),
-        S::Stopped => session.terminate_at.map(|t| ("Removed in", t.unix_millis())),
+        S::Stopped => session
+            .terminate_at
+            .map(|t| ("Removed in", t.unix_millis())),
         _ => None,
     }
 }
@@ -96,7 +101,11 @@ pub fn stream_poll_delays() -> Vec<Duration> {
 /// Why a call failed, as the client sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Failure {
-    Api { kind: Option<ErrorType>, status: u16, message: String },
+    Api {
+        kind: Option<ErrorType>,
+        status: u16,
+        message: String,
+    },
     Network,
     SignedOut,
 }
@@ -121,7 +130,10 @@ pub fn describe(failure: &Failure) -> String {
 
 /// The page title: how many workstations are running.
 pub fn title(sessions: &[StreamingSession]) -> String {
-    let running = sessions.iter().filter(|s| s.state == Some(S::Ready)).count();
+    let running = sessions
+        .iter()
+        .filter(|s| s.state == Some(S::Ready))
+        .count();
     match running {
         0 => "Workstations".into(),
         1 => "(1 running) Workstations".into(),
@@ -146,7 +158,8 @@ pub fn announcements(before: &[StreamingSession], after: &[StreamingSession]) ->
         .filter_map(|now| {
             let was = before.iter().find(|b| b.session_id == now.session_id)?;
             let state = now.state.as_ref()?;
-            (was.state.as_ref() != Some(state)).then(|| format!("Workstation {} is now {state}", display_name(now)))
+            (was.state.as_ref() != Some(state))
+                .then(|| format!("Workstation {} is now {state}", display_name(now)))
         })
         .collect()
 }
@@ -170,9 +183,30 @@ mod tests {
 
     #[test]
     fn actions_follow_the_lifecycle() {
-        assert_eq!(actions(&S::Ready), Actions { connect: true, start: false, stop: true, delete: true });
-        assert_eq!(actions(&S::Stopped), Actions { connect: false, start: true, stop: false, delete: true });
-        for busy in [S::CreateInProgress, S::StartInProgress, S::StopInProgress, S::DeleteInProgress] {
+        assert_eq!(
+            actions(&S::Ready),
+            Actions {
+                connect: true,
+                start: false,
+                stop: true,
+                delete: true
+            }
+        );
+        assert_eq!(
+            actions(&S::Stopped),
+            Actions {
+                connect: false,
+                start: true,
+                stop: false,
+                delete: true
+            }
+        );
+        for busy in [
+            S::CreateInProgress,
+            S::StartInProgress,
+            S::StopInProgress,
+            S::DeleteInProgress,
+        ] {
             assert_eq!(actions(&busy), Actions::default(), "{busy}");
         }
         assert_eq!(actions(&S::Deleted), Actions::default());
@@ -182,11 +216,33 @@ mod tests {
     #[test]
     fn countdowns_warn_under_thirty_minutes() {
         let minute = 60_000;
-        assert_eq!(countdown(0, 90 * minute), Countdown { text: "1 h 30 min".into(), warning: false });
-        assert_eq!(countdown(0, 29 * minute + 5_000), Countdown { text: "29 min 05 s".into(), warning: true });
+        assert_eq!(
+            countdown(0, 90 * minute),
+            Countdown {
+                text: "1 h 30 min".into(),
+                warning: false
+            }
+        );
+        assert_eq!(
+            countdown(0, 29 * minute + 5_000),
+            Countdown {
+                text: "29 min 05 s".into(),
+                warning: true
+            }
+        );
         assert_eq!(countdown(0, 45_000).text, "45 s");
-        assert_eq!(countdown(10, 0), Countdown { text: "now".into(), warning: true });
-        let session = StreamingSession { state: Some(S::Ready), stop_at: Timestamp::from_unix_millis(5_000), ..Default::default() };
+        assert_eq!(
+            countdown(10, 0),
+            Countdown {
+                text: "now".into(),
+                warning: true
+            }
+        );
+        let session = StreamingSession {
+            state: Some(S::Ready),
+            stop_at: Timestamp::from_unix_millis(5_000),
+            ..Default::default()
+        };
         assert_eq!(deadline(&session), Some(("Stops in", 5_000)));
     }
 
@@ -196,30 +252,51 @@ mod tests {
         assert_eq!(busy, [1000, 1250, 1500, 1750, 2000, 2000]);
         assert_eq!(refresh_delay(false, 3), Duration::from_secs(30));
         let stream = stream_poll_delays();
-        assert_eq!(stream[..4], [500, 1000, 2000, 4000].map(Duration::from_millis));
+        assert_eq!(
+            stream[..4],
+            [500, 1000, 2000, 4000].map(Duration::from_millis)
+        );
         assert!(stream.iter().sum::<Duration>() <= Duration::from_secs(60));
     }
 
     #[test]
     fn errors_are_plain_words() {
-        let api = |kind, status| Failure::Api { kind: Some(kind), status, message: "x".into() };
+        let api = |kind, status| Failure::Api {
+            kind: Some(kind),
+            status,
+            message: "x".into(),
+        };
         assert_eq!(
             describe(&api(ErrorType::Conflict, 409)),
             "Another operation is in progress on this workstation. Wait for it to finish, then try again."
         );
         assert!(describe(&api(ErrorType::Throttling, 429)).contains("busy"));
-        assert!(describe(&api(ErrorType::ServiceQuotaExceeded, 402)).contains("as many workstations"));
+        assert!(
+            describe(&api(ErrorType::ServiceQuotaExceeded, 402)).contains("as many workstations")
+        );
         assert!(describe(&api(ErrorType::AccessDenied, 403)).contains("permission"));
         assert!(describe(&Failure::Network).contains("network"));
-        assert!(describe(&Failure::Api { kind: None, status: 502, message: String::new() }).contains("had a problem"));
+        assert!(describe(&Failure::Api {
+            kind: None,
+            status: 502,
+            message: String::new()
+        })
+        .contains("had a problem"));
     }
 
     #[test]
     fn titles_count_running_workstations_and_changes_are_announced() {
-        let session = |id: &str, state: S| StreamingSession { session_id: Some(id.into()), state: Some(state), ..Default::default() };
+        let session = |id: &str, state: S| StreamingSession {
+            session_id: Some(id.into()),
+            state: Some(state),
+            ..Default::default()
+        };
         let before = [session("a", S::StartInProgress), session("b", S::Ready)];
         let after = [session("a", S::Ready), session("b", S::Ready)];
         assert_eq!(title(&after), "(2 running) Workstations");
-        assert_eq!(announcements(&before, &after), ["Workstation a is now READY"]);
+        assert_eq!(
+            announcements(&before, &after),
+            ["Workstation a is now READY"]
+        );
     }
 }
