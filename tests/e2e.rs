@@ -15,8 +15,14 @@ fn root() -> PathBuf {
 }
 
 fn dist() -> PathBuf {
-    let dist = std::env::var_os("STUDIO_PORTAL_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
-    assert!(dist.join("index.html").is_file(), "no built portal at {}: run `trunk build --release` (cargo xtask test does)", dist.display());
+    let dist = std::env::var_os("STUDIO_PORTAL_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no built portal at {}: run `trunk build --release` (cargo xtask test does)",
+        dist.display()
+    );
     dist
 }
 
@@ -31,27 +37,53 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn browser() -> (Driver, Client) {
     let port = free_port();
-    let child = Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver is installed (cargo xtask setup)");
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (cargo xtask setup)");
     let driver = Driver(child, port);
     let profile = tempfile::tempdir().unwrap().keep();
     let args = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1200,900", &format!("--user-data-dir={}", profile.display()),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        &format!("--user-data-dir={}", profile.display()),
     ];
     let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "args": args}));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": args}),
+    );
     let started = Instant::now();
     loop {
-        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        match builder.capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", driver.1)).await {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        match builder
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .await
+        {
             Ok(client) => return (driver, client),
-            Err(e) if started.elapsed() > Duration::from_secs(20) => panic!("chromedriver did not start: {e}"),
+            Err(e) if started.elapsed() > Duration::from_secs(20) => {
+                panic!("chromedriver did not start: {e}")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
@@ -80,7 +112,12 @@ async fn shot(client: &Client, name: &str) {
 }
 
 /// Polls `read` until `done` holds, for at most `limit`.
-async fn until<T: std::fmt::Debug, F, Fut>(limit: Duration, what: &str, mut read: F, done: impl Fn(&T) -> bool) -> T
+async fn until<T: std::fmt::Debug, F, Fut>(
+    limit: Duration,
+    what: &str,
+    mut read: F,
+    done: impl Fn(&T) -> bool,
+) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = T>,
@@ -91,7 +128,10 @@ where
         if done(&value) {
             return value;
         }
-        assert!(started.elapsed() < limit, "waited {limit:?} for {what}; last: {value:?}");
+        assert!(
+            started.elapsed() < limit,
+            "waited {limit:?} for {what}; last: {value:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -101,15 +141,34 @@ fn card(name: &str) -> String {
 }
 
 async fn state_of(client: &Client, name: &str) -> String {
-    match client.find(Locator::XPath(&format!("{}//span[contains(@class,'badge')]", card(name)))).await {
-        Ok(badge) => badge.attr("data-state").await.ok().flatten().unwrap_or_default(),
+    match client
+        .find(Locator::XPath(&format!(
+            "{}//span[contains(@class,'badge')]",
+            card(name)
+        )))
+        .await
+    {
+        Ok(badge) => badge
+            .attr("data-state")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
 
 async fn click_in_card(client: &Client, name: &str, button: &str) {
     let path = format!("{}//button[normalize-space()='{button}']", card(name));
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath(&path)).await.unwrap().click().await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&path))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -131,7 +190,11 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     let dir = tempfile::tempdir().unwrap();
     let users = dir.path().join("users.toml");
     let hash = portal_proxy::hash_password("render-farm").unwrap();
-    std::fs::write(&users, format!("[users.alice]\npassword_hash = \"{hash}\"\n")).unwrap();
+    std::fs::write(
+        &users,
+        format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
+    )
+    .unwrap();
     let proxy = proxy(AuthMode::UsersFile(users)).await;
     let base = format!("http://{}", proxy.addr());
     let (_driver, client) = browser().await;
@@ -139,23 +202,64 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
 
     // Signed out: the portal sends the artist to the sign-in page.
     client.goto(&base).await.unwrap();
-    until(wait, "the sign-in page", || async { client.current_url().await.unwrap().path().to_owned() }, |p| p == "/login").await;
-    client.find(Locator::Id("user")).await.unwrap().send_keys("alice").await.unwrap();
-    client.find(Locator::Id("password")).await.unwrap().send_keys("render-farm").await.unwrap();
-    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    until(
+        wait,
+        "the sign-in page",
+        || async { client.current_url().await.unwrap().path().to_owned() },
+        |p| p == "/login",
+    )
+    .await;
+    client
+        .find(Locator::Id("user"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("render-farm")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     // Only alice's workstations: Lighting, Compositing and Dailies; not bob's.
-    client.wait().at_most(wait).for_element(Locator::Css(".card")).await.unwrap();
-    let names = until(wait, "alice's three cards", || async {
-        let mut names = Vec::new();
-        for heading in client.find_all(Locator::Css(".card h2")).await.unwrap() {
-            names.push(heading.text().await.unwrap());
-        }
-        names.sort();
-        names
-    }, |n| n.len() == 3).await;
+    client
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css(".card"))
+        .await
+        .unwrap();
+    let names = until(
+        wait,
+        "alice's three cards",
+        || async {
+            let mut names = Vec::new();
+            for heading in client.find_all(Locator::Css(".card h2")).await.unwrap() {
+                names.push(heading.text().await.unwrap());
+            }
+            names.sort();
+            names
+        },
+        |n| n.len() == 3,
+    )
+    .await;
     assert_eq!(names, ["Compositing", "Dailies", "Lighting"]);
-    let title = until(wait, "the title", || async { client.title().await.unwrap() }, |t| t.contains("running")).await;
+    let title = until(
+        wait,
+        "the title",
+        || async { client.title().await.unwrap() },
+        |t| t.contains("running"),
+    )
+    .await;
     assert_eq!(title, "(2 running) Workstations");
     shot(&client, "1-sessions").await;
 
@@ -164,49 +268,122 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     click_in_card(&client, "Lighting", "Stop").await;
     shot(&client, "2-stop-question").await;
     click_in_card(&client, "Lighting", "Stop workstation").await;
-    until(wait, "Stopping", || state_of(&client, "Lighting"), |s| s == "STOP_IN_PROGRESS" || s == "STOPPED").await;
+    until(
+        wait,
+        "Stopping",
+        || state_of(&client, "Lighting"),
+        |s| s == "STOP_IN_PROGRESS" || s == "STOPPED",
+    )
+    .await;
     shot(&client, "3-stopping").await;
-    until(wait, "STOPPED", || state_of(&client, "Lighting"), |s| s == "STOPPED").await;
-    let announced = until(wait, "the announcement", || text_of(&client, "#announcements"), |t| t.contains("is now STOPPED")).await;
-    assert!(announced.contains("Workstation Lighting is now STOPPED"), "{announced}");
+    until(
+        wait,
+        "STOPPED",
+        || state_of(&client, "Lighting"),
+        |s| s == "STOPPED",
+    )
+    .await;
+    let announced = until(
+        wait,
+        "the announcement",
+        || text_of(&client, "#announcements"),
+        |t| t.contains("is now STOPPED"),
+    )
+    .await;
+    assert!(
+        announced.contains("Workstation Lighting is now STOPPED"),
+        "{announced}"
+    );
     shot(&client, "4-stopped").await;
 
     // Start: it has a backup now, so the artist picks latest or a backup.
     click_in_card(&client, "Lighting", "Start").await;
     click_in_card(&client, "Lighting", "Start workstation").await;
-    until(wait, "READY", || state_of(&client, "Lighting"), |s| s == "READY").await;
-    until(wait, "the announcement", || text_of(&client, "#announcements"), |t| t.contains("Lighting is now READY")).await;
+    until(
+        wait,
+        "READY",
+        || state_of(&client, "Lighting"),
+        |s| s == "READY",
+    )
+    .await;
+    until(
+        wait,
+        "the announcement",
+        || text_of(&client, "#announcements"),
+        |t| t.contains("Lighting is now READY"),
+    )
+    .await;
 
     // Connect: a tab opens at the stream's URL.
     let home = client.window().await.unwrap();
     click_in_card(&client, "Lighting", "Connect").await;
-    let windows = until(wait, "a new tab", || async { client.windows().await.unwrap() }, |w| w.len() == 2).await;
+    let windows = until(
+        wait,
+        "a new tab",
+        || async { client.windows().await.unwrap() },
+        |w| w.len() == 2,
+    )
+    .await;
     let tab = windows.into_iter().find(|w| *w != home).unwrap();
     client.switch_to_window(tab).await.unwrap();
-    let url = until(wait, "the stream URL", || async { client.current_url().await.unwrap().to_string() }, |u| u.contains("authToken=")).await;
+    let url = until(
+        wait,
+        "the stream URL",
+        || async { client.current_url().await.unwrap().to_string() },
+        |u| u.contains("authToken="),
+    )
+    .await;
     assert!(url.starts_with(&format!("{base}/dcv/?authToken=")), "{url}");
     client.close_window().await.unwrap();
     client.switch_to_window(home).await.unwrap();
 
     // A Conflict: the workstation was stopped elsewhere a moment ago; this view is stale.
     let studio_path = "/api/2020-08-01/studios/demo-studio/streaming-sessions";
-    let dailies = client.find(Locator::XPath(&card("Dailies"))).await.unwrap().attr("data-session").await.unwrap().unwrap();
+    let dailies = client
+        .find(Locator::XPath(&card("Dailies")))
+        .await
+        .unwrap()
+        .attr("data-session")
+        .await
+        .unwrap()
+        .unwrap();
     let script = format!(
         "return fetch('{studio_path}/{dailies}/stop', {{method: 'POST', headers: {{'X-Studio-Portal': '1', 'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => r.status)"
     );
     assert_eq!(client.execute(&script, vec![]).await.unwrap(), json!(200));
     click_in_card(&client, "Dailies", "Stop").await;
-    let text = until(wait, "the conflict message", || card_text(&client, "Dailies"), |t| t.contains("Another operation")).await;
-    assert!(text.contains("Another operation is in progress on this workstation"), "{text}");
+    let text = until(
+        wait,
+        "the conflict message",
+        || card_text(&client, "Dailies"),
+        |t| t.contains("Another operation"),
+    )
+    .await;
+    assert!(
+        text.contains("Another operation is in progress on this workstation"),
+        "{text}"
+    );
     shot(&client, "5-conflict").await;
 
     // Throttled: retried by the proxy and the page, then explained.
     let embedded = proxy.embedded().unwrap();
-    embedded.set_faults(Faults { throttle: 1.0, ..Faults::default() });
+    embedded.set_faults(Faults {
+        throttle: 1.0,
+        ..Faults::default()
+    });
     click_in_card(&client, "Compositing", "Delete").await;
     click_in_card(&client, "Compositing", "Delete workstation").await;
-    let text = until(Duration::from_secs(30), "the throttling message", || card_text(&client, "Compositing"), |t| t.contains("busy")).await;
-    assert!(text.contains("The studio service is busy right now"), "{text}");
+    let text = until(
+        Duration::from_secs(30),
+        "the throttling message",
+        || card_text(&client, "Compositing"),
+        |t| t.contains("busy"),
+    )
+    .await;
+    assert!(
+        text.contains("The studio service is busy right now"),
+        "{text}"
+    );
     embedded.set_faults(Faults::default());
     shot(&client, "6-throttled").await;
     client.close().await.unwrap();
@@ -220,8 +397,14 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
 async fn bench_first_render_and_sizes() {
     use std::io::Write;
     let mut first_load = (0usize, 0usize, 0usize);
-    println!("{:<44} {:>9} {:>9} {:>9}", "dist/ file", "raw", "gzip -9", "brotli");
-    let mut files: Vec<_> = std::fs::read_dir(dist()).unwrap().map(|e| e.unwrap().path()).collect();
+    println!(
+        "{:<44} {:>9} {:>9} {:>9}",
+        "dist/ file", "raw", "gzip -9", "brotli"
+    );
+    let mut files: Vec<_> = std::fs::read_dir(dist())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for path in files.iter().filter(|p| p.is_file()) {
         let raw = std::fs::read(path).unwrap();
@@ -229,22 +412,48 @@ async fn bench_first_render_and_sizes() {
         gz.write_all(&raw).unwrap();
         let gz = gz.finish().unwrap().len();
         let mut br = Vec::new();
-        brotli::BrotliCompress(&mut &raw[..], &mut br, &brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() }).unwrap();
+        brotli::BrotliCompress(
+            &mut &raw[..],
+            &mut br,
+            &brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         println!("{name:<44} {:>9} {:>9} {:>9}", raw.len(), gz, br.len());
         // Everything in dist/ is fetched by the first load.
-        first_load = (first_load.0 + raw.len(), first_load.1 + gz, first_load.2 + br.len());
+        first_load = (
+            first_load.0 + raw.len(),
+            first_load.1 + gz,
+            first_load.2 + br.len(),
+        );
     }
-    println!("{:<44} {:>9} {:>9} {:>9}   (budget: 150 KB gzip)", "first load, all files", first_load.0, first_load.1, first_load.2);
+    println!(
+        "{:<44} {:>9} {:>9} {:>9}   (budget: 150 KB gzip)",
+        "first load, all files", first_load.0, first_load.1, first_load.2
+    );
 
     let proxy = proxy(AuthMode::Dev("alice".into())).await;
     let (_driver, client) = browser().await;
     let mut times = Vec::new();
     for _ in 0..7 {
         client.goto("about:blank").await.unwrap();
-        client.goto(&format!("http://{}/", proxy.addr())).await.unwrap();
-        client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(".card")).await.unwrap();
-        let at = client.execute("return performance.now()", vec![]).await.unwrap();
+        client
+            .goto(&format!("http://{}/", proxy.addr()))
+            .await
+            .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".card"))
+            .await
+            .unwrap();
+        let at = client
+            .execute("return performance.now()", vec![])
+            .await
+            .unwrap();
         times.push(at.as_f64().unwrap());
     }
     times.sort_by(f64::total_cmp);
