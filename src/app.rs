@@ -71,7 +71,10 @@ async fn refresh(portal: Portal) {
                 notify_if_hidden(portal, &changes);
             }
             portal.sessions.set(sessions);
-            portal.load.set(Load::Ready);
+            // Setting it again would rebuild the list and lose what each card shows.
+            if portal.load.get_untracked() != Load::Ready {
+                portal.load.set(Load::Ready);
+            }
         }
         Err(failure) => {
             handle_signed_out(&failure);
@@ -195,6 +198,9 @@ pub fn App() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // Only a change between empty and not empty redraws the page; the list itself is
+    // keyed, so cards (and their open panels and messages) survive every refresh.
+    let empty = Memo::new(move |_| ids().is_empty());
     view! {
         <Header />
         <main id="main">
@@ -208,7 +214,7 @@ pub fn App() -> impl IntoView {
                         <button on:click=retry>"Try again"</button>
                     </div>
                 }.into_any(),
-                Load::Ready if ids().is_empty() => view! {
+                Load::Ready if empty.get() => view! {
                     <p class="state-note">"You have no workstations yet. Choose “New workstation” to create one."</p>
                 }.into_any(),
                 Load::Ready => view! {

@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod logic;
+#[cfg(test)]
+mod theme_contrast;
 
 pub use app::mount;
 

@@ -386,6 +386,18 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     );
     embedded.set_faults(Faults::default());
     shot(&client, "6-throttled").await;
+
+    // A 360 px phone: everything fits the width, nothing scrolls sideways.
+    client.set_window_size(360, 800).await.unwrap();
+    let fits = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, json!(true), "the page scrolls sideways at 360 px");
+    shot(&client, "7-phone-360px").await;
     client.close().await.unwrap();
     proxy.shutdown().await;
 }

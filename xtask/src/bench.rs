@@ -9,19 +9,17 @@ pub fn bench() -> Result {
     run("cargo", &["bench", "-p", "portal-proxy"])?;
     println!("\n=== portal: dist/ sizes and time to first session list ===");
     run("trunk", &["build", "--release"])?;
+    // The same (debug) test build as `cargo xtask test`; the browser does the work measured.
+    let args = [
+        "test",
+        "--workspace",
+        "--features",
+        "studio-portal/e2e",
+        "--test",
+        "e2e",
+    ];
     run(
         "cargo",
-        &[
-            "test",
-            "-p",
-            "studio-portal",
-            "--release",
-            "--test",
-            "e2e",
-            "--",
-            "--ignored",
-            "--nocapture",
-            "bench",
-        ],
+        &[&args[..], &["--", "--ignored", "--nocapture", "bench"]].concat(),
     )
 }

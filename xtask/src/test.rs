@@ -80,7 +80,15 @@ fn stages() -> Vec<Stage> {
             name: "browser end-to-end tests",
             commands: vec![
                 vec!["trunk", "build", "--release"],
-                vec!["cargo", "test", "-p", "studio-portal", "--test", "e2e"],
+                vec![
+                    "cargo",
+                    "test",
+                    "--workspace",
+                    "--features",
+                    "studio-portal/e2e",
+                    "--test",
+                    "e2e",
+                ],
             ],
             counts_tests: true,
         },
