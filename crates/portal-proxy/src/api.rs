@@ -117,25 +117,26 @@ fn refuse(error: ApiError) -> Reply {
     error_reply(status, error)
 }
 
+/// Whether the request's Origin, when it has one, is this server itself.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin") else {
+        return true;
+    };
+    let host = headers.get("host").and_then(|h| h.to_str().ok());
+    let origin = origin.to_str().unwrap_or("");
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    host.is_some() && origin_host == host
+}
+
 /// Non-GET requests must carry our custom header and, when present, our own Origin.
 fn csrf_ok(method: &Method, headers: &HeaderMap) -> bool {
     if method == Method::GET || method == Method::HEAD {
         return true;
     }
     let marked = headers.get("x-studio-portal").and_then(|v| v.to_str().ok()) == Some("1");
-    let same_origin = match (headers.get("origin"), headers.get("host")) {
-        (None, _) => true,
-        (Some(origin), Some(host)) => {
-            let origin = origin.to_str().unwrap_or("");
-            let host = host.to_str().unwrap_or("");
-            origin
-                .strip_prefix("http://")
-                .or_else(|| origin.strip_prefix("https://"))
-                == Some(host)
-        }
-        (Some(_), None) => false,
-    };
-    marked && same_origin
+    marked && same_origin(headers)
 }
 
 fn csrf_refusal() -> ApiError {
@@ -201,17 +202,7 @@ async fn login(AxumState(state): AxumState<Shared>, headers: HeaderMap, body: By
         ));
     }
     // The login form cannot set custom headers: the Origin check stands in for it.
-    let origin_ok = headers.get("origin").is_none_or(|origin| {
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let origin = origin.to_str().unwrap_or("");
-        origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            == Some(host)
-    });
+    let origin_ok = same_origin(&headers);
     if !origin_ok {
         return reply_response(error_reply(403, csrf_refusal()));
     }
