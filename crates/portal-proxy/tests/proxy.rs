@@ -861,3 +861,42 @@ async fn ids_with_reserved_characters_are_encoded_once() {
     assert_eq!(ids(&listed, "sessions", "sessionId"), Vec::<String>::new());
     proxy.shutdown().await;
 }
+
+#[tokio::test]
+async fn logins_map_to_studio_users() {
+    let mut config = ProxyConfig::new(
+        Upstream::Embedded(studio_config()),
+        AuthMode::TrustedHeader("x-user".into()),
+    );
+    config.user_map = [("alice@studio.example".to_owned(), "alice".to_owned())].into();
+    let proxy = start(config).await;
+    let me = send(&proxy, "GET", "/api/me", Some("alice@studio.example"), None).await;
+    assert_eq!(me.json["user"], "alice");
+    let listed = send(
+        &proxy,
+        "GET",
+        &format!("{API}/streaming-sessions"),
+        Some("alice@studio.example"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        owners(&listed),
+        ["alice"],
+        "the login sees the sessions of the studio user it maps to"
+    );
+    let unmapped = send(
+        &proxy,
+        "GET",
+        &format!("{API}/streaming-sessions"),
+        Some("bob"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        owners(&unmapped),
+        ["bob"],
+        "an unmapped login is its own studio user"
+    );
+    proxy.shutdown().await;
+}
