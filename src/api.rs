@@ -109,59 +109,58 @@ pub async fn me() -> Result<Me, Failure> {
     }
 }
 
-/// Every session of the artist, across all pages.
-pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failure> {
+/// Every item of a paged list: pages are fetched until `nextToken` runs out. `query` makes
+/// the query string for a token; `split` takes a page apart into items and the next token.
+async fn all_pages<P: DeserializeOwned, T>(
+    base: &str,
+    query: impl Fn(Option<String>) -> String,
+    split: impl Fn(P) -> (Option<Vec<T>>, Option<String>),
+) -> Result<Vec<T>, Failure> {
     let mut all = Vec::new();
     let mut next_token = None;
     loop {
-        let query = ListStreamingSessionsQuery {
-            next_token,
-            ..Default::default()
-        };
-        let page: ListStreamingSessionsResponse = send(
-            "GET",
-            &format!(
-                "{}?{}",
-                path(Operation::ListStreamingSessions, &[studio]),
-                query.to_query_string()
-            ),
-            None,
-            None,
-        )
-        .await?;
-        all.extend(page.sessions.unwrap_or_default());
-        match page.next_token.filter(|t| !t.is_empty()) {
+        let page: P = send("GET", &format!("{base}?{}", query(next_token)), None, None).await?;
+        let (items, token) = split(page);
+        all.extend(items.unwrap_or_default());
+        match token.filter(|t| !t.is_empty()) {
             Some(token) => next_token = Some(token),
             None => return Ok(all),
         }
     }
 }
 
+/// Every session of the artist, across all pages.
+pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failure> {
+    all_pages(
+        &path(Operation::ListStreamingSessions, &[studio]),
+        |next_token| {
+            ListStreamingSessionsQuery {
+                next_token,
+                ..Default::default()
+            }
+            .to_query_string()
+        },
+        |page: ListStreamingSessionsResponse| (page.sessions, page.next_token),
+    )
+    .await
+}
+
+/// Every backup of the artist, across all pages.
 pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, Failure> {
-    let mut all = Vec::new();
-    let mut next_token = None;
-    loop {
-        let query = ListStreamingSessionBackupsQuery {
-            next_token,
-            ..Default::default()
-        };
-        let page: ListStreamingSessionBackupsResponse = send(
-            "GET",
-            &format!(
-                "{}?{}",
-                path(Operation::ListStreamingSessionBackups, &[studio]),
-                query.to_query_string()
-            ),
-            None,
-            None,
-        )
-        .await?;
-        all.extend(page.streaming_session_backups.unwrap_or_default());
-        match page.next_token.filter(|t| !t.is_empty()) {
-            Some(token) => next_token = Some(token),
-            None => return Ok(all),
-        }
-    }
+    all_pages(
+        &path(Operation::ListStreamingSessionBackups, &[studio]),
+        |next_token| {
+            ListStreamingSessionBackupsQuery {
+                next_token,
+                ..Default::default()
+            }
+            .to_query_string()
+        },
+        |page: ListStreamingSessionBackupsResponse| {
+            (page.streaming_session_backups, page.next_token)
+        },
+    )
+    .await
 }
 
 pub async fn launch_profiles(studio: &str) -> Result<Vec<LaunchProfile>, Failure> {

@@ -139,6 +139,24 @@ fn session(tx: &Transaction, route: &Route) -> Result<SessionRecord> {
         .ok_or_else(|| ApiError::not_found("Streaming session", id))
 }
 
+/// Cuts a `page_size + 1` fetch to one page; the extra row says another page follows, whose
+/// token is the position of this page's last item.
+fn next_page<T>(
+    rows: &mut Vec<T>,
+    page_size: usize,
+    position: impl Fn(&T) -> (Option<Timestamp>, String),
+) -> Option<String> {
+    if rows.len() <= page_size {
+        return None;
+    }
+    rows.truncate(page_size);
+    let (created, id) = position(&rows[page_size - 1]);
+    Some(encode_token(
+        created.map(|t| t.unix_millis()).unwrap_or(0),
+        &id,
+    ))
+}
+
 fn list_sessions(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let query: ListStreamingSessionsQuery = parse_query(call.query)?;
     let filter = SessionFilter {
@@ -154,16 +172,8 @@ fn list_sessions(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         after,
         app.page_size + 1,
     )?;
-    let next_token = (rows.len() > app.page_size).then(|| {
-        rows.truncate(app.page_size);
-        let last = &rows[rows.len() - 1];
-        encode_token(
-            last.session
-                .created_at
-                .map(|t| t.unix_millis())
-                .unwrap_or(0),
-            last.session_id(),
-        )
+    let next_token = next_page(&mut rows, app.page_size, |r| {
+        (r.session.created_at, r.session_id().to_owned())
     });
     to_json(&ListStreamingSessionsResponse {
         sessions: Some(rows.into_iter().map(|r| r.session).collect()),
@@ -417,12 +427,10 @@ fn list_backups(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         after,
         app.page_size + 1,
     )?;
-    let next_token = (rows.len() > app.page_size).then(|| {
-        rows.truncate(app.page_size);
-        let last = &rows[rows.len() - 1].backup;
-        encode_token(
-            last.created_at.map(|t| t.unix_millis()).unwrap_or(0),
-            last.backup_id.as_deref().unwrap_or(""),
+    let next_token = next_page(&mut rows, app.page_size, |r| {
+        (
+            r.backup.created_at,
+            r.backup.backup_id.clone().unwrap_or_default(),
         )
     });
     to_json(&ListStreamingSessionBackupsResponse {

@@ -117,6 +117,14 @@ fn refuse(error: ApiError) -> Reply {
     error_reply(status, error)
 }
 
+/// Whether the TLS terminator in front says the browser used HTTPS (cookies get `Secure`).
+fn behind_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https")
+}
+
 /// Whether the request's Origin, when it has one, is this server itself.
 fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get("origin") else {
@@ -234,10 +242,7 @@ async fn login(AxumState(state): AxumState<Shared>, headers: HeaderMap, body: By
             ValidationError::new("user", "user and password are required").into(),
         ));
     };
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        == Some("https");
+    let secure = behind_https(&headers);
     match state
         .identities
         .login(&state.config, &credentials.user, &credentials.password)
@@ -286,10 +291,7 @@ async fn logout(
     }
     state.identities.logout(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        == Some("https");
+    let secure = behind_https(&headers);
     if let Ok(value) = HeaderValue::from_str(&identity::session_cookie(
         "",
         state.config.session_lifetime,
