@@ -6,7 +6,9 @@ use crate::logic::Failure;
 use gloo_net::http::{Request, RequestBuilder};
 use nimble_model::*;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use std::time::Duration;
+use wasm_bindgen::JsValue;
 
 /// Aborts the request when dropped before it finished.
 struct AbortOnDrop(Option<web_sys::AbortController>);
@@ -20,19 +22,48 @@ impl Drop for AbortOnDrop {
 }
 
 /// A fresh idempotency token: one per intent (a click), reused by every retry of it.
+/// 128 random bits as hex: `getRandomValues` works on plain-HTTP origins too, where
+/// `randomUUID` does not.
 pub fn new_client_token() -> String {
-    web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("{}", js_sys::Math::random()))
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn send<T: DeserializeOwned>(
+/// The browser parses the JSON; serde only reads the parsed value. Smaller than carrying
+/// a JSON parser in the wasm.
+fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Failure> {
+    serde_wasm_bindgen::from_value(value).map_err(|_| Failure::Network)
+}
+
+/// A request body as JSON text, written by the browser.
+fn encode<T: serde::Serialize>(body: &T) -> Option<String> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+async fn json_of(response: gloo_net::http::Response) -> Result<JsValue, Failure> {
+    let promise = web_sys::Response::from(response)
+        .json()
+        .map_err(|_| Failure::Network)?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|_| Failure::Network)
+}
+
+/// One call with its retries, answering the parsed body of a success. It and every helper
+/// below that awaits are not generic, so the wasm holds one copy of each rather than one
+/// per response type; callers `decode` the answer.
+async fn call(
     method: &str,
     path: &str,
     body: Option<String>,
     token: Option<&str>,
-) -> Result<T, Failure> {
+) -> Result<JsValue, Failure> {
     let url = format!("/api{path}");
     let mut attempt = 0;
     loop {
@@ -64,7 +95,7 @@ async fn send<T: DeserializeOwned>(
         let response = response.map_err(|_| Failure::Network)?;
         let status = response.status();
         if (200..300).contains(&status) {
-            return response.json::<T>().await.map_err(|_| Failure::Network);
+            return json_of(response).await;
         }
         if status == 401 {
             return Err(Failure::SignedOut);
@@ -78,7 +109,10 @@ async fn send<T: DeserializeOwned>(
             gloo_timers::future::sleep(Duration::from_millis(400 * 2u64.pow(attempt))).await;
             continue;
         }
-        let body: ErrorBody = response.json().await.unwrap_or_default();
+        let body: ErrorBody = match json_of(response).await {
+            Ok(value) => decode(value).unwrap_or_default(),
+            Err(_) => ErrorBody::default(),
+        };
         drop(abort);
         return Err(Failure::Api {
             kind,
@@ -93,88 +127,125 @@ fn path(operation: Operation, labels: &[&str]) -> String {
 }
 
 pub async fn me() -> Result<Me, Failure> {
-    let url = "/api/me";
-    let response = Request::get(url)
-        .send()
-        .await
-        .map_err(|_| Failure::Network)?;
-    match response.status() {
-        200 => response.json().await.map_err(|_| Failure::Network),
-        401 => Err(Failure::SignedOut),
-        status => Err(Failure::Api {
-            kind: None,
-            status,
-            message: String::new(),
-        }),
-    }
+    decode(call("GET", "/me", None, None).await?)
 }
 
-/// Every item of a paged list: pages are fetched until `nextToken` runs out. `query` makes
-/// the query string for a token; `split` takes a page apart into items and the next token.
-async fn all_pages<P: DeserializeOwned, T>(
+/// Walks a paged list until `nextToken` runs out. `query` makes the query string for a
+/// token; `take` decodes a page, keeps its items and answers the page's next token.
+async fn all_pages(
     base: &str,
-    query: impl Fn(Option<String>) -> String,
-    split: impl Fn(P) -> (Option<Vec<T>>, Option<String>),
-) -> Result<Vec<T>, Failure> {
-    let mut all = Vec::new();
+    query: &dyn Fn(Option<String>) -> String,
+    take: &mut dyn FnMut(JsValue) -> Result<Option<String>, Failure>,
+) -> Result<(), Failure> {
     let mut next_token = None;
     loop {
-        let page: P = send("GET", &format!("{base}?{}", query(next_token)), None, None).await?;
-        let (items, token) = split(page);
-        all.extend(items.unwrap_or_default());
-        match token.filter(|t| !t.is_empty()) {
+        let page = call("GET", &format!("{base}?{}", query(next_token)), None, None).await?;
+        match take(page)?.filter(|t| !t.is_empty()) {
             Some(token) => next_token = Some(token),
-            None => return Ok(all),
+            None => return Ok(()),
         }
     }
 }
 
 /// Every session of the artist, across all pages.
 pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failure> {
+    let mut all = Vec::new();
     all_pages(
         &path(Operation::ListStreamingSessions, &[studio]),
-        |next_token| {
+        &|next_token| {
             ListStreamingSessionsQuery {
                 next_token,
                 ..Default::default()
             }
             .to_query_string()
         },
-        |page: ListStreamingSessionsResponse| (page.sessions, page.next_token),
+        &mut |page| {
+            let page: ListStreamingSessionsResponse = decode(page)?;
+            all.extend(page.sessions.unwrap_or_default());
+            Ok(page.next_token)
+        },
     )
-    .await
+    .await?;
+    Ok(all)
 }
 
 /// Every backup of the artist, across all pages.
 pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, Failure> {
+    let mut all = Vec::new();
     all_pages(
         &path(Operation::ListStreamingSessionBackups, &[studio]),
-        |next_token| {
+        &|next_token| {
             ListStreamingSessionBackupsQuery {
                 next_token,
                 ..Default::default()
             }
             .to_query_string()
         },
-        |page: ListStreamingSessionBackupsResponse| {
-            (page.streaming_session_backups, page.next_token)
+        &mut |page| {
+            let page: ListStreamingSessionBackupsResponse = decode(page)?;
+            all.extend(page.streaming_session_backups.unwrap_or_default());
+            Ok(page.next_token)
         },
     )
-    .await
+    .await?;
+    Ok(all)
 }
 
-pub async fn launch_profiles(studio: &str) -> Result<Vec<LaunchProfile>, Failure> {
-    let page: ListLaunchProfilesResponse = send(
-        "GET",
+/// What the portal uses of a launch profile: the rest of `LaunchProfile`'s large tree is
+/// skipped while decoding, which keeps its decoder out of the wasm.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileChoice {
+    pub launch_profile_id: Option<String>,
+    pub name: Option<String>,
+    pub stream_configuration: Option<InstanceTypes>,
+}
+
+/// `streamConfiguration.ec2InstanceTypes` of a launch profile.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceTypes {
+    pub ec2_instance_types: Option<Vec<StreamingInstanceType>>,
+}
+
+/// A page of `ListLaunchProfilesResponse`, decoded as `ProfileChoice`s.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfilesPage {
+    launch_profiles: Option<Vec<ProfileChoice>>,
+    next_token: Option<String>,
+}
+
+/// The launch profiles the artist may create sessions from, across all pages.
+pub async fn launch_profiles(studio: &str) -> Result<Vec<ProfileChoice>, Failure> {
+    let mut all = Vec::new();
+    all_pages(
         &path(Operation::ListLaunchProfiles, &[studio]),
-        None,
-        None,
+        &|next_token| {
+            ListLaunchProfilesQuery {
+                next_token,
+                ..Default::default()
+            }
+            .to_query_string()
+        },
+        &mut |page| {
+            let page: ProfilesPage = decode(page)?;
+            all.extend(page.launch_profiles.unwrap_or_default());
+            Ok(page.next_token)
+        },
     )
     .await?;
-    Ok(page.launch_profiles.unwrap_or_default())
+    Ok(all)
 }
 
-fn session_of(response: SessionResponse) -> Result<StreamingSession, Failure> {
+/// A state change that answers `{"session": ...}`, sent with the intent's client token.
+async fn session_call(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    let response: SessionResponse = decode(call(method, path, body, Some(token)).await?)?;
     response.session.ok_or(Failure::Network)
 }
 
@@ -183,16 +254,8 @@ pub async fn create(
     body: &CreateStreamingSessionBody,
     token: &str,
 ) -> Result<StreamingSession, Failure> {
-    let body = serde_json::to_string(body).ok();
-    session_of(
-        send(
-            "POST",
-            &path(Operation::CreateStreamingSession, &[studio]),
-            body,
-            Some(token),
-        )
-        .await?,
-    )
+    let path = path(Operation::CreateStreamingSession, &[studio]);
+    session_call("POST", &path, encode(body), token).await
 }
 
 pub async fn start(
@@ -201,16 +264,9 @@ pub async fn start(
     backup_id: Option<String>,
     token: &str,
 ) -> Result<StreamingSession, Failure> {
-    let body = serde_json::to_string(&StartStreamingSessionBody { backup_id }).ok();
-    session_of(
-        send(
-            "POST",
-            &path(Operation::StartStreamingSession, &[studio, id]),
-            body,
-            Some(token),
-        )
-        .await?,
-    )
+    let path = path(Operation::StartStreamingSession, &[studio, id]);
+    let body = encode(&StartStreamingSessionBody { backup_id });
+    session_call("POST", &path, body, token).await
 }
 
 pub async fn stop(
@@ -219,31 +275,21 @@ pub async fn stop(
     mode: Option<VolumeRetentionMode>,
     token: &str,
 ) -> Result<StreamingSession, Failure> {
-    let body = serde_json::to_string(&StopStreamingSessionBody {
+    let path = path(Operation::StopStreamingSession, &[studio, id]);
+    let body = encode(&StopStreamingSessionBody {
         volume_retention_mode: mode,
-    })
-    .ok();
-    session_of(
-        send(
-            "POST",
-            &path(Operation::StopStreamingSession, &[studio, id]),
-            body,
-            Some(token),
-        )
-        .await?,
-    )
+    });
+    session_call("POST", &path, body, token).await
 }
 
 pub async fn delete(studio: &str, id: &str, token: &str) -> Result<StreamingSession, Failure> {
-    session_of(
-        send(
-            "DELETE",
-            &path(Operation::DeleteStreamingSession, &[studio, id]),
-            None,
-            Some(token),
-        )
-        .await?,
-    )
+    let path = path(Operation::DeleteStreamingSession, &[studio, id]);
+    session_call("DELETE", &path, None, token).await
+}
+
+fn stream_of(value: JsValue) -> Result<StreamingSessionStream, Failure> {
+    let response: StreamResponse = decode(value)?;
+    response.stream.ok_or(Failure::Network)
 }
 
 pub async fn create_stream(
@@ -251,18 +297,11 @@ pub async fn create_stream(
     id: &str,
     token: &str,
 ) -> Result<StreamingSessionStream, Failure> {
-    let body = serde_json::to_string(&CreateStreamingSessionStreamBody {
+    let path = path(Operation::CreateStreamingSessionStream, &[studio, id]);
+    let body = encode(&CreateStreamingSessionStreamBody {
         expiration_in_seconds: Some(300),
-    })
-    .ok();
-    let response: StreamResponse = send(
-        "POST",
-        &path(Operation::CreateStreamingSessionStream, &[studio, id]),
-        body,
-        Some(token),
-    )
-    .await?;
-    response.stream.ok_or(Failure::Network)
+    });
+    stream_of(call("POST", &path, body, Some(token)).await?)
 }
 
 pub async fn get_stream(
@@ -270,12 +309,6 @@ pub async fn get_stream(
     id: &str,
     stream: &str,
 ) -> Result<StreamingSessionStream, Failure> {
-    let response: StreamResponse = send(
-        "GET",
-        &path(Operation::GetStreamingSessionStream, &[studio, id, stream]),
-        None,
-        None,
-    )
-    .await?;
-    response.stream.ok_or(Failure::Network)
+    let path = path(Operation::GetStreamingSessionStream, &[studio, id, stream]);
+    stream_of(call("GET", &path, None, None).await?)
 }

@@ -1,11 +1,11 @@
 //! The app: the signed-in artist's workstations, refreshed live, with their actions.
 
-use crate::api;
+use crate::api::{self, ProfileChoice};
 use crate::components::{Header, NewWorkstation, SessionCard};
 use crate::logic::{self, describe, Failure};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nimble_model::{LaunchProfile, StreamingSession};
+use nimble_model::StreamingSession;
 use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Portal {
     pub studio: RwSignal<String>,
     pub user: RwSignal<String>,
     pub sessions: RwSignal<Vec<StreamingSession>>,
-    pub profiles: RwSignal<Vec<LaunchProfile>>,
+    pub profiles: RwSignal<Vec<ProfileChoice>>,
     pub load: RwSignal<Load>,
     /// The text of the aria-live region.
     pub announcement: RwSignal<String>,

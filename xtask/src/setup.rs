@@ -6,6 +6,8 @@ use std::path::Path;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
+/// Minifies wasm-bindgen's JS glue in release builds (trunk-hooks/minify-glue.mjs).
+const ESBUILD_VERSION: &str = "0.28.2";
 /// The last botocore that ships the nimble model (see API-REFERENCE.md).
 const BOTOCORE_VERSION: &str = "1.35.47";
 
@@ -14,6 +16,7 @@ pub fn setup() -> Result {
     trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
+    esbuild()?;
     chromium()?;
     service_model()
 }
@@ -94,12 +97,26 @@ fn wasm_opt() -> Result {
         return Ok(());
     }
     // Debian's binaryen 108 builds a wasm that fails at run time: use npm's, in the project.
+    npm_install("binaryen", BINARYEN_VERSION)
+}
+
+fn esbuild() -> Result {
+    let manifest = root().join(".tools/esbuild/node_modules/esbuild/package.json");
+    let have = std::fs::read_to_string(manifest).unwrap_or_default();
+    if have.contains(&format!("\"version\": \"{ESBUILD_VERSION}\"")) {
+        return Ok(());
+    }
+    npm_install("esbuild", ESBUILD_VERSION)
+}
+
+/// An npm package at an exact version, into the project's own .tools/NAME.
+fn npm_install(name: &str, version: &str) -> Result {
     step(&format!(
-        "installing binaryen {BINARYEN_VERSION} from npm into .tools/binaryen"
+        "installing {name} {version} from npm into .tools/{name}"
     ));
-    let prefix = root().join(".tools/binaryen");
+    let prefix = root().join(".tools").join(name);
     let prefix = prefix.to_string_lossy();
-    let package = format!("binaryen@{BINARYEN_VERSION}");
+    let package = format!("{name}@{version}");
     run(
         "npm",
         &[
