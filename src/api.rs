@@ -169,8 +169,26 @@ pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failur
     Ok(all)
 }
 
+/// What the portal uses of a backup: whose it is and when it was taken. Like
+/// `ProfileChoice`, a reader of only these members (the rest is skipped while decoding).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupChoice {
+    pub backup_id: Option<String>,
+    pub session_id: Option<String>,
+    pub created_at: Option<Timestamp>,
+}
+
+/// A page of `ListStreamingSessionBackupsResponse`, decoded as `BackupChoice`s.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BackupsPage {
+    streaming_session_backups: Option<Vec<BackupChoice>>,
+    next_token: Option<String>,
+}
+
 /// Every backup of the artist, across all pages.
-pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, Failure> {
+pub async fn list_backups(studio: &str) -> Result<Vec<BackupChoice>, Failure> {
     let mut all = Vec::new();
     all_pages(
         &path(Operation::ListStreamingSessionBackups, &[studio]),
@@ -182,7 +200,7 @@ pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, F
             .to_query_string()
         },
         &mut |page| {
-            let page: ListStreamingSessionBackupsResponse = decode(page)?;
+            let page: BackupsPage = decode(page)?;
             all.extend(page.streaming_session_backups.unwrap_or_default());
             Ok(page.next_token)
         },
@@ -192,7 +210,8 @@ pub async fn list_backups(studio: &str) -> Result<Vec<StreamingSessionBackup>, F
 }
 
 /// What the portal uses of a launch profile: the rest of `LaunchProfile`'s large tree is
-/// skipped while decoding, which keeps its decoder out of the wasm.
+/// skipped while decoding, which keeps its decoder out of the wasm. The tests below check
+/// these readers against the model's own types.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileChoice {
@@ -311,4 +330,71 @@ pub async fn get_stream(
 ) -> Result<StreamingSessionStream, Failure> {
     let path = path(Operation::GetStreamingSessionStream, &[studio, id, stream]);
     stream_of(call("GET", &path, None, None).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// What the model writes, as the browser parses it for `decode`.
+    fn parsed<T: serde::Serialize>(value: &T) -> JsValue {
+        js_sys::JSON::parse(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    /// The slim readers take their members from what the model writes.
+    #[test]
+    fn the_slim_readers_read_what_the_model_writes() {
+        let profile = LaunchProfile {
+            launch_profile_id: Some("lp-1".into()),
+            name: Some("Lighting".into()),
+            description: Some("skipped".into()),
+            stream_configuration: Some(StreamConfiguration {
+                ec2_instance_types: Some(vec![StreamingInstanceType::G4dnXlarge]),
+                max_session_length_in_minutes: Some(690),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let page = ListLaunchProfilesResponse {
+            launch_profiles: Some(vec![profile]),
+            next_token: Some("t2".into()),
+        };
+        let read: ProfilesPage = decode(parsed(&page)).unwrap();
+        assert_eq!(read.next_token.as_deref(), Some("t2"));
+        let choice = &read.launch_profiles.unwrap()[0];
+        assert_eq!(choice.launch_profile_id.as_deref(), Some("lp-1"));
+        assert_eq!(choice.name.as_deref(), Some("Lighting"));
+        assert_eq!(
+            choice
+                .stream_configuration
+                .as_ref()
+                .unwrap()
+                .ec2_instance_types,
+            Some(vec![StreamingInstanceType::G4dnXlarge])
+        );
+
+        let created = Timestamp::from_unix_millis(1_704_164_645_000).unwrap();
+        let page = ListStreamingSessionBackupsResponse {
+            streaming_session_backups: Some(vec![StreamingSessionBackup {
+                backup_id: Some("b-1".into()),
+                session_id: Some("s-1".into()),
+                created_at: Some(created),
+                state: Some(StreamingSessionState::Stopped),
+                ..Default::default()
+            }]),
+            next_token: None,
+        };
+        let read: BackupsPage = decode(parsed(&page)).unwrap();
+        assert_eq!(read.next_token, None);
+        assert_eq!(
+            read.streaming_session_backups.unwrap(),
+            vec![BackupChoice {
+                backup_id: Some("b-1".into()),
+                session_id: Some("s-1".into()),
+                created_at: Some(created),
+            }]
+        );
+    }
 }

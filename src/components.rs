@@ -11,10 +11,11 @@ use nimble_model::*;
 /// The state in words, with a colour class on top.
 #[component]
 pub fn StateBadge(#[prop(into)] state: Signal<StreamingSessionState>) -> impl IntoView {
-    view! {
-        <span class=move || format!("badge {}", logic::badge(&state.get()).1) data-state=move || state.get().to_string()>
-            {move || logic::badge(&state.get()).0}
-        </span>
+    // One reactive closure for the whole badge: it changes only with the state.
+    move || {
+        let state = state.get();
+        let (words, colour) = logic::badge(&state);
+        view! { <span class=format!("badge {colour}") data-state=state.to_string()>{words}</span> }
     }
 }
 
@@ -72,7 +73,7 @@ async fn wasm_bindgen_futures_await(
 enum Panel {
     None,
     Stop,
-    Start(Vec<StreamingSessionBackup>),
+    Start(Vec<api::BackupChoice>),
     Delete,
 }
 
@@ -257,7 +258,13 @@ pub fn SessionCard(id: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let allowed = move || logic::actions(&state.get());
+    // One closure type for both rows, so the view code for it is built once.
+    let time_row = move |label: &'static str, at: fn(&StreamingSession) -> Option<Timestamp>| {
+        move || time(session.with(at)).map(|t| view! { <dt>{label}</dt><dd>{t}</dd> })
+    };
+    // One closure type for the four buttons, so `Show` is built once for them.
+    let offered =
+        move |action: fn(&logic::Actions) -> bool| move || action(&logic::actions(&state.get()));
     let busy = move || pending.get().is_some();
     view! {
         <li class="card" data-session=id.clone()>
@@ -265,11 +272,11 @@ pub fn SessionCard(id: String) -> impl IntoView {
                 <h2>{name}</h2>
                 <StateBadge state=state />
             </div>
-            <p class="meta">{profile_name}" · "{move || session.with(|s| s.ec2_instance_type.clone().unwrap_or_default())}</p>
+            <p class="meta">{move || format!("{} · {}", profile_name(), session.with(|s| s.ec2_instance_type.clone().unwrap_or_default()))}</p>
             {move || session.with(|s| s.status_message.clone()).filter(|m| !m.is_empty()).map(|m| view! { <p class="status-message">{m}</p> })}
             <dl class="times">
-                {move || time(session.with(|s| s.started_at)).map(|t| view! { <dt>"Started"</dt><dd>{t}</dd> })}
-                {move || time(session.with(|s| s.stopped_at)).map(|t| view! { <dt>"Stopped"</dt><dd>{t}</dd> })}
+                {time_row("Started", |s| s.started_at)}
+                {time_row("Stopped", |s| s.stopped_at)}
                 {move || session.with(logic::deadline).map(|(label, at)| {
                     let left = logic::countdown(portal.now_ms.get(), at);
                     view! { <dt>{label}</dt><dd class:warning=left.warning>{left.text}{left.warning.then_some(" — save your work")}</dd> }
@@ -277,56 +284,54 @@ pub fn SessionCard(id: String) -> impl IntoView {
             </dl>
             <div class="actions">
                 {move || pending.get().map(|label| view! { <span class="progress" role="status">{label}</span> })}
-                <Show when=move || allowed().connect>
+                <Show when=offered(|a| a.connect)>
                     <button class="primary" on:click=open disabled=move || busy() || connect.get() == Connect::Waiting>
                         {move || if connect.get() == Connect::Waiting { "Connecting…" } else { "Connect" }}
                     </button>
                 </Show>
-                <Show when=move || allowed().start>
+                <Show when=offered(|a| a.start)>
                     <button on:click=ask_start disabled=busy>"Start"</button>
                 </Show>
-                <Show when=move || allowed().stop>
+                <Show when=offered(|a| a.stop)>
                     <button on:click=ask_stop disabled=busy>"Stop"</button>
                 </Show>
-                <Show when=move || allowed().delete>
+                <Show when=offered(|a| a.delete)>
                     <button class="danger" on:click=move |_| panel.set(Panel::Delete) disabled=busy>"Delete"</button>
                 </Show>
             </div>
-            {move || match panel.get() {
-                Panel::None => ().into_any(),
-                Panel::Stop => view! {
-                    <fieldset class="panel">
-                        <legend>"Stop this workstation?"</legend>
-                        <label><input type="radio" name=format!("keep-{}", name()) prop:checked=move || retain.get() on:change=move |_| retain.set(true) />
-                            " Keep my files (recommended): the disk is kept and the workstation starts again as you left it."</label>
-                        <label><input type="radio" name=format!("keep-{}", name()) prop:checked=move || !retain.get() on:change=move |_| retain.set(false) />
-                            " Delete my files: the disk is erased; the next start is a fresh workstation."</label>
-                        <button class="primary" on:click=move |_| run("stop", "Stopping…")>"Stop workstation"</button>
-                        <button class="quiet" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
-                    </fieldset>
-                }.into_any(),
-                Panel::Start(backups) => view! {
-                    <fieldset class="panel">
-                        <legend>"Start from"</legend>
-                        <select aria-label="Backup to start from" on:change=move |ev| backup.set(event_target_value(&ev))>
-                            <option value="">"Latest state"</option>
-                            {backups.into_iter().map(|b| {
-                                let id = b.backup_id.clone().unwrap_or_default();
-                                let label = format!("Backup of {}", time(b.created_at).unwrap_or_default());
-                                view! { <option value=id>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                        <button class="primary" on:click=move |_| run("start", "Starting…")>"Start workstation"</button>
-                        <button class="quiet" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
-                    </fieldset>
-                }.into_any(),
-                Panel::Delete => view! {
-                    <fieldset class="panel">
-                        <legend>{format!("Delete {}? This cannot be undone.", name())}</legend>
-                        <button class="danger" on:click=move |_| run("delete", "Deleting…")>"Delete workstation"</button>
-                        <button class="quiet" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
-                    </fieldset>
-                }.into_any(),
+            {move || {
+                let confirm = move |what, label| Callback::new(move |()| run(what, label));
+                let cancel = Callback::new(move |()| panel.set(Panel::None));
+                match panel.get() {
+                    Panel::None => ().into_any(),
+                    Panel::Stop => view! {
+                        <ConfirmPanel legend="Stop this workstation?".into() confirm="Stop workstation" danger=false
+                            on_confirm=confirm("stop", "Stopping…") on_cancel=cancel>
+                            // Uncontrolled: a fresh panel starts on RETAIN, as `ask_stop` set it.
+                            <label><input type="radio" name=format!("keep-{}", name()) checked on:change=move |_| retain.set(true) />
+                                " Keep my files (recommended): the disk is kept and the workstation starts again as you left it."</label>
+                            <label><input type="radio" name=format!("keep-{}", name()) on:change=move |_| retain.set(false) />
+                                " Delete my files: the disk is erased; the next start is a fresh workstation."</label>
+                        </ConfirmPanel>
+                    }.into_any(),
+                    Panel::Start(backups) => view! {
+                        <ConfirmPanel legend="Start from".into() confirm="Start workstation" danger=false
+                            on_confirm=confirm("start", "Starting…") on_cancel=cancel>
+                            <select aria-label="Backup to start from" on:change=move |ev| backup.set(event_target_value(&ev))>
+                                <option value="">"Latest state"</option>
+                                {backups.into_iter().map(|b| {
+                                    let id = b.backup_id.clone().unwrap_or_default();
+                                    let label = format!("Backup of {}", time(b.created_at).unwrap_or_default());
+                                    view! { <option value=id>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                        </ConfirmPanel>
+                    }.into_any(),
+                    Panel::Delete => view! {
+                        <ConfirmPanel legend=format!("Delete {}? This cannot be undone.", name()) confirm="Delete workstation" danger=true
+                            on_confirm=confirm("delete", "Deleting…") on_cancel=cancel />
+                    }.into_any(),
+                }
             }}
             {move || match connect.get() {
                 Connect::Idle | Connect::Waiting => ().into_any(),
@@ -339,8 +344,39 @@ pub fn SessionCard(id: String) -> impl IntoView {
                         <button on:click=move |_| connect.set(Connect::Idle)>"Dismiss"</button></p>
                 }.into_any(),
             }}
-            {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+            {error_message(error)}
         </li>
+    }
+}
+
+/// An error in plain words, announced when it appears. One function, so one copy of its
+/// view code however many places show one.
+fn error_message(error: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|message| view! { <p class="error" role="alert">{message}</p> })
+    }
+}
+
+/// A question under a card: what it asks, its content, a confirming button and Cancel.
+/// One component (with type-erased children and callbacks) keeps one copy of its code.
+#[component]
+fn ConfirmPanel(
+    legend: String,
+    confirm: &'static str,
+    danger: bool,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="panel">
+            <legend>{legend}</legend>
+            {children.map(|children| children())}
+            <button class=if danger { "danger" } else { "primary" } on:click=move |_| on_confirm.run(())>{confirm}</button>
+            <button class="quiet" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+        </fieldset>
     }
 }
 
@@ -447,10 +483,7 @@ pub fn NewWorkstation() -> impl IntoView {
     };
     view! {
         <section class="new">
-            <Show when=move || !open.get()>
-                <button class="primary" on:click=show>"New workstation"</button>
-            </Show>
-            <Show when=move || open.get()>
+            <Show when=move || open.get() fallback=move || view! { <button class="primary" on:click=show>"New workstation"</button> }>
                 <fieldset class="panel">
                     <legend>"New workstation"</legend>
                     <label>"Launch profile "
@@ -471,7 +504,7 @@ pub fn NewWorkstation() -> impl IntoView {
                     <label>"Name "<input prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev)) placeholder="e.g. Lighting seq 040" /></label>
                     <button class="primary" on:click=create disabled=move || pending.get()>{move || if pending.get() { "Creating…" } else { "Create" }}</button>
                     <button class="quiet" on:click=move |_| open.set(false)>"Cancel"</button>
-                    {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+                    {error_message(error)}
                 </fieldset>
             </Show>
         </section>
