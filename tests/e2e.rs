@@ -265,8 +265,36 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
 
     // Stop: asks whether to keep the files (RETAIN by default), then reaches STOPPED live.
     assert_eq!(state_of(&client, "Lighting").await, "READY");
+    let keep = format!(
+        "{}//label[contains(., 'Keep my files')]/input",
+        card("Lighting")
+    );
+    let erase = format!(
+        "{}//label[contains(., 'Delete my files')]/input",
+        card("Lighting")
+    );
     click_in_card(&client, "Lighting", "Stop").await;
     shot(&client, "2-stop-question").await;
+    // A choice left by Cancel does not carry over: the question opens on RETAIN again.
+    client
+        .find(Locator::XPath(&erase))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click_in_card(&client, "Lighting", "Cancel").await;
+    click_in_card(&client, "Lighting", "Stop").await;
+    let radio = client.find(Locator::XPath(&keep)).await.unwrap();
+    assert!(radio.is_selected().await.unwrap(), "RETAIN is the default");
+    // This time the artist deletes the files; the stop carries DELETE.
+    client
+        .find(Locator::XPath(&erase))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     click_in_card(&client, "Lighting", "Stop workstation").await;
     until(
         wait,
@@ -295,6 +323,22 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
         "{announced}"
     );
     shot(&client, "4-stopped").await;
+    let studio_path = "/api/2020-08-01/studios/demo-studio/streaming-sessions";
+    let lighting = client
+        .find(Locator::XPath(&card("Lighting")))
+        .await
+        .unwrap()
+        .attr("data-session")
+        .await
+        .unwrap()
+        .unwrap();
+    let script = format!(
+        "return fetch('{studio_path}/{lighting}').then(r => r.json()).then(j => j.session.volumeRetentionMode)"
+    );
+    assert_eq!(
+        client.execute(&script, vec![]).await.unwrap(),
+        json!("DELETE")
+    );
 
     // Start: it has a backup now, so the artist picks latest or a backup.
     click_in_card(&client, "Lighting", "Start").await;
@@ -338,7 +382,6 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     client.switch_to_window(home).await.unwrap();
 
     // A Conflict: the workstation was stopped elsewhere a moment ago; this view is stale.
-    let studio_path = "/api/2020-08-01/studios/demo-studio/streaming-sessions";
     let dailies = client
         .find(Locator::XPath(&card("Dailies")))
         .await
