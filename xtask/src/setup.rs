@@ -6,7 +6,7 @@ use std::path::Path;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
-/// Minifies wasm-bindgen's JS glue in release builds (trunk-hooks/minify-glue.mjs).
+/// Minifies wasm-bindgen's JS glue in release builds (trunk-hooks/release.mjs).
 const ESBUILD_VERSION: &str = "0.28.2";
 /// The last botocore that ships the nimble model (see API-REFERENCE.md).
 const BOTOCORE_VERSION: &str = "1.35.47";
