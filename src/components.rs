@@ -307,10 +307,11 @@ pub fn SessionCard(id: String) -> impl IntoView {
                     Panel::Stop => view! {
                         <ConfirmPanel legend="Stop this workstation?".into() confirm="Stop workstation" danger=false
                             on_confirm=confirm("stop", "Stopping…") on_cancel=cancel>
-                            // Uncontrolled: a fresh panel starts on RETAIN, as `ask_stop` set it.
-                            <label><input type="radio" name=format!("keep-{}", name()) checked on:change=move |_| retain.set(true) />
+                            // Uncontrolled: a fresh panel starts on RETAIN, as `ask_stop` set it. Grouped by
+                            // session id, so two cards with the same name do not share one group.
+                            <label><input type="radio" name=format!("keep-{}", session_id()) checked on:change=move |_| retain.set(true) />
                                 " Keep my files (recommended): the disk is kept and the workstation starts again as you left it."</label>
-                            <label><input type="radio" name=format!("keep-{}", name()) on:change=move |_| retain.set(false) />
+                            <label><input type="radio" name=format!("keep-{}", session_id()) on:change=move |_| retain.set(false) />
                                 " Delete my files: the disk is erased; the next start is a fresh workstation."</label>
                         </ConfirmPanel>
                     }.into_any(),
