@@ -23,11 +23,15 @@ impl Drop for AbortOnDrop {
 
 /// A fresh idempotency token: one per intent (a click), reused by every retry of it.
 /// 128 random bits as hex: `getRandomValues` works on plain-HTTP origins too, where
-/// `randomUUID` does not.
+/// `randomUUID` does not. Without it, `Math.random` still keeps intents apart; a constant
+/// token would make the studio take every new intent for a retry of the first.
 pub fn new_client_token() -> String {
     let mut bytes = [0u8; 16];
-    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        bytes.fill_with(|| (js_sys::Math::random() * 256.0) as u8);
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

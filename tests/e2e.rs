@@ -140,6 +140,18 @@ fn card(name: &str) -> String {
     format!("//li[contains(@class,'card')][.//h2[normalize-space()='{name}']]")
 }
 
+/// The session id a card shows its workstation under.
+async fn session_id_of(client: &Client, name: &str) -> String {
+    client
+        .find(Locator::XPath(&card(name)))
+        .await
+        .unwrap()
+        .attr("data-session")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn state_of(client: &Client, name: &str) -> String {
     match client
         .find(Locator::XPath(&format!(
@@ -348,14 +360,7 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     );
     shot(&client, "4-stopped").await;
     let studio_path = "/api/2020-08-01/studios/demo-studio/streaming-sessions";
-    let lighting = client
-        .find(Locator::XPath(&card("Lighting")))
-        .await
-        .unwrap()
-        .attr("data-session")
-        .await
-        .unwrap()
-        .unwrap();
+    let lighting = session_id_of(&client, "Lighting").await;
     let script = format!(
         "return fetch('{studio_path}/{lighting}').then(r => r.json()).then(j => j.session.volumeRetentionMode)"
     );
@@ -406,14 +411,7 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     client.switch_to_window(home).await.unwrap();
 
     // A Conflict: the workstation was stopped elsewhere a moment ago; this view is stale.
-    let dailies = client
-        .find(Locator::XPath(&card("Dailies")))
-        .await
-        .unwrap()
-        .attr("data-session")
-        .await
-        .unwrap()
-        .unwrap();
+    let dailies = session_id_of(&client, "Dailies").await;
     let script = format!(
         "return fetch('{studio_path}/{dailies}/stop', {{method: 'POST', headers: {{'X-Studio-Portal': '1', 'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => r.status)"
     );
