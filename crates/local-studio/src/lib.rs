@@ -124,15 +124,13 @@ impl App {
 
 /// A server started by [`start`].
 pub struct RunningServer {
-    addr: SocketAddr,
+    serving: serving::Serving,
     app: Arc<App>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr()
     }
 
     /// Changes fault injection while running (tests use it to provoke 429s and 500s).
@@ -155,8 +153,7 @@ impl RunningServer {
 
     /// Stops accepting connections, finishes requests in flight, and returns.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+        self.serving.shutdown().await;
     }
 }
 
@@ -244,21 +241,7 @@ pub async fn start(
     // Faults apply from here on: the demo data itself is never made to fail.
     *app.faults.write().unwrap_or_else(|e| e.into_inner()) = config.faults;
 
-    let addr = listener.local_addr()?;
-    let router = http::router(app.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    tracing::info!(%addr, "local-studio listening");
-    Ok(RunningServer {
-        addr,
-        app,
-        stop,
-        task,
-    })
+    let serving = serving::Serving::spawn(listener, http::router(app.clone()))?;
+    tracing::info!(addr = %serving.addr(), "local-studio listening");
+    Ok(RunningServer { serving, app })
 }

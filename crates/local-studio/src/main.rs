@@ -88,24 +88,6 @@ fn config(args: &Args) -> Result<Config, String> {
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -124,7 +106,7 @@ async fn main() -> std::process::ExitCode {
             .await
             .map_err(|e| e.to_string())?;
         println!("local-studio listening on http://{}", server.addr());
-        shutdown_signal().await;
+        serving::shutdown_signal().await;
         tracing::info!("shutting down");
         server.shutdown().await;
         Ok::<(), String>(())

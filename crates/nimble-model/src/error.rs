@@ -132,16 +132,6 @@ impl ApiError {
             context: Some(self.context.clone()),
         }
     }
-
-    /// Rebuilds an error from a response, as a client sees it.
-    pub fn from_response(kind: ErrorType, body: ErrorBody) -> Self {
-        ApiError {
-            kind,
-            message: body.message.unwrap_or_default(),
-            code: body.code.unwrap_or_else(|| kind.default_code().to_owned()),
-            context: body.context.unwrap_or_default(),
-        }
-    }
 }
 
 /// A request that breaks a model constraint. `field` is the wire name of the member

@@ -7,14 +7,17 @@
 mod enums;
 mod error;
 mod operations;
+mod parse;
 mod requests;
 mod shapes;
 mod timestamp;
+mod transitions;
 mod validate;
 
 pub use enums::*;
 pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
 pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
+pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use shapes::*;
 pub use timestamp::{Timestamp, TimestampError};

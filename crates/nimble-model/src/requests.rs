@@ -187,18 +187,11 @@ wire_struct!(
     /// The answer of Get, Create, Delete, Start and StopStreamingSession.
     SessionResponse { session: StreamingSession }
 );
-pub type GetStreamingSessionResponse = SessionResponse;
-pub type CreateStreamingSessionResponse = SessionResponse;
-pub type DeleteStreamingSessionResponse = SessionResponse;
-pub type StartStreamingSessionResponse = SessionResponse;
-pub type StopStreamingSessionResponse = SessionResponse;
 
 wire_struct!(
     /// The answer of Create and GetStreamingSessionStream.
     StreamResponse { stream: StreamingSessionStream }
 );
-pub type CreateStreamingSessionStreamResponse = StreamResponse;
-pub type GetStreamingSessionStreamResponse = StreamResponse;
 
 wire_struct!(ListStreamingSessionBackupsResponse {
     next_token: String,

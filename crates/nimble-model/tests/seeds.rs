@@ -9,14 +9,24 @@ use nimble_model::*;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
-/// The pages are documentation, present beside the model in `../shared` but not in the
-/// botocore wheel that set-up falls back on; without them this test has nothing to read.
+/// The pages are documentation, present beside the model in `../shared` (CI) but not in
+/// the botocore wheel that set-up falls back on. Where `../shared` or `NIMBLE_SEEDS_DIR`
+/// promises them, a missing folder is a failure; only a user's own clone skips.
 fn seed(name: &str) -> Option<String> {
-    let dir = std::env::var_os("NIMBLE_SEEDS_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| model_dir().join("../seeds"));
+    let given = std::env::var_os("NIMBLE_SEEDS_DIR").map(std::path::PathBuf::from);
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let promised = given.is_some() || shared.is_dir();
+    let dir = given.unwrap_or_else(|| model_dir().join("../seeds"));
     if !dir.is_dir() {
-        eprintln!("no seeds at {}: skipped", dir.display());
+        assert!(
+            !promised,
+            "the seed pages are missing at {} although ../shared or NIMBLE_SEEDS_DIR is present",
+            dir.display()
+        );
+        eprintln!(
+            "no seeds at {} (a clone without ../shared): skipped",
+            dir.display()
+        );
         return None;
     }
     Some(std::fs::read_to_string(dir.join(name)).expect("read seed"))

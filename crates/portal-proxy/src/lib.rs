@@ -48,15 +48,13 @@ pub enum Error {
 
 /// A proxy started by [`start`].
 pub struct RunningProxy {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    serving: serving::Serving,
     embedded: Option<local_studio::RunningServer>,
 }
 
 impl RunningProxy {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr()
     }
 
     /// The embedded local-studio, when `--upstream embedded` (tests inject faults with it).
@@ -66,8 +64,7 @@ impl RunningProxy {
 
     /// Stops accepting, finishes requests in flight, then stops the embedded upstream.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+        self.serving.shutdown().await;
         if let Some(embedded) = self.embedded {
             embedded.shutdown().await;
         }
@@ -117,23 +114,7 @@ pub async fn start(
     }
     let state = Arc::new(api::State::new(config, endpoint, credentials)?);
     let router = api::router(state.clone());
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
-    tracing::info!(%addr, "portal-proxy listening");
-    Ok(RunningProxy {
-        addr,
-        stop,
-        task,
-        embedded,
-    })
+    let serving = serving::Serving::spawn(listener, router)?;
+    tracing::info!(addr = %serving.addr(), "portal-proxy listening");
+    Ok(RunningProxy { serving, embedded })
 }

@@ -114,24 +114,6 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     Ok((listen, config))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-}
-
 fn init_logging() {
     use tracing_subscriber::filter::{filter_fn, EnvFilter};
     use tracing_subscriber::prelude::*;
@@ -179,7 +161,7 @@ async fn main() -> std::process::ExitCode {
             .await
             .map_err(|e| e.to_string())?;
         eprintln!("portal-proxy listening on http://{}", proxy.addr());
-        shutdown_signal().await;
+        serving::shutdown_signal().await;
         tracing::info!("shutting down");
         proxy.shutdown().await;
         Ok::<(), String>(())

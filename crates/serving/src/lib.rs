@@ -1,0 +1,108 @@
+//! How both servers (local-studio and portal-proxy) run: serve an axum router on a
+//! listener in a task, and on request stop accepting and let the requests in flight finish
+//! (graceful drain). Binaries wait for [`shutdown_signal`] (Ctrl-C or SIGTERM) first.
+//!
+//! Handlers may extract `ConnectInfo<SocketAddr>`: the peer address is always provided.
+
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A router being served; dropping it without [`Serving::shutdown`] leaves it running
+/// until the runtime ends.
+pub struct Serving {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Serving {
+    /// Serves `router` on `listener` in a new task.
+    pub fn spawn(listener: TcpListener, router: axum::Router) -> std::io::Result<Serving> {
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Serving { addr, stop, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and returns once the requests in flight have finished.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "server stopped with an error"),
+            Err(error) => tracing::warn!(%error, "server task failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (what `kill`, systemd and container runtimes send).
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = ctrl_c.await;
+            return;
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_in_flight_finishes_after_shutdown_is_asked() {
+        let (entered, mut inside) = tokio::sync::mpsc::channel::<()>(1);
+        let router = axum::Router::new().route(
+            "/slow",
+            axum::routing::get(move || {
+                let entered = entered.clone();
+                async move {
+                    let _ = entered.send(()).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    "done"
+                }
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let serving = Serving::spawn(listener, router).unwrap();
+        let addr = serving.addr();
+        let request = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream
+                .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer
+        });
+        inside.recv().await.unwrap();
+        serving.shutdown().await;
+        let answer = request.await.unwrap();
+        assert!(answer.ends_with("done"), "{answer}");
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+}
