@@ -1,8 +1,9 @@
 //! Demo data for `--demo`: workstations for alice and bob in `demo-studio`, made once,
 //! through the same operations a client would call, dated in the past.
 
+use crate::app::App;
 use crate::operations::{self, Call};
-use crate::{store, App};
+use crate::store;
 use nimble_model::{Operation, Route};
 use rusqlite::Transaction;
 use serde_json::json;
@@ -85,4 +86,47 @@ pub fn seed(app: &App, tx: &Transaction) -> Result<(), String> {
     )?;
     operations::settle(app, tx, app.now_ms()).map_err(|e| e.to_string())?;
     store::set_meta(tx, SEEDED, "1").map_err(|e| e.to_string())
+}
+
+/// Inserts `count` READY sessions into the store at `storage` directly, in one transaction,
+/// so benchmarks can measure a large studio without creating 100,000 sessions over HTTP.
+#[doc(hidden)]
+pub fn seed_sessions_for_benchmark(
+    storage: &crate::Storage,
+    studio_id: &str,
+    count: usize,
+) -> Result<(), crate::StartError> {
+    use nimble_model::{
+        StreamingSession, StreamingSessionState, StreamingSessionStatusCode, Timestamp,
+    };
+    let mut db = crate::store::open(storage)?;
+    let tx = db.transaction().map_err(crate::store::StoreError::from)?;
+    let base = Timestamp::now().unix_millis() - count as i64;
+    for i in 0..count {
+        // Owners other than the demo's, so its quota is not reached.
+        let owner = format!("render-{}", i % 100);
+        let created = Timestamp::from_unix_millis(base + i as i64);
+        let session = StreamingSession {
+            session_id: Some(format!("ss-bench-{i:07}")),
+            launch_profile_id: Some("lp-artist".into()),
+            ec2_instance_type: Some("g4dn.xlarge".into()),
+            owned_by: Some(owner.clone()),
+            created_by: Some(owner),
+            created_at: created,
+            updated_at: created,
+            state: Some(StreamingSessionState::Ready),
+            status_code: Some(StreamingSessionStatusCode::StreamingSessionReady),
+            ..Default::default()
+        };
+        let record = crate::lifecycle::SessionRecord {
+            studio_id: studio_id.to_owned(),
+            session,
+            pending: None,
+            max_session_minutes: None,
+            max_stopped_minutes: None,
+        };
+        crate::store::put_session(&tx, &record)?;
+    }
+    tx.commit().map_err(crate::store::StoreError::from)?;
+    Ok(())
 }

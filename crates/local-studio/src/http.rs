@@ -2,8 +2,9 @@
 //! nimble-model's table, and runs in one SQLite transaction. Errors carry their status,
 //! `X-Amzn-ErrorType`, `x-amzn-RequestId` and a `{message, code, context}` body.
 
+use crate::app::App;
 use crate::operations::{self, Call};
-use crate::{faults, store, App};
+use crate::{faults, store};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -115,13 +116,7 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
         None => None,
     };
     validate_client_token(token.as_deref())?;
-    let body: serde_json::Value = if body.is_empty() {
-        serde_json::json!({})
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::from(ValidationError::new("body", format!("is not JSON: {e}")))
-        })?
-    };
+    let body = nimble_model::json_body(&body)?;
     let query = parts.uri.query().unwrap_or("").to_owned();
 
     // SQLite work is blocking: keep it off the async workers.

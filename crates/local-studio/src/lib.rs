@@ -20,6 +20,7 @@
 //!   `--credential` is given; never use it outside a developer's machine.
 //! - **Faults**: probabilities of failed transitions, 429 and 500 ([`Faults`]).
 
+mod app;
 mod config;
 mod demo;
 mod faults;
@@ -31,12 +32,13 @@ mod sigv4;
 mod store;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
+pub use demo::seed_sessions_for_benchmark;
 pub use faults::Faults;
 pub use operations::DEFAULT_STREAM_EXPIRATION_SECONDS;
 pub use sigv4::Credential;
 pub use store::Storage;
 
-use nimble_model::StreamingSessionStatusCode;
+use app::App;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -85,43 +87,6 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// The shared state of a running server.
-pub(crate) struct App {
-    pub db: Mutex<rusqlite::Connection>,
-    pub studios: StudioConfig,
-    pub verifier: sigv4::Verifier,
-    pub transition_ms: i64,
-    pub page_size: usize,
-    pub dcv_url_base: String,
-    pub faults: RwLock<Faults>,
-    /// Added to the wall clock for lifecycle times; tests move time forward with it.
-    pub clock_offset_ms: AtomicI64,
-    pub requests: AtomicU64,
-}
-
-impl App {
-    pub fn now_ms(&self) -> i64 {
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        wall + self.clock_offset_ms.load(Ordering::Relaxed)
-    }
-
-    pub fn faults(&self) -> Faults {
-        *self.faults.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Whether a transition starting now succeeds, or the code it fails with.
-    pub fn roll_failure(&self, code: StreamingSessionStatusCode) -> lifecycle::Outcome {
-        if faults::happens(self.faults().transition_failure) {
-            operations::failure(code)
-        } else {
-            Ok(())
-        }
-    }
-}
-
 /// A server started by [`start`].
 pub struct RunningServer {
     serving: serving::Serving,
@@ -155,49 +120,6 @@ impl RunningServer {
     pub async fn shutdown(self) {
         self.serving.shutdown().await;
     }
-}
-
-/// Inserts `count` READY sessions into the store at `storage` directly, in one transaction,
-/// so benchmarks can measure a large studio without creating 100,000 sessions over HTTP.
-#[doc(hidden)]
-pub fn seed_sessions_for_benchmark(
-    storage: &Storage,
-    studio_id: &str,
-    count: usize,
-) -> Result<(), StartError> {
-    use nimble_model::{
-        StreamingSession, StreamingSessionState, StreamingSessionStatusCode, Timestamp,
-    };
-    let mut db = store::open(storage)?;
-    let tx = db.transaction().map_err(store::StoreError::from)?;
-    let base = Timestamp::now().unix_millis() - count as i64;
-    for i in 0..count {
-        // Owners other than the demo's, so its quota is not reached.
-        let owner = format!("render-{}", i % 100);
-        let created = Timestamp::from_unix_millis(base + i as i64);
-        let session = StreamingSession {
-            session_id: Some(format!("ss-bench-{i:07}")),
-            launch_profile_id: Some("lp-artist".into()),
-            ec2_instance_type: Some("g4dn.xlarge".into()),
-            owned_by: Some(owner.clone()),
-            created_by: Some(owner),
-            created_at: created,
-            updated_at: created,
-            state: Some(StreamingSessionState::Ready),
-            status_code: Some(StreamingSessionStatusCode::StreamingSessionReady),
-            ..Default::default()
-        };
-        let record = lifecycle::SessionRecord {
-            studio_id: studio_id.to_owned(),
-            session,
-            pending: None,
-            max_session_minutes: None,
-            max_stopped_minutes: None,
-        };
-        store::put_session(&tx, &record)?;
-    }
-    tx.commit().map_err(store::StoreError::from)?;
-    Ok(())
 }
 
 /// Opens the store, loads studios, seeds the demo once, and serves on `listener`.

@@ -4,7 +4,7 @@
 //! server that was down mid-transition carries on exactly where it would have been.
 //!
 //! ```text
-//! CREATE_IN_PROGRESS → READY | CREATE_FAILED
+//! (Create) → CREATE_IN_PROGRESS → READY | CREATE_FAILED
 //! READY → STOP_IN_PROGRESS → STOPPED | STOP_FAILED        (Stop, or stopAt reached)
 //! STOPPED → START_IN_PROGRESS → READY | START_FAILED      (Start)
 //! any settled state → DELETE_IN_PROGRESS → DELETED | DELETE_FAILED  (Delete, or terminateAt)
@@ -52,6 +52,7 @@ pub struct Settled {
 /// A transition a caller can start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    Create,
     Stop,
     Start,
     Delete,
@@ -147,6 +148,13 @@ impl SessionRecord {
     ) {
         let now = ts(now_ms);
         let (during, during_code, done, done_code, failed) = match action {
+            Action::Create => (
+                S::CreateInProgress,
+                Code::StreamingSessionCreateInProgress,
+                S::Ready,
+                Code::StreamingSessionReady,
+                S::CreateFailed,
+            ),
             Action::Stop => (
                 S::StopInProgress,
                 Code::StreamingSessionStopInProgress,
@@ -176,7 +184,8 @@ impl SessionRecord {
                 s.stopped_by = Some(actor.to_owned());
                 s.stop_at = None;
             }
-            Action::Start => {
+            // A new session runs from its creation: it counts as started then.
+            Action::Create | Action::Start => {
                 s.started_at = Some(now);
                 s.started_by = Some(actor.to_owned());
                 s.terminate_at = None;
@@ -205,16 +214,10 @@ impl SessionRecord {
     }
 }
 
-/// Whether `operation` may run on a session in `state`; a 409 that says why otherwise.
+/// Whether `operation` may run on a session in `state` (the rule is nimble-model's
+/// [`S::allows`], which the portal's buttons follow too); a 409 that says why otherwise.
 pub fn check_allowed(operation: Operation, state: &S, session_id: &str) -> Result<(), ApiError> {
-    let allowed = match operation {
-        Operation::StopStreamingSession => *state == S::Ready,
-        Operation::StartStreamingSession => matches!(state, S::Stopped | S::StartFailed),
-        Operation::DeleteStreamingSession => !state.is_in_progress() && *state != S::Deleted,
-        Operation::CreateStreamingSessionStream => *state == S::Ready,
-        _ => true,
-    };
-    if allowed {
+    if state.allows(operation) {
         return Ok(());
     }
     let message = if state.is_in_progress() {

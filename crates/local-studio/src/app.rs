@@ -1,0 +1,52 @@
+//! The state one running server shares between its requests: the store, the studios,
+//! the credentials it accepts, its settings, and the clock that lifecycle times are read
+//! from (tests move it forward). Everything below `http.rs` receives an `&App`.
+
+use crate::config::StudioConfig;
+use crate::faults::{self, Faults};
+use crate::lifecycle::Outcome;
+use crate::sigv4;
+use nimble_model::StreamingSessionStatusCode as Code;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+pub(crate) struct App {
+    pub db: Mutex<rusqlite::Connection>,
+    pub studios: StudioConfig,
+    pub verifier: sigv4::Verifier,
+    pub transition_ms: i64,
+    pub page_size: usize,
+    pub dcv_url_base: String,
+    pub faults: RwLock<Faults>,
+    /// Added to the wall clock for lifecycle times; tests move time forward with it.
+    pub clock_offset_ms: AtomicI64,
+    pub requests: AtomicU64,
+}
+
+impl App {
+    pub fn now_ms(&self) -> i64 {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        wall + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn faults(&self) -> Faults {
+        *self.faults.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a transition starting now succeeds, or the injected failure it ends in.
+    pub fn roll_failure(&self, code: Code) -> Outcome {
+        if !faults::happens(self.faults().transition_failure) {
+            return Ok(());
+        }
+        let message = match code {
+            Code::InsufficientCapacity => {
+                "Insufficient capacity for this instance type (injected fault)"
+            }
+            _ => "An internal error occurred (injected fault)",
+        };
+        Err((code, message.to_owned()))
+    }
+}
