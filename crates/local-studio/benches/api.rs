@@ -2,8 +2,7 @@
 //! GetStreamingSession, and of full ListStreamingSessions walks with 10,000 and 100,000
 //! sessions stored (SQLite on disk, real SigV4 on every request, over loopback).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use test_support as support;
 
 use local_studio::{Config, Storage};
 use std::time::{Duration, Instant};

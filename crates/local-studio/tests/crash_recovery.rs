@@ -1,7 +1,7 @@
 //! kill -9 in the middle of transitions, restart on the same data dir: every acknowledged
 //! change is there, and the sessions that were mid-transition carry on to their end.
 
-mod support;
+use test_support as support;
 
 use serde_json::json;
 use std::io::{BufRead, BufReader};

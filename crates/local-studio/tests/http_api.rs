@@ -1,6 +1,6 @@
 //! Every operation, transition and error of local-studio over real HTTP with real SigV4.
 
-mod support;
+use test_support as support;
 
 use local_studio::{Config, Credential, Faults};
 use serde_json::{json, Value};

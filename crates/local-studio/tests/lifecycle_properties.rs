@@ -2,7 +2,7 @@
 //! starts, deletes, streams and passing time never reach an invalid state, every refusal
 //! changes nothing, and no acknowledged session is ever lost.
 
-mod support;
+use test_support as support;
 
 use local_studio::Config;
 use proptest::prelude::*;

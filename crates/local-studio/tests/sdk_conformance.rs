@@ -1,7 +1,7 @@
 //! Conformance with the real AWS client: aws-sdk-nimble 1.46 pointed at local-studio parses
 //! every response and every error the way it parsed the retired service's.
 
-mod support;
+use test_support as support;
 
 use aws_sdk_nimble::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_nimble::types::{

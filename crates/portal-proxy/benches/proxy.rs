@@ -2,8 +2,7 @@
 //! to local-studio (signed by the client) and through portal-proxy, in one run; then 500
 //! simulated browsers poll the session list every 2 s and the upstream calls are counted.
 
-#[path = "../../local-studio/tests/support/mod.rs"]
-mod support;
+use test_support as support;
 
 use portal_proxy::{AuthMode, ProxyConfig, Upstream};
 use std::time::{Duration, Instant};

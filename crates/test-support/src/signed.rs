@@ -1,17 +1,12 @@
-//! A real local-studio on 127.0.0.1:0 and a raw HTTP client that signs with SigV4 the way
-//! the SDKs do, so tests can send what real clients send, and what they never would.
-#![allow(dead_code)]
+//! A client that signs each request with SigV4 (service `nimble`), and its replies.
 
+use crate::SESSIONS;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
-use local_studio::{Config, Credential, RunningServer};
+use local_studio::Credential;
 use serde_json::Value;
-use std::time::{Duration, SystemTime};
-
-pub const STUDIO: &str = "demo-studio";
-pub const SESSIONS: &str = "/2020-08-01/studios/demo-studio/streaming-sessions";
-pub const BACKUPS: &str = "/2020-08-01/studios/demo-studio/streaming-session-backups";
+use std::time::SystemTime;
 
 /// A signing HTTP client for one server address.
 #[derive(Clone)]
@@ -31,19 +26,6 @@ impl Client {
     }
 }
 
-/// An in-process server and a client for it.
-pub struct Studio {
-    pub server: RunningServer,
-    pub client: Client,
-}
-
-impl std::ops::Deref for Studio {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        &self.client
-    }
-}
-
 pub struct Reply {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
@@ -57,24 +39,6 @@ impl Reply {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     }
-}
-
-/// A demo studio with instant transitions unless the config says otherwise.
-pub fn test_config() -> Config {
-    Config {
-        demo: true,
-        transition: Duration::ZERO,
-        ..Config::default()
-    }
-}
-
-pub async fn start(config: Config) -> Studio {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = local_studio::start(listener, config)
-        .await
-        .expect("server starts");
-    let client = Client::new(server.addr());
-    Studio { server, client }
 }
 
 /// The headers SigV4 adds for this request, signed at `time`.

@@ -1,0 +1,17 @@
+//! What the tests and benchmarks of every crate share: a real local-studio and a real
+//! portal-proxy on 127.0.0.1 port 0, a raw HTTP client that signs with SigV4 the way the
+//! SDKs do (so tests can send what real clients send, and what they never would), and
+//! helpers that create and read sessions.
+//!
+//! Servers started here stop when the test's runtime ends; call `shutdown` to stop one
+//! earlier (a restart test, say).
+
+mod servers;
+mod signed;
+
+pub use servers::{start, start_proxy, test_config, Studio};
+pub use signed::{signature_headers, Client, Reply};
+
+pub const STUDIO: &str = "demo-studio";
+pub const SESSIONS: &str = "/2020-08-01/studios/demo-studio/streaming-sessions";
+pub const BACKUPS: &str = "/2020-08-01/studios/demo-studio/streaming-session-backups";
