@@ -3,6 +3,7 @@
 //! from (tests move it forward). Everything below `http.rs` receives an `&App`.
 
 use crate::config::StudioConfig;
+use crate::drivers::Drivers;
 use crate::faults::{self, Faults};
 use crate::lifecycle::Outcome;
 use crate::sigv4;
@@ -21,6 +22,11 @@ pub(crate) struct App {
     /// Added to the wall clock for lifecycle times; tests move time forward with it.
     pub clock_offset_ms: AtomicI64,
     pub requests: AtomicU64,
+    pub drivers: Drivers,
+    /// Told when an action begins, so the reconciler starts on it at once.
+    pub wake_reconciler: tokio::sync::Notify,
+    /// The built noVNC viewer that `/desktop/` serves.
+    pub viewer_dir: Option<std::path::PathBuf>,
 }
 
 impl App {

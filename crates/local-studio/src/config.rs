@@ -1,6 +1,10 @@
 //! Studios, their users and launch profiles, read from TOML (`--config`, or the built-in
 //! demo studio). Launch profiles are the API's own `LaunchProfile` and are checked against
 //! the model's constraints, so a bad file fails at start with the field named.
+//!
+//! Beside the API's fields, each launch profile names the workstation driver that makes
+//! its sessions real machines (`driver = "simulated"` by default, or `"local-desktop"`),
+//! the time limit of each action, and what a desktop starts (`start_command`).
 
 use nimble_model::{LaunchProfile, LaunchProfileState, Validate};
 use serde::Deserialize;
@@ -30,7 +34,46 @@ pub struct Studio {
     /// Sessions per owner that are not DELETED; beyond it, 402 ServiceQuotaExceeded.
     pub max_sessions_per_user: Option<u32>,
     #[serde(default)]
-    pub launch_profiles: Vec<LaunchProfile>,
+    pub launch_profiles: Vec<Profile>,
+}
+
+/// A launch profile as the API shows it, and how its workstations are made.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Profile {
+    #[serde(flatten)]
+    pub api: LaunchProfile,
+    #[serde(default)]
+    pub driver: DriverName,
+    /// Seconds an action (create, start, stop, delete) may take before it ends in its
+    /// *_FAILED state.
+    #[serde(default = "default_time_limit")]
+    pub time_limit_seconds: u64,
+    /// What a local desktop runs once its window manager is up (default: a terminal).
+    pub start_command: Option<Vec<String>>,
+}
+
+/// The workstation drivers this build has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriverName {
+    /// Transitions are timers; no machine exists. Tests, demos without desktops.
+    #[default]
+    Simulated,
+    /// A real X desktop on this host (Xvnc + openbox), shown with noVNC.
+    LocalDesktop,
+}
+
+impl DriverName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverName::Simulated => "simulated",
+            DriverName::LocalDesktop => "local-desktop",
+        }
+    }
+}
+
+fn default_time_limit() -> u64 {
+    120
 }
 
 fn default_region() -> String {
@@ -90,6 +133,10 @@ impl StudioConfig {
         self.studios.iter().find(|s| s.studio_id == studio_id)
     }
 
+    pub fn studio_mut(&mut self, studio_id: &str) -> Option<&mut Studio> {
+        self.studios.iter_mut().find(|s| s.studio_id == studio_id)
+    }
+
     pub fn arn(&self, kind: &str, id: &str) -> String {
         format!(
             "arn:aws:nimble:{}:{}:{kind}/{id}",
@@ -106,7 +153,14 @@ impl StudioConfig {
                     "a studio has an empty studio_id".into(),
                 ));
             }
-            for profile in &mut studio.launch_profiles {
+            for entry in &mut studio.launch_profiles {
+                if entry.time_limit_seconds == 0 {
+                    return Err(ConfigError::Invalid(format!(
+                        "studio {}: time_limit_seconds must be at least 1",
+                        studio.studio_id
+                    )));
+                }
+                let profile = &mut entry.api;
                 let id = profile.launch_profile_id.clone().unwrap_or_default();
                 let context = |e: String| {
                     ConfigError::Invalid(format!(
@@ -132,10 +186,19 @@ impl StudioConfig {
 }
 
 impl Studio {
-    pub fn launch_profile(&self, id: &str) -> Option<&LaunchProfile> {
+    pub fn launch_profile(&self, id: &str) -> Option<&Profile> {
         self.launch_profiles
             .iter()
-            .find(|p| p.launch_profile_id.as_deref() == Some(id))
+            .find(|p| p.api.launch_profile_id.as_deref() == Some(id))
+    }
+
+    /// Makes every profile that names `from` use `to` (the demo without desktops).
+    pub fn replace_driver(&mut self, from: DriverName, to: DriverName) {
+        for profile in &mut self.launch_profiles {
+            if profile.driver == from {
+                profile.driver = to;
+            }
+        }
     }
 }
 
@@ -148,7 +211,7 @@ mod tests {
         let config = StudioConfig::parse(DEMO_TOML).unwrap();
         let studio = config.studio("demo-studio").unwrap();
         assert_eq!(studio.launch_profiles.len(), 2);
-        assert!(studio.launch_profile("lp-artist").unwrap().arn.is_some());
+        assert!(studio.launch_profile("lp-artist").unwrap().api.arn.is_some());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! through the same operations a client would call, dated in the past.
 
 use crate::app::App;
+use crate::drivers::{Progress, Work};
 use crate::operations::{self, Call};
 use crate::store;
 use nimble_model::{Operation, Route};
@@ -34,10 +35,15 @@ fn step(
     };
     let text = operations::run(app, tx, &call).map_err(|e| e.to_string())?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    Ok(value["session"]["sessionId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    let id = value["session"]["sessionId"].as_str().unwrap_or_default();
+    // The demo's past is history: a driven action in it ended when it began.
+    if let Some(mut record) = store::get_session(tx, "demo-studio", id).map_err(|e| e.to_string())? {
+        if record.pending.as_ref().is_some_and(|p| p.driven.is_some()) {
+            record.conclude(now_ms, Ok(()));
+            store::put_session(tx, &record).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(id.to_owned())
 }
 
 pub fn seed(app: &App, tx: &Transaction) -> Result<(), String> {
@@ -85,7 +91,47 @@ pub fn seed(app: &App, tx: &Transaction) -> Result<(), String> {
         json!({}),
     )?;
     operations::settle(app, tx, app.now_ms()).map_err(|e| e.to_string())?;
+    bring_up(app, tx).map_err(|e| e.to_string())?;
     store::set_meta(tx, SEEDED, "1").map_err(|e| e.to_string())
+}
+
+/// Starts the machines of the demo's READY sessions, so a newcomer's first Connect opens
+/// a real desktop. One that cannot start is shown STOPPED with the reason.
+fn bring_up(app: &App, tx: &Transaction) -> Result<(), store::StoreError> {
+    for mut record in store::driven_sessions(tx)? {
+        let Some(link) = record.driver.clone() else {
+            continue;
+        };
+        let Some(driver) = app.drivers.of(Some(&link)) else {
+            continue;
+        };
+        if record.state() != nimble_model::StreamingSessionState::Ready {
+            continue;
+        }
+        let id = record.session_id().to_owned();
+        driver.begin(&id, Work::Create, &link.state);
+        let deadline = std::time::Instant::now()
+            + std::time::Duration::from_millis(link.time_limit_ms as u64);
+        let outcome = loop {
+            match driver.observe(&id, &Work::Create) {
+                Progress::Done(state) => break Ok(state),
+                Progress::Failed(_, message) => break Err(message),
+                _ if std::time::Instant::now() > deadline => break Err("timed out".into()),
+                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        };
+        driver.forget(&id);
+        match outcome {
+            Ok(state) => {
+                if let Some(link) = record.driver.as_mut() {
+                    link.state = state;
+                }
+            }
+            Err(why) => record.workstation_lost(app.now_ms(), &format!("The demo desktop could not start: {why}")),
+        }
+        store::put_session(tx, &record)?;
+    }
+    Ok(())
 }
 
 /// Inserts `count` READY sessions into the store at `storage` directly, in one transaction,
@@ -124,6 +170,7 @@ pub fn seed_sessions_for_benchmark(
             pending: None,
             max_session_minutes: None,
             max_stopped_minutes: None,
+            driver: None,
         };
         crate::store::put_session(&tx, &record)?;
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(handle).with_state(app)
+    crate::desktop::routes().fallback(handle).with_state(app)
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {

@@ -19,20 +19,28 @@
 //!   `LOCALSTUDIODEV` / `local-studio-dev-secret` ([`Credential::dev`]), used when no
 //!   `--credential` is given; never use it outside a developer's machine.
 //! - **Faults**: probabilities of failed transitions, 429 and 500 ([`Faults`]).
+//! - **Workstations**: each launch profile names a driver (`drivers/`). `simulated`
+//!   keeps the timers above; `local-desktop` makes each session a real X desktop on this
+//!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
+//!   `/desktop/` (`desktop.rs`), whose stream token opens one connection.
 
 mod app;
 mod config;
 mod demo;
+mod desktop;
+mod drivers;
 mod faults;
 mod http;
 mod lifecycle;
 mod operations;
 mod paging;
+mod reconciler;
 mod sigv4;
 mod store;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
 pub use demo::seed_sessions_for_benchmark;
+pub use drivers::DesktopSettings;
 pub use faults::Faults;
 pub use operations::DEFAULT_STREAM_EXPIRATION_SECONDS;
 pub use sigv4::Credential;
@@ -58,6 +66,11 @@ pub struct Config {
     pub credentials: Vec<Credential>,
     pub dcv_url_base: String,
     pub faults: Faults,
+    /// Real desktops on this host for launch profiles with `driver = "local-desktop"`;
+    /// `None` runs none (the demo's profiles are then simulated).
+    pub desktops: Option<DesktopSettings>,
+    /// How often settled sessions are compared with their machines.
+    pub drift_interval: Duration,
 }
 
 impl Default for Config {
@@ -71,6 +84,8 @@ impl Default for Config {
             credentials: vec![Credential::dev()],
             dcv_url_base: "https://dcv.local-studio.invalid/".into(),
             faults: Faults::default(),
+            desktops: None,
+            drift_interval: Duration::from_secs(5),
         }
     }
 }
@@ -91,6 +106,7 @@ pub enum StartError {
 pub struct RunningServer {
     serving: serving::Serving,
     app: Arc<App>,
+    reconciler: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -119,6 +135,7 @@ impl RunningServer {
     /// Stops accepting connections, finishes requests in flight, and returns.
     pub async fn shutdown(self) {
         self.serving.shutdown().await;
+        self.reconciler.abort();
     }
 }
 
@@ -143,6 +160,8 @@ pub async fn start(
     if config.demo {
         studios = studios.merge(StudioConfig::parse(DEMO_TOML)?)?;
     }
+    let addr = listener.local_addr()?;
+    let local_desktop = local_desktop_driver(&config, &mut studios, addr)?;
     let app = Arc::new(App {
         db: Mutex::new(store::open(&config.storage)?),
         studios,
@@ -153,6 +172,9 @@ pub async fn start(
         faults: RwLock::new(Faults::default()),
         clock_offset_ms: AtomicI64::new(0),
         requests: AtomicU64::new(0),
+        drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop),
+        wake_reconciler: tokio::sync::Notify::new(),
+        viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
@@ -163,7 +185,43 @@ pub async fn start(
     // Faults apply from here on: the demo data itself is never made to fail.
     *app.faults.write().unwrap_or_else(|e| e.into_inner()) = config.faults;
 
+    let reconciler = reconciler::spawn(app.clone(), config.drift_interval);
     let serving = serving::Serving::spawn(listener, http::router(app.clone()))?;
     tracing::info!(addr = %serving.addr(), "local-studio listening");
-    Ok(RunningServer { serving, app })
+    Ok(RunningServer {
+        serving,
+        app,
+        reconciler,
+    })
+}
+
+/// The local-desktop driver, when this server runs desktops. Without it, or without the
+/// desktop packages, the demo's profiles fall back to simulated (and say why); another
+/// studio's profile that names local-desktop fails its actions with the reason instead.
+fn local_desktop_driver(
+    config: &Config,
+    studios: &mut StudioConfig,
+    addr: SocketAddr,
+) -> Result<Option<Arc<dyn drivers::Driver>>, StartError> {
+    use config::DriverName::{LocalDesktop, Simulated};
+    let demo_fallback = |studios: &mut StudioConfig, why: &str| {
+        if let Some(demo) = studios.studio_mut("demo-studio") {
+            tracing::warn!("demo workstations are simulated: {why}");
+            demo.replace_driver(LocalDesktop, Simulated);
+        }
+    };
+    let Some(settings) = &config.desktops else {
+        demo_fallback(studios, "this server runs no desktops (no desktops directory)");
+        return Ok(None);
+    };
+    if let Err(why) = local_desktop::Desktops::check_installed() {
+        demo_fallback(studios, &why);
+    }
+    let url_base = settings
+        .url_base
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/"));
+    let driver = drivers::LocalDesktop::new(settings, url_base)
+        .map_err(|e| StartError::Invalid(format!("desktops: {e}")))?;
+    Ok(Some(Arc::new(driver)))
 }

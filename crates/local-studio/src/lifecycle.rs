@@ -3,6 +3,12 @@
 //! ([`settle`]), with each event dated when it was due, not when it was noticed, so a
 //! server that was down mid-transition carries on exactly where it would have been.
 //!
+//! A session whose launch profile has a real workstation driver is *driven*: its
+//! transition has no scheduled end, only a time limit. The stored ending is then the
+//! failure it comes to if the driver never reports (so a hung or crashed driver ends in
+//! *_FAILED by the same derivation, even with the reconciler gone), and the reconciler
+//! replaces it with the driver's outcome through [`SessionRecord::conclude`].
+//!
 //! ```text
 //! (Create) → CREATE_IN_PROGRESS → READY | CREATE_FAILED
 //! READY → STOP_IN_PROGRESS → STOPPED | STOP_FAILED        (Stop, or stopAt reached)
@@ -27,6 +33,30 @@ pub struct Pending {
     pub status_code: Code,
     pub status_message: String,
     pub actor: String,
+    /// The work a driver is doing; `None` for a simulated transition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driven: Option<Driven>,
+}
+
+/// A transition that a workstation driver carries out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Driven {
+    pub action: Action,
+    /// The backup a stop writes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_id: Option<String>,
+}
+
+/// The workstation driver of a session, fixed when it is created.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DriverLink {
+    /// The driver's name in the studio config (`local-desktop`).
+    pub name: String,
+    /// How long an action may take before it ends in *_FAILED.
+    pub time_limit_ms: i64,
+    /// What the driver keeps about the machine (a display, a PID, an instance id).
+    #[serde(default)]
+    pub state: serde_json::Value,
 }
 
 /// A session as stored: its wire document, the transition in flight, and the limits.
@@ -39,6 +69,8 @@ pub struct SessionRecord {
     pub max_session_minutes: Option<i64>,
     /// Minutes a stopped session is kept when automatic termination is on.
     pub max_stopped_minutes: Option<i64>,
+    /// `None` for a simulated workstation.
+    pub driver: Option<DriverLink>,
 }
 
 /// What [`SessionRecord::settle`] did.
@@ -50,7 +82,7 @@ pub struct Settled {
 }
 
 /// A transition a caller can start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     Create,
     Stop,
@@ -136,7 +168,8 @@ impl SessionRecord {
         s.updated_by = Some(pending.actor);
     }
 
-    /// Starts a transition at `now_ms` that ends `transition_ms` later in `outcome`.
+    /// Starts a transition at `now_ms`. A simulated one ends `transition_ms` later in
+    /// `outcome`; a driven one waits for its driver, up to the driver's time limit.
     /// The caller has checked that the action is allowed.
     pub fn begin(
         &mut self,
@@ -147,36 +180,7 @@ impl SessionRecord {
         outcome: Outcome,
     ) {
         let now = ts(now_ms);
-        let (during, during_code, done, done_code, failed) = match action {
-            Action::Create => (
-                S::CreateInProgress,
-                Code::StreamingSessionCreateInProgress,
-                S::Ready,
-                Code::StreamingSessionReady,
-                S::CreateFailed,
-            ),
-            Action::Stop => (
-                S::StopInProgress,
-                Code::StreamingSessionStopInProgress,
-                S::Stopped,
-                Code::StreamingSessionStopped,
-                S::StopFailed,
-            ),
-            Action::Start => (
-                S::StartInProgress,
-                Code::StreamingSessionStartInProgress,
-                S::Ready,
-                Code::StreamingSessionStarted,
-                S::StartFailed,
-            ),
-            Action::Delete => (
-                S::DeleteInProgress,
-                Code::StreamingSessionDeleteInProgress,
-                S::Deleted,
-                Code::StreamingSessionDeleted,
-                S::DeleteFailed,
-            ),
-        };
+        let ends = Ends::of(action);
         let s = &mut self.session;
         match action {
             Action::Stop => {
@@ -195,22 +199,148 @@ impl SessionRecord {
                 s.terminate_at = None;
             }
         }
-        s.state = Some(during);
-        s.status_code = Some(during_code);
+        s.state = Some(ends.during);
+        s.status_code = Some(ends.during_code);
         s.status_message = Some(String::new());
         s.updated_at = Some(now);
         s.updated_by = Some(actor.to_owned());
-        let (state, status_code, status_message) = match outcome {
-            Ok(()) => (done, done_code, String::new()),
-            Err((code, message)) => (failed, code, message),
-        };
-        self.pending = Some(Pending {
-            at_ms: now_ms + transition_ms,
-            state,
-            status_code,
-            status_message,
-            actor: actor.to_owned(),
+        self.pending = Some(match &self.driver {
+            None => {
+                let (state, status_code, status_message) = match outcome {
+                    Ok(()) => (ends.done, ends.done_code, String::new()),
+                    Err((code, message)) => (ends.failed, code, message),
+                };
+                Pending {
+                    at_ms: now_ms + transition_ms,
+                    state,
+                    status_code,
+                    status_message,
+                    actor: actor.to_owned(),
+                    driven: None,
+                }
+            }
+            Some(link) => Pending {
+                at_ms: now_ms + link.time_limit_ms,
+                state: ends.failed,
+                status_code: Code::InternalError,
+                status_message: format!(
+                    "The workstation did not finish {} within {} s; try again, or ask your studio's administrator",
+                    ends.verb,
+                    link.time_limit_ms / 1000
+                ),
+                actor: actor.to_owned(),
+                driven: Some(Driven {
+                    action,
+                    backup_id: None,
+                }),
+            },
         });
+    }
+
+    /// Ends a driven transition now, with the driver's outcome.
+    pub fn conclude(&mut self, now_ms: i64, outcome: Outcome) {
+        let Some(mut pending) = self.pending.take() else {
+            return;
+        };
+        let Some(driven) = &pending.driven else {
+            self.pending = Some(pending);
+            return;
+        };
+        let ends = Ends::of(driven.action);
+        (pending.state, pending.status_code, pending.status_message) = match outcome {
+            Ok(()) => (ends.done, ends.done_code, String::new()),
+            Err((code, message)) => (ends.failed, code, message),
+        };
+        pending.at_ms = now_ms;
+        self.finish(pending);
+    }
+
+    /// The driver's word on a running transition, shown as statusMessage.
+    pub fn report_progress(&mut self, message: &str) -> bool {
+        let changed = self.session.status_message.as_deref() != Some(message);
+        if changed && self.state().is_in_progress() {
+            self.session.status_message = Some(message.to_owned());
+            return true;
+        }
+        false
+    }
+
+    /// A READY session whose machine is gone is STOPPED from then on, by the system, with
+    /// its files kept: Start brings it back, and it is never shown READY without a machine.
+    pub fn workstation_lost(&mut self, now_ms: i64, message: &str) {
+        if self.state() != S::Ready {
+            return;
+        }
+        let s = &mut self.session;
+        s.stopped_at = ts(now_ms).into();
+        s.stopped_by = Some(SYSTEM_ACTOR.to_owned());
+        s.stop_at = None;
+        s.volume_retention_mode = Some(nimble_model::VolumeRetentionMode::Retain);
+        self.finish(Pending {
+            at_ms: now_ms,
+            state: S::Stopped,
+            status_code: Code::StreamingSessionStopped,
+            status_message: message.to_owned(),
+            actor: SYSTEM_ACTOR.to_owned(),
+            driven: None,
+        });
+    }
+}
+
+/// The states one kind of transition passes through.
+struct Ends {
+    during: S,
+    during_code: Code,
+    done: S,
+    done_code: Code,
+    failed: S,
+    verb: &'static str,
+}
+
+impl Ends {
+    fn of(action: Action) -> Ends {
+        let (during, during_code, done, done_code, failed, verb) = match action {
+            Action::Create => (
+                S::CreateInProgress,
+                Code::StreamingSessionCreateInProgress,
+                S::Ready,
+                Code::StreamingSessionReady,
+                S::CreateFailed,
+                "starting",
+            ),
+            Action::Stop => (
+                S::StopInProgress,
+                Code::StreamingSessionStopInProgress,
+                S::Stopped,
+                Code::StreamingSessionStopped,
+                S::StopFailed,
+                "stopping",
+            ),
+            Action::Start => (
+                S::StartInProgress,
+                Code::StreamingSessionStartInProgress,
+                S::Ready,
+                Code::StreamingSessionStarted,
+                S::StartFailed,
+                "starting",
+            ),
+            Action::Delete => (
+                S::DeleteInProgress,
+                Code::StreamingSessionDeleteInProgress,
+                S::Deleted,
+                Code::StreamingSessionDeleted,
+                S::DeleteFailed,
+                "deleting",
+            ),
+        };
+        Ends {
+            during,
+            during_code,
+            done,
+            done_code,
+            failed,
+            verb,
+        }
     }
 }
 
@@ -249,6 +379,7 @@ mod tests {
             pending: None,
             max_session_minutes: Some(60),
             max_stopped_minutes: Some(10),
+            driver: None,
         }
     }
 

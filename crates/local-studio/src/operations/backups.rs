@@ -55,16 +55,17 @@ pub fn backup_now(record: BackupRecord, now_ms: i64) -> StreamingSessionBackup {
 }
 
 /// When a stop begins on a session with AUTOMATIC backups, a backup is taken; it completes
-/// with the stop. The oldest backups beyond maxBackupsToRetain are deleted.
+/// with the stop (a driven stop names it, so its driver copies the files there). The
+/// oldest backups beyond maxBackupsToRetain are deleted.
 pub fn backup_on_stop(
     tx: &Transaction,
     app: &App,
-    record: &SessionRecord,
+    record: &mut SessionRecord,
 ) -> std::result::Result<(), store::StoreError> {
-    let s = &record.session;
-    let Some(pending) = &record.pending else {
+    let Some(pending) = record.pending.clone() else {
         return Ok(());
     };
+    let s = &record.session;
     if s.backup_mode != Some(SessionBackupMode::Automatic) {
         return Ok(());
     }
@@ -79,14 +80,14 @@ pub fn backup_on_stop(
             studio_id: record.studio_id.clone(),
             backup: StreamingSessionBackup {
                 arn: Some(app.studios.arn("streaming-session-backup", &id)),
-                backup_id: Some(id),
+                backup_id: Some(id.clone()),
                 created_at: ts(stopped_at),
                 launch_profile_id: s.launch_profile_id.clone(),
                 owned_by: s.owned_by.clone(),
                 session_id: s.session_id.clone(),
-                state: Some(pending.state.clone()),
-                status_code: Some(pending.status_code.clone()),
-                status_message: Some(pending.status_message.clone()),
+                state: Some(pending.state),
+                status_code: Some(pending.status_code),
+                status_message: Some(pending.status_message),
                 tags: s.tags.clone(),
             },
             ready_ms: pending.at_ms,
@@ -96,6 +97,9 @@ pub fn backup_on_stop(
     let backups = store::session_backups(tx, record.session_id())?;
     for old in backups.iter().take(backups.len().saturating_sub(keep)) {
         store::delete_backup(tx, old.backup.backup_id.as_deref().unwrap_or(""))?;
+    }
+    if let Some(driven) = record.pending.as_mut().and_then(|p| p.driven.as_mut()) {
+        driven.backup_id = Some(id);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub fn list(call: &Call, studio: &Studio) -> Result<String> {
     let matching: Vec<&LaunchProfile> = studio
         .launch_profiles
         .iter()
+        .map(|p| &p.api)
         .filter(|p| {
             query
                 .states
@@ -43,6 +44,6 @@ pub fn get(call: &Call, studio: &Studio) -> Result<String> {
         .launch_profile(id)
         .ok_or_else(|| ApiError::not_found("Launch profile", id))?;
     to_json(&GetLaunchProfileResponse {
-        launch_profile: Some(profile.clone()),
+        launch_profile: Some(profile.api.clone()),
     })
 }

@@ -78,7 +78,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
     let profile = studio
         .launch_profile(profile_id)
         .ok_or_else(|| ApiError::not_found("Launch profile", profile_id))?;
-    let config = profile.stream_configuration.clone().unwrap_or_default();
+    let config = profile.api.stream_configuration.clone().unwrap_or_default();
     let instance = choose(
         &body.ec2_instance_type,
         &config.ec2_instance_types.clone().unwrap_or_default(),
@@ -138,7 +138,9 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         pending: None,
         max_session_minutes: config.max_session_length_in_minutes.map(i64::from),
         max_stopped_minutes: config.max_stopped_session_length_in_minutes.map(i64::from),
+        driver: app.drivers.link(profile),
     };
+    app.drivers.check_capacity(tx, &record)?;
     let outcome = app.roll_failure(StreamingSessionStatusCode::InsufficientCapacity);
     record.begin(
         Action::Create,
@@ -148,6 +150,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         outcome,
     );
     store::put_session(tx, &record)?;
+    app.wake_reconciler.notify_one();
     to_json(&SessionResponse {
         session: Some(record.session),
     })
@@ -178,6 +181,9 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     if let Some(backup_id) = start.as_ref().and_then(|b| b.backup_id.as_deref()) {
         restorable(tx, &record, backup_id, call.now_ms)?;
     }
+    if action == Action::Start {
+        app.drivers.check_capacity(tx, &record)?;
+    }
     let outcome = app.roll_failure(failure_code);
     record.begin(action, call.user, call.now_ms, app.transition_ms, outcome);
     if let Some(body) = stop {
@@ -189,12 +195,13 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
             VolumeRetentionMode::Delete
         };
         record.session.volume_retention_mode = Some(body.volume_retention_mode.unwrap_or(default));
-        backup_on_stop(tx, app, &record)?;
+        backup_on_stop(tx, app, &mut record)?;
     }
     if let Some(body) = start {
         record.session.started_from_backup_id = body.backup_id;
     }
     store::put_session(tx, &record)?;
+    app.wake_reconciler.notify_one();
     to_json(&SessionResponse {
         session: Some(record.session),
     })
@@ -226,8 +233,13 @@ pub fn settle(
     now_ms: i64,
 ) -> std::result::Result<(), store::StoreError> {
     for mut record in store::due_sessions(tx, now_ms)? {
-        for stopping in record.settle(now_ms, app.transition_ms).stops_begun {
-            backup_on_stop(tx, app, &stopping)?;
+        let settled = record.settle(now_ms, app.transition_ms);
+        for mut stopping in settled.stops_begun {
+            backup_on_stop(tx, app, &mut stopping)?;
+            // The stop is still the latest transition: its driver copies to that backup.
+            if stopping.pending.as_ref().map(|p| p.at_ms) == record.pending.as_ref().map(|p| p.at_ms) {
+                record.pending = stopping.pending;
+            }
         }
         store::put_session(tx, &record)?;
     }

@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::lifecycle::check_allowed;
 use crate::store::{self, StreamRecord};
 use nimble_model::*;
+use nimble_model::StreamingSessionStatusCode as Code;
 use rusqlite::Transaction;
 
 /// Seconds a stream lives when the request does not say (the model gives no default):
@@ -26,25 +27,22 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let (state, status_code, url) =
-        match app.roll_failure(StreamingSessionStatusCode::InternalError) {
-            Ok(()) => (
-                StreamingSessionStreamState::Ready,
-                StreamingSessionStreamStatusCode::StreamReady,
-                Some(SensitiveString(format!(
-                    "{}?authToken={token}#{}",
-                    app.dcv_url_base,
-                    record.session_id()
-                ))),
-            ),
-            Err(_) => (
-                StreamingSessionStreamState::CreateFailed,
-                StreamingSessionStreamStatusCode::NetworkConnectionError,
-                None,
-            ),
-        };
+    let url = app.drivers.stream_url(&record, &token);
+    let (state, status_code, url) = match (app.roll_failure(Code::InternalError), url) {
+        (Ok(()), Some(url)) => (
+            StreamingSessionStreamState::Ready,
+            StreamingSessionStreamStatusCode::StreamReady,
+            Some(SensitiveString(url)),
+        ),
+        _ => (
+            StreamingSessionStreamState::CreateFailed,
+            StreamingSessionStreamStatusCode::NetworkConnectionError,
+            None,
+        ),
+    };
     let stream = StreamRecord {
         session_id: record.session_id().to_owned(),
+        token_hash: Some(crate::desktop::token_hash(&token)),
         stream: StreamingSessionStream {
             created_at: ts(call.now_ms),
             created_by: Some(call.user.to_owned()),

@@ -1,0 +1,193 @@
+//! What a browser opens to see a local desktop, at `/desktop/` on local-studio's own
+//! address, without SigV4: the stream's one-time token is the credential, exactly as an
+//! Amazon DCV URL's `authToken` is.
+//!
+//! - `GET /desktop/?authToken=T#SESSION`: the noVNC viewer page (built by `cargo xtask
+//!   setup` into `.tools/desktop-viewer`). It removes the token from the address bar and
+//!   sends no Referer.
+//! - `GET /desktop/ws?authToken=T`: the WebSocket. The token is spent on the upgrade: it
+//!   opens one connection, only while its stream is ready and unexpired and its session
+//!   READY, and only to that session's desktop. Then the bridge copies raw RFB bytes
+//!   between the WebSocket and the desktop's VNC unix socket (noVNC needs no websockify).
+//!   Closing the tab ends the connection, not the desktop.
+//!
+//! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
+
+use crate::app::App;
+use crate::store;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use nimble_model::{Operation, StreamingSessionState};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+
+/// The hash a stream token is stored and looked up by.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/desktop/", get(page))
+        .route("/desktop/ws", get(connect))
+        .route("/desktop/{file}", get(asset))
+}
+
+const REFUSED: &str = "This link has been used or has expired. Connect again from the portal.";
+
+/// Headers of every viewer answer: its own scripts only, no Referer, never framed.
+fn viewer_response(content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        ),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn viewer_file(app: &App, name: &str) -> Option<Vec<u8>> {
+    let dir: PathBuf = app.viewer_dir.clone()?;
+    std::fs::read(dir.join(name)).ok()
+}
+
+async fn page(State(app): State<Arc<App>>) -> Response {
+    match viewer_file(&app, "index.html") {
+        Some(body) => viewer_response("text/html; charset=utf-8", body),
+        None => (
+            StatusCode::NOT_FOUND,
+            "The desktop viewer is not installed on this server: run `cargo xtask setup`.",
+        )
+            .into_response(),
+    }
+}
+
+async fn asset(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let content_type = match file.as_str() {
+        "viewer.js" => "text/javascript; charset=utf-8",
+        "viewer.css" => "text/css; charset=utf-8",
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match viewer_file(&app, &file) {
+        Some(body) => viewer_response(content_type, body),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    #[serde(rename = "authToken")]
+    auth_token: Option<String>,
+}
+
+async fn connect(
+    State(app): State<Arc<App>>,
+    Query(query): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(token) = query.auth_token else {
+        return (StatusCode::FORBIDDEN, REFUSED).into_response();
+    };
+    let socket = match tokio::task::spawn_blocking(move || desktop_socket(&app, &token)).await {
+        Ok(Ok(Some(socket))) => socket,
+        Ok(Ok(None)) => return (StatusCode::FORBIDDEN, REFUSED).into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "cannot check a desktop token");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    match UnixStream::connect(&socket).await {
+        Ok(vnc) => upgrade.on_upgrade(move |ws| bridge(ws, vnc)),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The workstation's desktop is not answering. Connect again from the portal in a moment.",
+        )
+            .into_response(),
+    }
+}
+
+/// Spends `token` and returns the VNC socket of its session's desktop, or `None` when the
+/// token opens nothing (unknown, spent, expired, or its session is not READY).
+fn desktop_socket(app: &App, token: &str) -> Result<Option<PathBuf>, store::StoreError> {
+    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = db.transaction()?;
+    let now_ms = app.now_ms();
+    crate::operations::settle(app, &tx, now_ms)?;
+    let Some(grant) = store::spend_stream_token(&tx, &token_hash(token), now_ms)? else {
+        return Ok(None);
+    };
+    // The token is spent whatever follows: it never opens a second connection.
+    tx.commit()?;
+    let tx = db.transaction()?;
+    let Some(record) = store::session_by_id(&tx, &grant.session_id)? else {
+        return Ok(None);
+    };
+    let state = record.state();
+    let ready = state == StreamingSessionState::Ready
+        && state.allows(Operation::CreateStreamingSessionStream);
+    let socket = record
+        .driver
+        .as_ref()
+        .filter(|link| link.name == "local-desktop")
+        .and_then(|link| link.state["vnc_socket"].as_str().map(PathBuf::from));
+    Ok(socket.filter(|_| ready))
+}
+
+/// Copies bytes both ways until either side closes.
+async fn bridge(ws: WebSocket, vnc: UnixStream) {
+    let (mut to_browser, mut from_browser) = ws.split();
+    let (mut from_vnc, mut to_vnc) = vnc.into_split();
+    let upstream = async {
+        while let Some(Ok(message)) = from_browser.next().await {
+            match message {
+                Message::Binary(bytes) => {
+                    if to_vnc.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    };
+    let downstream = async {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            match from_vnc.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let frame = Message::Binary(Bytes::copy_from_slice(&buffer[..n]));
+                    if to_browser.send(frame).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to_browser.send(Message::Close(None)).await;
+    };
+    tokio::select! {
+        _ = upstream => {}
+        _ = downstream => {}
+    }
+}

@@ -1,0 +1,200 @@
+//! The local-desktop driver: each session is a real X desktop on this host (the
+//! `local-desktop` crate: Xvnc + openbox + the profile's start command), shown in the
+//! browser by the noVNC viewer that local-studio serves (`desktop.rs`).
+//!
+//! The crate's calls block (a launch takes about 0.3 s, a backup as long as its copy), so
+//! each action runs on a thread of its own and [`Driver::observe`] reads how it went.
+//! Launching is idempotent per session, so an action begun again after a restart finds
+//! the desktop that is already running instead of starting a second one.
+
+use super::{Driver, Progress, Work};
+use local_desktop::{DesktopError, Desktops, DesktopsConfig};
+use nimble_model::StreamingSessionStatusCode as Code;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where desktops live on this host and how they look.
+#[derive(Clone, Debug)]
+pub struct DesktopSettings {
+    /// Holds the sessions' homes, backups and run files; keep the path short (the VNC
+    /// socket path under it must fit in 107 bytes).
+    pub root: PathBuf,
+    pub max_desktops: usize,
+    pub width: u32,
+    pub height: u32,
+    /// The start command when a launch profile names none (default: a terminal).
+    pub start_command: Option<Vec<String>>,
+    /// Where browsers reach this server's viewer (`…/desktop/`); by default its own
+    /// listen address.
+    pub url_base: Option<String>,
+    /// The built noVNC viewer (`cargo xtask setup` writes `.tools/desktop-viewer`).
+    pub viewer_dir: PathBuf,
+}
+
+pub struct LocalDesktop {
+    desktops: Arc<Desktops>,
+    url_base: String,
+    /// Why no desktop can start here (missing packages), reported by every action.
+    unusable: Option<String>,
+    jobs: Mutex<HashMap<String, Arc<Mutex<Job>>>>,
+}
+
+struct Job {
+    work: Work,
+    progress: Progress,
+}
+
+impl LocalDesktop {
+    pub fn new(settings: &DesktopSettings, url_base: String) -> Result<LocalDesktop, String> {
+        let mut config = DesktopsConfig::new(&settings.root);
+        config.max_desktops = settings.max_desktops;
+        config.width = settings.width;
+        config.height = settings.height;
+        if let Some(command) = &settings.start_command {
+            config.start_command = command.clone();
+        }
+        let desktops = Desktops::new(config).map_err(|e| e.to_string())?;
+        Ok(LocalDesktop {
+            desktops: Arc::new(desktops),
+            url_base,
+            unusable: Desktops::check_installed().err(),
+            jobs: Mutex::default(),
+        })
+    }
+
+    /// The desktops themselves (the bridge connects to their VNC sockets).
+    pub fn desktops(&self) -> &Desktops {
+        &self.desktops
+    }
+
+    fn job(&self, session: &str) -> Option<Arc<Mutex<Job>>> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).get(session).cloned()
+    }
+}
+
+fn working(work: &Work) -> &'static str {
+    match work {
+        Work::Create | Work::Start { restore: None } => "Starting the desktop…",
+        Work::Start { restore: Some(_) } => "Restoring your files and starting the desktop…",
+        Work::Stop { backup: Some(_), .. } => "Stopping the desktop and copying your files…",
+        Work::Stop { .. } => "Stopping the desktop…",
+        Work::Delete => "Stopping the desktop and removing its files…",
+    }
+}
+
+/// Does `work`, blocking; the driver state it leaves.
+fn run(desktops: &Desktops, session: &str, work: &Work) -> Result<Value, DesktopError> {
+    match work {
+        Work::Create | Work::Start { .. } => {
+            if let Work::Start {
+                restore: Some(backup),
+            } = work
+            {
+                desktops.stop(session)?;
+                desktops.restore_home(session, backup)?;
+            }
+            let desktop = desktops.launch(session)?;
+            Ok(serde_json::to_value(desktop).unwrap_or(Value::Null))
+        }
+        Work::Stop {
+            delete_files,
+            backup,
+        } => {
+            desktops.stop(session)?;
+            if let Some(backup) = backup {
+                desktops.backup_home(session, backup)?;
+            }
+            if *delete_files {
+                desktops.delete_home(session)?;
+            }
+            Ok(Value::Null)
+        }
+        Work::Delete => {
+            desktops.stop(session)?;
+            desktops.delete_home(session)?;
+            Ok(Value::Null)
+        }
+    }
+}
+
+fn failure(error: DesktopError) -> Progress {
+    let code = match error {
+        DesktopError::LimitReached { .. } => Code::InsufficientCapacity,
+        DesktopError::StartFailed { .. } | DesktopError::Timeout { .. } => {
+            Code::InitializationScriptError
+        }
+        _ => Code::InternalError,
+    };
+    Progress::Failed(code, error.to_string())
+}
+
+impl Driver for LocalDesktop {
+    fn begin(&self, session: &str, work: Work, _state: &Value) {
+        if let Some(job) = self.job(session) {
+            let job = job.lock().unwrap_or_else(|e| e.into_inner());
+            if job.work == work && matches!(job.progress, Progress::Working(_)) {
+                return; // already under way
+            }
+        }
+        let progress = match &self.unusable {
+            Some(why) => Progress::Failed(Code::InternalError, format!("No desktop can start on this host: {why}")),
+            None => Progress::Working(working(&work).to_owned()),
+        };
+        let start = matches!(progress, Progress::Working(_));
+        let job = Arc::new(Mutex::new(Job {
+            work: work.clone(),
+            progress,
+        }));
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.to_owned(), job.clone());
+        if !start {
+            return;
+        }
+        let desktops = self.desktops.clone();
+        let session = session.to_owned();
+        std::thread::spawn(move || {
+            let progress = match run(&desktops, &session, &work) {
+                Ok(state) => Progress::Done(state),
+                Err(error) => failure(error),
+            };
+            job.lock().unwrap_or_else(|e| e.into_inner()).progress = progress;
+        });
+    }
+
+    fn observe(&self, session: &str, work: &Work) -> Progress {
+        match self.job(session) {
+            Some(job) => {
+                let job = job.lock().unwrap_or_else(|e| e.into_inner());
+                if job.work == *work {
+                    job.progress.clone()
+                } else {
+                    Progress::Idle
+                }
+            }
+            None => Progress::Idle,
+        }
+    }
+
+    fn forget(&self, session: &str) {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(session);
+    }
+
+    fn alive(&self, session: &str, _state: &Value) -> bool {
+        self.desktops.find(session).is_some()
+    }
+
+    fn stream_url(&self, session: &str, token: &str) -> String {
+        format!("{}desktop/?authToken={token}#{session}", self.url_base)
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        Some(self.desktops.config().max_desktops)
+    }
+}

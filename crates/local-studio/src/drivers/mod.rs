@@ -1,0 +1,144 @@
+//! Workstation drivers: what makes a session a real machine. A driver provisions and
+//! tears down workstations; it knows nothing of HTTP or the Nimble wire format.
+//!
+//! The shape follows JupyterHub's Spawner and Coder's provisioner: [`Driver::begin`]
+//! starts an action and returns at once, [`Driver::observe`] reports progress and the end,
+//! and each session keeps an opaque JSON state (a display, a PID, an instance id) that is
+//! stored with it, so a restarted server re-attaches instead of starting twice. The
+//! reconciler (`reconciler.rs`) is the only caller of begin and observe; the API reads
+//! the database only.
+
+mod local_desktop;
+mod simulated;
+
+pub use local_desktop::{DesktopSettings, LocalDesktop};
+
+use crate::config::{DriverName, Profile};
+use crate::lifecycle::{DriverLink, SessionRecord};
+use crate::store;
+use nimble_model::{ApiError, ErrorType, StreamingSessionStatusCode as Code};
+use rusqlite::Transaction;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What a driver is asked to do for one session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    Create,
+    /// Start again, on the files restored from `restore` when given.
+    Start { restore: Option<String> },
+    /// Stop; copy the files to backup `backup` first, and delete them when `delete_files`.
+    Stop {
+        delete_files: bool,
+        backup: Option<String>,
+    },
+    Delete,
+}
+
+/// How the work begun for a session is going.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// Nothing is in flight for this work here (for example after a restart): begin it.
+    Idle,
+    /// Still working; the message is shown as the session's statusMessage.
+    Working(String),
+    /// Finished; the session's new driver state.
+    Done(Value),
+    Failed(Code, String),
+}
+
+pub trait Driver: Send + Sync {
+    /// Begins `work` and returns at once. Beginning the same work again, while it runs or
+    /// after a restart, never makes a second machine.
+    fn begin(&self, session: &str, work: Work, state: &Value);
+    /// How `work`, begun earlier, is going; `Idle` if this driver is not doing it.
+    fn observe(&self, session: &str, work: &Work) -> Progress;
+    /// Drops what the driver remembers of a finished action.
+    fn forget(&self, session: &str);
+    /// Whether the machine that `state` describes is still there. Called every drift
+    /// interval for each session, so it must be cheap.
+    fn alive(&self, session: &str, state: &Value) -> bool;
+    /// The URL that a stream of `session` opens, carrying its one-time `token`.
+    fn stream_url(&self, session: &str, token: &str) -> String;
+    /// Machines this host can run at once, if limited.
+    fn capacity(&self) -> Option<usize>;
+}
+
+/// The drivers of one server, by name.
+pub struct Drivers {
+    simulated: Arc<dyn Driver>,
+    local_desktop: Option<Arc<dyn Driver>>,
+}
+
+impl Drivers {
+    pub fn new(dcv_url_base: &str, local_desktop: Option<Arc<dyn Driver>>) -> Drivers {
+        Drivers {
+            simulated: Arc::new(simulated::Simulated::new(dcv_url_base)),
+            local_desktop,
+        }
+    }
+
+    /// The link a new session of `profile` gets; `None` for a simulated one, whose
+    /// transitions are timers.
+    pub fn link(&self, profile: &Profile) -> Option<DriverLink> {
+        match profile.driver {
+            DriverName::Simulated => None,
+            name => Some(DriverLink {
+                name: name.as_str().to_owned(),
+                time_limit_ms: profile.time_limit_seconds as i64 * 1000,
+                state: Value::Null,
+            }),
+        }
+    }
+
+    /// The driver of a session.
+    pub fn of(&self, link: Option<&DriverLink>) -> Option<&Arc<dyn Driver>> {
+        match link.map(|l| l.name.as_str()) {
+            None => Some(&self.simulated),
+            Some("local-desktop") => self.local_desktop.as_ref(),
+            Some(_) => None,
+        }
+    }
+
+    pub fn stream_url(&self, record: &SessionRecord, token: &str) -> Option<String> {
+        self.of(record.driver.as_ref())
+            .map(|driver| driver.stream_url(record.session_id(), token))
+    }
+
+    /// Refuses, before anything starts, a machine more than the host can run.
+    pub fn check_capacity(&self, tx: &Transaction, record: &SessionRecord) -> Result<(), ApiError> {
+        let Some(link) = &record.driver else {
+            return Ok(());
+        };
+        let Some(max) = self.of(Some(link)).and_then(|d| d.capacity()) else {
+            return Ok(());
+        };
+        if store::count_machines(tx, &link.name)? >= max {
+            return Err(ApiError::new(
+                ErrorType::ServiceQuotaExceeded,
+                format!("This host already runs {max} workstations, the most it allows; stop one first or ask your studio's administrator"),
+            )
+            .with_context("quota", "max_desktops"));
+        }
+        Ok(())
+    }
+}
+
+/// The work a driven transition asks of its driver.
+pub fn work_of(record: &SessionRecord) -> Option<Work> {
+    use crate::lifecycle::Action;
+    let driven = record.pending.as_ref()?.driven.as_ref()?;
+    let session = &record.session;
+    Some(match driven.action {
+        Action::Create => Work::Create,
+        Action::Start => Work::Start {
+            restore: session.started_from_backup_id.clone(),
+        },
+        Action::Stop => Work::Stop {
+            delete_files: session.volume_retention_mode
+                == Some(nimble_model::VolumeRetentionMode::Delete),
+            backup: driven.backup_id.clone(),
+        },
+        Action::Delete => Work::Delete,
+    })
+}

@@ -1,0 +1,41 @@
+//! The simulated driver: no machine exists. Its sessions' transitions are timers kept by
+//! lifecycle.rs (so the fault-injection and property tests, and boto3/aws-sdk
+//! conformance, run against it), and its streams point at a DCV URL where nothing
+//! listens.
+
+use super::{Driver, Progress, Work};
+use serde_json::Value;
+
+pub struct Simulated {
+    dcv_url_base: String,
+}
+
+impl Simulated {
+    pub fn new(dcv_url_base: &str) -> Simulated {
+        Simulated {
+            dcv_url_base: dcv_url_base.to_owned(),
+        }
+    }
+}
+
+impl Driver for Simulated {
+    fn begin(&self, _session: &str, _work: Work, _state: &Value) {}
+
+    fn observe(&self, _session: &str, _work: &Work) -> Progress {
+        Progress::Done(Value::Null)
+    }
+
+    fn forget(&self, _session: &str) {}
+
+    fn alive(&self, _session: &str, _state: &Value) -> bool {
+        true
+    }
+
+    fn stream_url(&self, session: &str, token: &str) -> String {
+        format!("{}?authToken={token}#{session}", self.dcv_url_base)
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+}
