@@ -1,21 +1,16 @@
-//! Starting and stopping a desktop.
+//! Starting a desktop.
 //!
 //! Launch, in order, each step bounded by one deadline ([`DesktopsConfig::start_timeout`]):
 //! write the cookie; start Xvnc and read the display number it prints on `-displayfd 1`; wait
 //! until its socket answers `RFB `; start openbox and wait for `_NET_SUPPORTING_WM_CHECK`;
 //! start the start command; write `desktop.json`. Any failure undoes everything (through
 //! [`Desktops::stop`]'s own code) and returns the error with the end of the relevant log.
-//!
-//! Stop sends SIGTERM to every process of the desktop (the recorded ones with their process
-//! groups, and everything carrying the desktop's mark), waits up to 3 s, then SIGKILLs what
-//! is left and waits up to 2 s more, reaping its own children as it goes.
 
 use crate::error::{DesktopError, Result, INSTALL_HINT};
 use crate::layout::{give, make_dir};
-use crate::process::{self, Process};
+use crate::process::Process;
 use crate::x11::{self, wait_for};
 use crate::{ids, Desktop, Desktops};
-use nix::sys::signal::Signal;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -79,54 +74,6 @@ impl Desktops {
             let _ = self.end_processes(id);
         }
         result
-    }
-
-    /// Ends every process of `session_id`'s desktop and removes its run folder. Stopping a
-    /// desktop that is not running is `Ok`. The home folder stays.
-    pub fn stop(&self, session_id: &str) -> Result<()> {
-        let id = ids::check("session", session_id)?;
-        let _held = self.hold(id.to_owned());
-        self.end_processes(id)
-    }
-
-    fn end_processes(&self, id: &str) -> Result<()> {
-        let recorded: Vec<Process> = std::fs::read(self.layout.record(id))
-            .ok()
-            .and_then(|text| serde_json::from_slice::<Desktop>(&text).ok())
-            .map(|d| vec![d.app, d.window_manager, d.xvnc])
-            .unwrap_or_default();
-        let marker = self.layout.marker(id);
-        let started = Instant::now();
-        loop {
-            self.reap();
-            let mut alive: Vec<Process> =
-                recorded.iter().copied().filter(Process::is_alive).collect();
-            alive.extend(process::marked(&marker));
-            if alive.is_empty() {
-                break;
-            }
-            let waited = started.elapsed();
-            if waited > Duration::from_secs(5) {
-                return Err(DesktopError::StopFailed {
-                    session: id.to_owned(),
-                    pids: alive.iter().map(|p| p.pid).collect(),
-                });
-            }
-            // Every round, so that a process forked meanwhile gets the signal too.
-            let signal = if waited > Duration::from_secs(3) {
-                Signal::SIGKILL
-            } else {
-                Signal::SIGTERM
-            };
-            process::signal_all(&alive, signal);
-            std::thread::sleep(Duration::from_millis(40));
-        }
-        match std::fs::remove_dir_all(self.layout.run(id)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(DesktopError::io("cannot remove", self.layout.run(id), e))
-            }
-            _ => Ok(()),
-        }
     }
 
     fn start(&self, id: &str) -> Result<Desktop> {

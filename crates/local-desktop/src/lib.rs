@@ -55,6 +55,7 @@ mod ids;
 mod launch;
 mod layout;
 mod process;
+mod stop;
 mod x11;
 
 pub use error::{DesktopError, Result, INSTALL_HINT};

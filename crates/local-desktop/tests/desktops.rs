@@ -161,3 +161,18 @@ fn the_host_limit_refuses_one_more() {
     desktops.stop("ss-a").unwrap();
     desktops.launch("ss-b").expect("room again after a stop");
 }
+
+#[test]
+fn concurrent_launches_of_one_session_start_one_desktop() {
+    let Some(desktops) = desktops(|_| {}) else {
+        return;
+    };
+    let launched: Vec<Desktop> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| desktops.launch("ss-race").unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(launched.iter().all(|d| *d == launched[0]), "{launched:#?}");
+    assert_eq!(desktops.running(), 1);
+}
