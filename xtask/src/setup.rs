@@ -1,5 +1,8 @@
 //! Installs what a fresh machine lacks. Each step first checks what is there, at the right
-//! version, so a second run takes a second. Pitfalls: ../shared/TOOLCHAIN.md.
+//! version, so a second run takes a second. Pitfalls: ../shared/TOOLCHAIN.md. The steps for
+//! real desktops and their viewer are in `setup/desktop.rs`.
+
+mod desktop;
 
 use crate::run::{command, output, root, run, Result};
 use std::path::Path;
@@ -7,7 +10,7 @@ use std::path::Path;
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 /// Minifies wasm-bindgen's JS glue in release builds (trunk-hooks/release.mjs).
-const ESBUILD_VERSION: &str = "0.28.2";
+pub(crate) const ESBUILD_VERSION: &str = "0.28.2";
 /// The last botocore that ships the nimble model (see API-REFERENCE.md).
 const BOTOCORE_VERSION: &str = "1.35.47";
 
@@ -18,10 +21,12 @@ pub fn setup() -> Result {
     wasm_opt()?;
     esbuild()?;
     chromium()?;
+    desktop::packages()?;
+    desktop::viewer()?;
     service_model()
 }
 
-fn step(what: &str) {
+pub(crate) fn step(what: &str) {
     println!("xtask setup: {what}");
 }
 
@@ -111,10 +116,15 @@ fn esbuild() -> Result {
 
 /// An npm package at an exact version, into the project's own .tools/NAME.
 fn npm_install(name: &str, version: &str) -> Result {
+    npm_install_into(name, name, version)
+}
+
+/// An npm package (scoped names too) at an exact version, into .tools/FOLDER.
+pub(crate) fn npm_install_into(folder: &str, name: &str, version: &str) -> Result {
     step(&format!(
-        "installing {name} {version} from npm into .tools/{name}"
+        "installing {name} {version} from npm into .tools/{folder}"
     ));
-    let prefix = root().join(".tools").join(name);
+    let prefix = root().join(".tools").join(folder);
     let prefix = prefix.to_string_lossy();
     let package = format!("{name}@{version}");
     run(

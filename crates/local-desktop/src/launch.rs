@@ -1,0 +1,264 @@
+//! Starting a desktop.
+//!
+//! Launch, in order, each step bounded by one deadline ([`DesktopsConfig::start_timeout`]):
+//! write the cookie; start Xvnc and read the display number it prints on `-displayfd 1`; wait
+//! until its socket answers `RFB `; start openbox and wait for `_NET_SUPPORTING_WM_CHECK`;
+//! start the start command; write `desktop.json`. Any failure undoes everything (through
+//! [`Desktops::stop`]'s own code) and returns the error with the end of the relevant log.
+
+use crate::error::{DesktopError, Result, INSTALL_HINT};
+use crate::layout::{give, make_dir};
+use crate::process::Process;
+use crate::x11::{self, wait_for};
+use crate::{ids, Desktop, Desktops};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// PATH given to desktops: the system's programs, not whatever the server was started with.
+pub(crate) const SAFE_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// Programs every desktop needs besides its start command.
+const REQUIRED: [&str; 3] = ["Xvnc", "openbox", "xprop"];
+
+pub(crate) fn check_installed(start_command: &[String]) -> Result<(), String> {
+    let on_path = |program: &str| {
+        program.contains('/') && Path::new(program).is_file()
+            || std::env::split_paths(SAFE_PATH).any(|dir| dir.join(program).is_file())
+    };
+    let mut missing: Vec<&str> = REQUIRED.into_iter().filter(|p| !on_path(p)).collect();
+    if let Some(app) = start_command.first().filter(|p| !on_path(p)) {
+        missing.push(app);
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} not installed (looked in {SAFE_PATH}): {INSTALL_HINT}",
+            missing.join(", ")
+        ))
+    }
+}
+
+impl Desktops {
+    /// Starts the desktop of `session_id`, or returns it if it already runs (never two per
+    /// session, even when called concurrently or by a restarted server). Leftovers of a
+    /// desktop that died are cleaned up first, so a new one starts on a fresh display.
+    ///
+    /// Errors: [`DesktopError::LimitReached`] when `max_desktops` run already;
+    /// [`DesktopError::NotInstalled`]; [`DesktopError::Timeout`] or
+    /// [`DesktopError::StartFailed`] after undoing a launch that went wrong.
+    pub fn launch(&self, session_id: &str) -> Result<Desktop> {
+        let id = ids::check("session", session_id)?;
+        let _held = self.hold(id.to_owned());
+        self.reap();
+        if let Some(desktop) = self.live(id) {
+            return Ok(desktop);
+        }
+        check_installed(&self.config.start_command).map_err(DesktopError::NotInstalled)?;
+        self.end_processes(id)?;
+        {
+            let mut state = self.lock();
+            if self.count_live() + state.launching >= self.config.max_desktops {
+                return Err(DesktopError::LimitReached {
+                    max: self.config.max_desktops,
+                });
+            }
+            state.launching += 1;
+        }
+        let result = self.start(id);
+        self.lock().launching -= 1;
+        if result.is_err() {
+            let _ = self.end_processes(id);
+        }
+        result
+    }
+
+    fn start(&self, id: &str) -> Result<Desktop> {
+        let timeout = self.config.start_timeout;
+        let deadline = (Instant::now() + timeout, timeout);
+        let (layout, user) = (&self.layout, &self.user);
+        x11::ensure_socket_dir()?;
+        let home = layout.home(id);
+        if !home.is_dir() {
+            make_dir(&home, 0o700, Some(user))?;
+        }
+        let run = layout.run(id);
+        make_dir(&run, 0o711, None)?;
+        make_dir(&layout.private(id), 0o700, Some(user))?;
+        let socket = layout.socket(id)?;
+        let xauthority = layout.private(id).join("Xauthority");
+        x11::write_cookie(&xauthority)?;
+        give(&xauthority, user)?;
+
+        let environment = |program: &str| {
+            let mut cmd = Command::new(program);
+            cmd.env_clear()
+                .env("PATH", SAFE_PATH)
+                .env("HOME", &home)
+                .env("USER", &user.name)
+                .env("LOGNAME", &user.name)
+                .env("SHELL", &user.shell)
+                .env("LANG", "C.UTF-8")
+                .env("XAUTHORITY", &xauthority)
+                .env("LOCAL_DESKTOP", run.as_os_str())
+                .current_dir(&home)
+                .stdin(Stdio::null());
+            cmd
+        };
+        let log = |name: &str| -> Result<(File, std::path::PathBuf)> {
+            let path = run.join(name);
+            let file =
+                File::create(&path).map_err(|e| DesktopError::io("cannot create", &path, e))?;
+            Ok((file, path))
+        };
+
+        let (xvnc_log, xvnc_log_path) = log("xvnc.log")?;
+        let geometry = format!("{}x{}", self.config.width, self.config.height);
+        let mut xvnc = environment("Xvnc");
+        xvnc.args(["-displayfd", "1", "-auth"])
+            .arg(&xauthority)
+            .args(["-nolisten", "tcp", "-geometry", &geometry, "-depth", "24"])
+            .args(["-rfbport", "-1", "-rfbunixpath"])
+            .arg(&socket)
+            .args([
+                "-rfbunixmode",
+                "0600",
+                "-SecurityTypes",
+                "None",
+                "-desktop",
+                id,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(xvnc_log);
+        let (xvnc, display) = self.spawn_xvnc(xvnc, deadline, &xvnc_log_path)?;
+        wait_for("the VNC socket answering", deadline, &xvnc_log_path, || {
+            Ok(x11::vnc_answers(&socket))
+        })?;
+
+        let (session_log, session_log_path) = log("session.log")?;
+        let stderr = |f: &File| {
+            f.try_clone()
+                .map_err(|e| DesktopError::io("cannot share", &session_log_path, e))
+        };
+        let display_var = format!(":{display}");
+        let mut openbox = environment("openbox");
+        openbox
+            .env("DISPLAY", &display_var)
+            .stdout(stderr(&session_log)?)
+            .stderr(stderr(&session_log)?);
+        let window_manager = self.spawn("openbox", openbox, &session_log_path)?;
+        wait_for(
+            "the window manager (openbox) starting",
+            deadline,
+            &session_log_path,
+            || {
+                if !window_manager.is_alive() {
+                    return Err(exited("openbox", &session_log_path));
+                }
+                Ok(x11::window_manager_ready(display, &xauthority).then_some(()))
+            },
+        )?;
+
+        let [program, args @ ..] = self.config.start_command.as_slice() else {
+            return Err(DesktopError::StartFailed {
+                what: "the start command".into(),
+                detail: "it is empty".into(),
+                log: String::new(),
+            });
+        };
+        let mut app = environment(program);
+        app.args(args)
+            .env("DISPLAY", &display_var)
+            .stdout(stderr(&session_log)?)
+            .stderr(session_log);
+        let app = self.spawn(program, app, &session_log_path)?;
+
+        let desktop = Desktop {
+            session_id: id.to_owned(),
+            display,
+            vnc_socket: socket,
+            xauthority: xauthority.clone(),
+            home: home.clone(),
+            width: self.config.width,
+            height: self.config.height,
+            xvnc,
+            window_manager,
+            app,
+            started_unix_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        };
+        let record = layout.record(id);
+        let partial = run.join(".desktop.json.partial");
+        let json = serde_json::to_vec_pretty(&desktop).expect("a Desktop always serializes");
+        std::fs::write(&partial, json)
+            .and_then(|()| std::fs::rename(&partial, &record))
+            .map_err(|e| DesktopError::io("cannot write", &record, e))?;
+        Ok(desktop)
+    }
+
+    /// Starts a process as the desktop user, in its own session, and keeps its handle to reap it.
+    fn spawn(&self, what: &str, mut cmd: Command, log: &Path) -> Result<Process> {
+        let child = self
+            .user
+            .spawn(&mut cmd)
+            .map_err(|e| DesktopError::StartFailed {
+                what: format!("starting {what}"),
+                detail: e.to_string(),
+                log: x11::log_tail(log),
+            })?;
+        let process = Process::of(child.id());
+        self.lock().children.push(child);
+        process.ok_or_else(|| exited(what, log))
+    }
+
+    /// Starts Xvnc and reads the display number it writes to its stdout (`-displayfd 1`).
+    fn spawn_xvnc(
+        &self,
+        mut cmd: Command,
+        (deadline, timeout): (Instant, Duration),
+        log: &Path,
+    ) -> Result<(Process, u32)> {
+        let mut child = self
+            .user
+            .spawn(&mut cmd)
+            .map_err(|e| DesktopError::StartFailed {
+                what: "starting Xvnc".into(),
+                detail: e.to_string(),
+                log: String::new(),
+            })?;
+        let stdout = child.stdout.take();
+        let process = Process::of(child.id());
+        self.lock().children.push(child);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            if let Some(out) = stdout {
+                let _ = BufReader::new(out).read_line(&mut line);
+            }
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| DesktopError::Timeout {
+                what: "Xvnc choosing a display",
+                after: timeout,
+                log: x11::log_tail(log),
+            })?;
+        match (process, line.trim().parse::<u32>()) {
+            (Some(process), Ok(display)) => Ok((process, display)),
+            _ => Err(exited("Xvnc", log)),
+        }
+    }
+}
+
+fn exited(what: &str, log: &Path) -> DesktopError {
+    DesktopError::StartFailed {
+        what: format!("starting {what}"),
+        detail: "it exited at once".into(),
+        log: x11::log_tail(log),
+    }
+}

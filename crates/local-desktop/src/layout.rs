@@ -1,0 +1,131 @@
+//! Where everything lives under the desktops root, and who owns it.
+//!
+//! ```text
+//! ROOT/                       server's, 0700 (0711 with run_as: the user may pass, not list)
+//!   homes/SESSION/            the artist's home: HOME and cwd of the desktop (user's, 0700)
+//!   run/SESSION/              server's; exists while the desktop does
+//!     desktop.json            the Desktop record: display, pids + start times, paths
+//!     xvnc.log, session.log   stderr of Xvnc; of openbox and the start command
+//!     x/                      the desktop user's, 0700
+//!       vnc.sock              the VNC server (RFB), mode 0600: the only way in
+//!       Xauthority            the display's cookie, 0600
+//!   backups/BACKUP/           a copy of a home (`cp -a`), server's
+//! ```
+//!
+//! The record lives in a folder the desktop's user cannot write, so a desktop cannot make the
+//! server signal another process by editing its own pid file.
+
+use crate::error::{DesktopError, Result};
+use crate::process::Identity;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Longest path the kernel accepts for a unix socket (`sun_path` is 108 bytes with the NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+pub(crate) struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    /// Creates the root and its three folders, and checks that the desktop user can reach them.
+    pub(crate) fn create(root: &Path, user: &Identity) -> Result<Layout> {
+        let shared = if user.is_other_user() { 0o711 } else { 0o700 };
+        make_dir(root, shared, None)?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| DesktopError::io("cannot resolve the desktops root", root, e))?;
+        make_dir(&root.join("homes"), shared, None)?;
+        make_dir(&root.join("run"), shared, None)?;
+        make_dir(&root.join("backups"), 0o700, None)?;
+        if user.is_other_user() {
+            check_reachable(&root, user)?;
+        }
+        Ok(Layout { root })
+    }
+
+    pub(crate) fn home(&self, session: &str) -> PathBuf {
+        self.root.join("homes").join(session)
+    }
+    pub(crate) fn runs(&self) -> PathBuf {
+        self.root.join("run")
+    }
+    pub(crate) fn run(&self, session: &str) -> PathBuf {
+        self.runs().join(session)
+    }
+    pub(crate) fn private(&self, session: &str) -> PathBuf {
+        self.run(session).join("x")
+    }
+    pub(crate) fn record(&self, session: &str) -> PathBuf {
+        self.run(session).join("desktop.json")
+    }
+    pub(crate) fn backup(&self, backup: &str) -> PathBuf {
+        self.root.join("backups").join(backup)
+    }
+
+    /// The VNC socket path, refused when the kernel could not bind it.
+    pub(crate) fn socket(&self, session: &str) -> Result<PathBuf> {
+        let path = self.private(session).join("vnc.sock");
+        if path.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(DesktopError::PathTooLong(path));
+        }
+        Ok(path)
+    }
+
+    /// `NAME=VALUE` set in the environment of every process of this session's desktop.
+    pub(crate) fn marker(&self, session: &str) -> String {
+        format!("LOCAL_DESKTOP={}", self.run(session).display())
+    }
+}
+
+/// Creates `path` (and parents) if missing, then sets `mode` and, when given, the owner.
+pub(crate) fn make_dir(path: &Path, mode: u32, owner: Option<&Identity>) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(path)
+        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)))
+        .map_err(|e| DesktopError::io("cannot create", path, e))?;
+    if let Some(user) = owner.filter(|u| u.is_other_user()) {
+        std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+            .map_err(|e| DesktopError::io("cannot hand over to the desktop user", path, e))?;
+    }
+    Ok(())
+}
+
+/// Hands a file the server wrote to the desktop user.
+pub(crate) fn give(path: &Path, user: &Identity) -> Result<()> {
+    if !user.is_other_user() {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+        .map_err(|e| DesktopError::io("cannot hand over to the desktop user", path, e))
+}
+
+/// The desktop user must be able to pass through every folder above the root, or Xvnc fails
+/// later with an obscure "cannot create socket". Checked once, with a clear message.
+fn check_reachable(root: &Path, user: &Identity) -> Result<()> {
+    for dir in root.ancestors() {
+        let Ok(meta) = std::fs::metadata(dir) else {
+            continue;
+        };
+        let bits = if meta.uid() == user.uid.as_raw() {
+            0o100
+        } else if meta.gid() == user.gid.as_raw() {
+            0o010
+        } else {
+            0o001
+        };
+        if meta.mode() & bits == 0 {
+            return Err(DesktopError::RunAs {
+                user: user.name.clone(),
+                reason: format!(
+                    "it cannot enter {}; allow it with `chmod o+x {}` or choose another root",
+                    dir.display(),
+                    dir.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}

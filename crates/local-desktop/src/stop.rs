@@ -1,0 +1,63 @@
+//! Stopping a desktop: every process of it ends, and its run folder goes; the home stays.
+//!
+//! Stop sends SIGTERM to every process of the desktop (the recorded ones with their process
+//! groups, and everything carrying the desktop's mark, which catches programs the artist
+//! started from the terminal), again each round so that late forks get it too, waits up to
+//! 3 s, then SIGKILLs what is left and waits up to 2 s more, reaping its own children as it
+//! goes. Xvnc removes its lock and socket files on SIGTERM.
+
+use crate::error::{DesktopError, Result};
+use crate::process::{self, Process};
+use crate::{ids, Desktop, Desktops};
+use nix::sys::signal::Signal;
+use std::time::{Duration, Instant};
+
+impl Desktops {
+    /// Ends every process of `session_id`'s desktop and removes its run folder. Stopping a
+    /// desktop that is not running is `Ok`. The home folder stays.
+    pub fn stop(&self, session_id: &str) -> Result<()> {
+        let id = ids::check("session", session_id)?;
+        let _held = self.hold(id.to_owned());
+        self.end_processes(id)
+    }
+
+    pub(crate) fn end_processes(&self, id: &str) -> Result<()> {
+        let recorded: Vec<Process> = std::fs::read(self.layout.record(id))
+            .ok()
+            .and_then(|text| serde_json::from_slice::<Desktop>(&text).ok())
+            .map(|d| vec![d.app, d.window_manager, d.xvnc])
+            .unwrap_or_default();
+        let marker = self.layout.marker(id);
+        let started = Instant::now();
+        loop {
+            self.reap();
+            let mut alive: Vec<Process> =
+                recorded.iter().copied().filter(Process::is_alive).collect();
+            alive.extend(process::marked(&marker));
+            if alive.is_empty() {
+                break;
+            }
+            let waited = started.elapsed();
+            if waited > Duration::from_secs(5) {
+                return Err(DesktopError::StopFailed {
+                    session: id.to_owned(),
+                    pids: alive.iter().map(|p| p.pid).collect(),
+                });
+            }
+            // Every round, so that a process forked meanwhile gets the signal too.
+            let signal = if waited > Duration::from_secs(3) {
+                Signal::SIGKILL
+            } else {
+                Signal::SIGTERM
+            };
+            process::signal_all(&alive, signal);
+            std::thread::sleep(Duration::from_millis(40));
+        }
+        match std::fs::remove_dir_all(self.layout.run(id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(DesktopError::io("cannot remove", self.layout.run(id), e))
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The X11 details of a desktop: the authorization cookie, the socket folder, and the bounded
+//! waits that tell when Xvnc and the window manager are ready.
+//!
+//! **The cookie.** Xvnc reads `-auth FILE` when it starts, and X clients read the file named by
+//! `XAUTHORITY`. The file is written *before* Xvnc starts, with one entry of the wildcard family
+//! (`0xffff`, no address, no display number), which matches whatever display number
+//! `-displayfd` picks. So there is never a moment when the display accepts clients without the
+//! cookie. (Without `-auth`, any local user could open the display; it also listens on an
+//! abstract socket, which file permissions do not protect.)
+//!
+//! **Waiting.** Each wait polls with a short sleep and gives up after a deadline with a clear
+//! [`DesktopError::Timeout`]; nothing here can hang.
+
+use crate::error::{DesktopError, Result};
+use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How often waits poll. Xvnc is up in about 0.1 s and openbox in 0.25 s on 2 cores.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Writes a new Xauthority file at `path` (mode 0600) holding a wildcard
+/// `MIT-MAGIC-COOKIE-1` entry with 16 random bytes.
+pub(crate) fn write_cookie(path: &Path) -> Result<()> {
+    let mut cookie = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut cookie))
+        .map_err(|e| DesktopError::io("cannot read random bytes from", "/dev/urandom", e))?;
+    // Xauthority entries: family (u16), then address, display number, auth name and data, each
+    // a big-endian u16 length followed by the bytes.
+    let mut entry = vec![0xff, 0xff];
+    for field in [&b""[..], b"", b"MIT-MAGIC-COOKIE-1", &cookie] {
+        entry.extend_from_slice(&(field.len() as u16).to_be_bytes());
+        entry.extend_from_slice(field);
+    }
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(&entry))
+        .map_err(|e| DesktopError::io("cannot write the X authority file", path, e))
+}
+
+/// Creates `/tmp/.X11-unix` with mode 1777 (sticky, writable by all) when it is missing, as
+/// systemd would at boot. If the first Xvnc of an unprivileged user created it instead, that
+/// user would own it.
+pub(crate) fn ensure_socket_dir() -> Result<()> {
+    let dir = Path::new("/tmp/.X11-unix");
+    if dir.is_dir() {
+        return Ok(());
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777))
+            .map_err(|e| DesktopError::io("cannot set mode 1777 on", dir, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(DesktopError::io("cannot create", dir, e)),
+    }
+}
+
+/// Polls `ready` until it returns `Some`, or fails with a timeout naming `what`.
+pub(crate) fn wait_for<T>(
+    what: &'static str,
+    (deadline, timeout): (Instant, Duration),
+    log: &Path,
+    mut ready: impl FnMut() -> Result<Option<T>>,
+) -> Result<T> {
+    loop {
+        if let Some(value) = ready()? {
+            return Ok(value);
+        }
+        if Instant::now() >= deadline {
+            return Err(DesktopError::Timeout {
+                what,
+                after: timeout,
+                log: log_tail(log),
+            });
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// `Some(())` once the VNC server answers on its unix socket with the RFB greeting.
+pub(crate) fn vnc_answers(socket: &Path) -> Option<()> {
+    let mut stream = UnixStream::connect(socket).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut greeting = [0u8; 4];
+    stream.read_exact(&mut greeting).ok()?;
+    (&greeting == b"RFB ").then_some(())
+}
+
+/// True once a window manager has set `_NET_SUPPORTING_WM_CHECK` on the root window.
+/// Applications started earlier may stay unmapped, and the viewer would show black.
+pub(crate) fn window_manager_ready(display: u32, xauthority: &Path) -> bool {
+    Command::new("xprop")
+        .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+        .env_clear()
+        .env("PATH", crate::launch::SAFE_PATH)
+        .env("DISPLAY", format!(":{display}"))
+        .env("XAUTHORITY", xauthority)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("window id"))
+}
+
+/// The last lines of a log file, prefixed with a newline, for error messages.
+pub(crate) fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = lines[lines.len().saturating_sub(6)..].join("\n  ");
+    if tail.is_empty() {
+        String::new()
+    } else {
+        format!("\n  {} says:\n  {tail}", log.display())
+    }
+}
