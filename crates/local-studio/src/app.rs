@@ -17,7 +17,6 @@ pub(crate) struct App {
     pub verifier: sigv4::Verifier,
     pub transition_ms: i64,
     pub page_size: usize,
-    pub dcv_url_base: String,
     pub faults: RwLock<Faults>,
     /// Added to the wall clock for lifecycle times; tests move time forward with it.
     pub clock_offset_ms: AtomicI64,

@@ -168,7 +168,6 @@ pub async fn start(
         verifier: sigv4::Verifier::new(&config.credentials),
         transition_ms: config.transition.as_millis() as i64,
         page_size: config.page_size,
-        dcv_url_base: config.dcv_url_base.clone(),
         faults: RwLock::new(Faults::default()),
         clock_offset_ms: AtomicI64::new(0),
         requests: AtomicU64::new(0),

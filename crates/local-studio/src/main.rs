@@ -1,7 +1,7 @@
 //! `local-studio`: the streaming-session API server. See the library docs for behaviour.
 
 use clap::Parser;
-use local_studio::{Config, Credential, Faults, Storage};
+use local_studio::{Config, Credential, DesktopSettings, Faults, Storage};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -45,6 +45,26 @@ struct Args {
     /// Base of the DCV web-client URL given to READY streams.
     #[arg(long, default_value = "https://dcv.local-studio.invalid/")]
     dcv_url_base: String,
+    /// Run real desktops for launch profiles with driver = "local-desktop" (and for the
+    /// demo), keeping their homes, backups and run files in DIR. Keep DIR short: the VNC
+    /// socket path under it must fit in 107 bytes.
+    #[arg(long, env = "LOCAL_STUDIO_DESKTOPS_DIR", value_name = "DIR")]
+    desktops_dir: Option<PathBuf>,
+    /// Desktops this host runs at once; one more answers ServiceQuotaExceededException.
+    #[arg(long, default_value_t = 8)]
+    max_desktops: usize,
+    /// Desktop screen size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x800")]
+    screen: String,
+    /// Where browsers reach this server's desktop viewer (default: http://LISTEN/).
+    #[arg(long)]
+    desktop_url_base: Option<String>,
+    /// The built noVNC viewer (`cargo xtask setup` writes .tools/desktop-viewer).
+    #[arg(long, env = "LOCAL_STUDIO_VIEWER_DIR", default_value = ".tools/desktop-viewer")]
+    viewer_dir: PathBuf,
+    /// Seconds between checks that READY sessions still have their machines.
+    #[arg(long, default_value_t = 5.0)]
+    drift_seconds: f64,
     /// Probability (0..1) that a transition ends in its *_FAILED state.
     #[arg(long, default_value_t = 0.0)]
     fault_transition_failure: f64,
@@ -69,6 +89,24 @@ fn config(args: &Args) -> Result<Config, String> {
         tracing::warn!("no --credential given: accepting the development default LOCALSTUDIODEV");
         credentials.push(Credential::dev());
     }
+    let (width, height) = args
+        .screen
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .filter(|(w, h): &(u32, u32)| (320..=8192).contains(w) && (200..=8192).contains(h))
+        .ok_or("--screen must be WIDTHxHEIGHT, from 320x200 to 8192x8192")?;
+    if !(0.1..=3600.0).contains(&args.drift_seconds) {
+        return Err("--drift-seconds must be between 0.1 and 3600".into());
+    }
+    let desktops = args.desktops_dir.as_ref().map(|root| DesktopSettings {
+        root: root.clone(),
+        max_desktops: args.max_desktops,
+        width,
+        height,
+        start_command: None,
+        url_base: args.desktop_url_base.clone(),
+        viewer_dir: args.viewer_dir.clone(),
+    });
     Ok(Config {
         storage: match &args.data_dir {
             Some(dir) if !args.in_memory => Storage::Dir(dir.clone()),
@@ -85,6 +123,8 @@ fn config(args: &Args) -> Result<Config, String> {
             throttle: args.fault_throttle,
             internal_error: args.fault_internal_error,
         },
+        desktops,
+        drift_interval: Duration::from_secs_f64(args.drift_seconds),
     })
 }
 

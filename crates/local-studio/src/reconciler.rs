@@ -32,8 +32,8 @@ pub fn spawn(app: Arc<App>, drift_interval: Duration) -> tokio::task::JoinHandle
             if check_drift {
                 last_drift_check = Some(Instant::now());
             }
-            let app = app.clone();
-            let busy = tokio::task::spawn_blocking(move || pass(&app, check_drift)).await;
+            let pass_app = app.clone();
+            let busy = tokio::task::spawn_blocking(move || pass(&pass_app, check_drift)).await;
             delay = match busy {
                 Ok(Ok(true)) => (delay * 2).min(SLOWEST_IN_FLIGHT),
                 Ok(Ok(false)) => drift_interval.min(SLOWEST_IN_FLIGHT * 5),

@@ -64,11 +64,6 @@ impl LocalDesktop {
         })
     }
 
-    /// The desktops themselves (the bridge connects to their VNC sockets).
-    pub fn desktops(&self) -> &Desktops {
-        &self.desktops
-    }
-
     fn job(&self, session: &str) -> Option<Arc<Mutex<Job>>> {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner()).get(session).cloned()
     }
