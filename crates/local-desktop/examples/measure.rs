@@ -1,5 +1,6 @@
 //! Measures what a desktop costs on this host: launch time, stop time, memory (PSS and RSS
-//! of all its processes) and the cost of `find`, for N desktops started one after another under a temporary root.
+//! of all its processes) and the cost of `find`, for N desktops started one after another
+//! under a temporary root.
 //!
 //! ```sh
 //! cargo run --release -p local-desktop --example measure -- 4
