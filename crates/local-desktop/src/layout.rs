@@ -1,16 +1,6 @@
 //! Where everything lives under the desktops root, and who owns it.
 //!
-//! ```text
-//! ROOT/                       server's, 0700 (0711 with run_as: the user may pass, not list)
-//!   homes/SESSION/            the artist's home: HOME and cwd of the desktop (user's, 0700)
-//!   run/SESSION/              server's; exists while the desktop does
-//!     desktop.json            the Desktop record: display, pids + start times, paths
-//!     xvnc.log, session.log   stderr of Xvnc; of openbox and the start command
-//!     x/                      the desktop user's, 0700
-//!       vnc.sock              the VNC server (RFB), mode 0600: the only way in
-//!       Xauthority            the display's cookie, 0600
-//!   backups/BACKUP/           a copy of a home (`cp -a`), server's
-//! ```
+//! The tree is drawn in the crate documentation (lib.rs).
 //!
 //! The record lives in a folder the desktop's user cannot write, so a desktop cannot make the
 //! server signal another process by editing its own pid file.

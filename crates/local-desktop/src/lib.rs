@@ -27,9 +27,20 @@
 //! ```
 //!
 //! **Surviving a restart.** Everything needed to find a desktop again is on disk under
-//! `ROOT/run/SESSION/` (see the layout in [`DesktopsConfig::root`]), so a new [`Desktops`] on
-//! the same root sees the desktops an earlier server process started. Use one [`Desktops`] per
-//! root at a time.
+//! `ROOT/run/SESSION/`, so a new [`Desktops`] on the same root sees the desktops an earlier
+//! server process started, and stops them. Use one [`Desktops`] per root at a time.
+//!
+//! ```text
+//! ROOT/                       server's, 0700 (0711 with run_as: the user may pass, not list)
+//!   homes/SESSION/            the artist's home: HOME and cwd of the desktop (user's, 0700)
+//!   run/SESSION/              server's; exists while the desktop does
+//!     desktop.json            the Desktop record: display, pids + start times, paths
+//!     xvnc.log, session.log   stderr of Xvnc; of openbox and the start command
+//!     x/                      the desktop user's, 0700
+//!       vnc.sock              the VNC server (RFB), mode 0600: the only way in
+//!       Xauthority            the display's cookie, 0600
+//!   backups/BACKUP/           a copy of a home (`cp -a`), server's
+//! ```
 //!
 //! **Blocking.** Methods block: [`Desktops::launch`] for about 0.3 s (up to
 //! [`DesktopsConfig::start_timeout`]), [`Desktops::stop`] for up to about 5 s, the home and
@@ -274,5 +285,14 @@ impl Drop for Held<'_> {
     fn drop(&mut self) {
         self.desktops.lock().busy.remove(&self.key);
         self.desktops.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn desktops_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<super::Desktops>();
     }
 }
