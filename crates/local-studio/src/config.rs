@@ -211,7 +211,12 @@ mod tests {
         let config = StudioConfig::parse(DEMO_TOML).unwrap();
         let studio = config.studio("demo-studio").unwrap();
         assert_eq!(studio.launch_profiles.len(), 2);
-        assert!(studio.launch_profile("lp-artist").unwrap().api.arn.is_some());
+        assert!(studio
+            .launch_profile("lp-artist")
+            .unwrap()
+            .api
+            .arn
+            .is_some());
     }
 
     #[test]

@@ -37,7 +37,9 @@ fn step(
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let id = value["session"]["sessionId"].as_str().unwrap_or_default();
     // The demo's past is history: a driven action in it ended when it began.
-    if let Some(mut record) = store::get_session(tx, "demo-studio", id).map_err(|e| e.to_string())? {
+    if let Some(mut record) =
+        store::get_session(tx, "demo-studio", id).map_err(|e| e.to_string())?
+    {
         if record.pending.as_ref().is_some_and(|p| p.driven.is_some()) {
             record.conclude(now_ms, Ok(()));
             store::put_session(tx, &record).map_err(|e| e.to_string())?;
@@ -110,8 +112,8 @@ fn bring_up(app: &App, tx: &Transaction) -> Result<(), store::StoreError> {
         }
         let id = record.session_id().to_owned();
         driver.begin(&id, Work::Create, &link.state);
-        let deadline = std::time::Instant::now()
-            + std::time::Duration::from_millis(link.time_limit_ms as u64);
+        let deadline =
+            std::time::Instant::now() + std::time::Duration::from_millis(link.time_limit_ms as u64);
         let outcome = loop {
             match driver.observe(&id, &Work::Create) {
                 Progress::Done(state) => break Ok(state),
@@ -127,7 +129,10 @@ fn bring_up(app: &App, tx: &Transaction) -> Result<(), store::StoreError> {
                     link.state = state;
                 }
             }
-            Err(why) => record.workstation_lost(app.now_ms(), &format!("The demo desktop could not start: {why}")),
+            Err(why) => record.workstation_lost(
+                app.now_ms(),
+                &format!("The demo desktop could not start: {why}"),
+            ),
         }
         store::put_session(tx, &record)?;
     }

@@ -160,14 +160,13 @@ async fn bridge(ws: WebSocket, vnc: UnixStream) {
     let (mut from_vnc, mut to_vnc) = vnc.into_split();
     let upstream = async {
         while let Some(Ok(message)) = from_browser.next().await {
-            match message {
-                Message::Binary(bytes) => {
-                    if to_vnc.write_all(&bytes).await.is_err() {
-                        break;
-                    }
-                }
-                Message::Close(_) => break,
-                _ => {}
+            let failed = match message {
+                Message::Binary(bytes) => to_vnc.write_all(&bytes).await.is_err(),
+                Message::Close(_) => true,
+                _ => false,
+            };
+            if failed {
+                break;
             }
         }
     };

@@ -210,7 +210,10 @@ fn local_desktop_driver(
         }
     };
     let Some(settings) = &config.desktops else {
-        demo_fallback(studios, "this server runs no desktops (no desktops directory)");
+        demo_fallback(
+            studios,
+            "this server runs no desktops (no desktops directory)",
+        );
         return Ok(None);
     };
     if let Err(why) = local_desktop::Desktops::check_installed() {

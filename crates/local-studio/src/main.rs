@@ -60,7 +60,11 @@ struct Args {
     #[arg(long)]
     desktop_url_base: Option<String>,
     /// The built noVNC viewer (`cargo xtask setup` writes .tools/desktop-viewer).
-    #[arg(long, env = "LOCAL_STUDIO_VIEWER_DIR", default_value = ".tools/desktop-viewer")]
+    #[arg(
+        long,
+        env = "LOCAL_STUDIO_VIEWER_DIR",
+        default_value = ".tools/desktop-viewer"
+    )]
     viewer_dir: PathBuf,
     /// Seconds between checks that READY sessions still have their machines.
     #[arg(long, default_value_t = 5.0)]

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 /// Where signed calls go.
 #[derive(Clone, Debug)]
+// Built once at start: the size of the embedded server's config costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Upstream {
     /// local-studio in this process, on a loopback port.
     Embedded(local_studio::Config),

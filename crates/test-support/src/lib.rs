@@ -6,9 +6,11 @@
 //! Servers started here stop when the test's runtime ends; call `shutdown` to stop one
 //! earlier (a restart test, say).
 
+mod processes;
 mod servers;
 mod signed;
 
+pub use processes::{ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 

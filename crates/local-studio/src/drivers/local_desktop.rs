@@ -65,7 +65,11 @@ impl LocalDesktop {
     }
 
     fn job(&self, session: &str) -> Option<Arc<Mutex<Job>>> {
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).get(session).cloned()
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(session)
+            .cloned()
     }
 }
 
@@ -73,7 +77,9 @@ fn working(work: &Work) -> &'static str {
     match work {
         Work::Create | Work::Start { restore: None } => "Starting the desktop…",
         Work::Start { restore: Some(_) } => "Restoring your files and starting the desktop…",
-        Work::Stop { backup: Some(_), .. } => "Stopping the desktop and copying your files…",
+        Work::Stop {
+            backup: Some(_), ..
+        } => "Stopping the desktop and copying your files…",
         Work::Stop { .. } => "Stopping the desktop…",
         Work::Delete => "Stopping the desktop and removing its files…",
     }
@@ -134,7 +140,10 @@ impl Driver for LocalDesktop {
             }
         }
         let progress = match &self.unusable {
-            Some(why) => Progress::Failed(Code::InternalError, format!("No desktop can start on this host: {why}")),
+            Some(why) => Progress::Failed(
+                Code::InternalError,
+                format!("No desktop can start on this host: {why}"),
+            ),
             None => Progress::Working(working(&work).to_owned()),
         };
         let start = matches!(progress, Progress::Working(_));

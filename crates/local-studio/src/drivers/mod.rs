@@ -26,7 +26,9 @@ use std::sync::Arc;
 pub enum Work {
     Create,
     /// Start again, on the files restored from `restore` when given.
-    Start { restore: Option<String> },
+    Start {
+        restore: Option<String>,
+    },
     /// Stop; copy the files to backup `backup` first, and delete them when `delete_files`.
     Stop {
         delete_files: bool,

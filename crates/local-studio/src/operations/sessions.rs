@@ -237,7 +237,9 @@ pub fn settle(
         for mut stopping in settled.stops_begun {
             backup_on_stop(tx, app, &mut stopping)?;
             // The stop is still the latest transition: its driver copies to that backup.
-            if stopping.pending.as_ref().map(|p| p.at_ms) == record.pending.as_ref().map(|p| p.at_ms) {
+            if stopping.pending.as_ref().map(|p| p.at_ms)
+                == record.pending.as_ref().map(|p| p.at_ms)
+            {
                 record.pending = stopping.pending;
             }
         }

@@ -5,8 +5,8 @@ use super::{new_id, session, to_json, ts, Call, Result};
 use crate::app::App;
 use crate::lifecycle::check_allowed;
 use crate::store::{self, StreamRecord};
-use nimble_model::*;
 use nimble_model::StreamingSessionStatusCode as Code;
+use nimble_model::*;
 use rusqlite::Transaction;
 
 /// Seconds a stream lives when the request does not say (the model gives no default):

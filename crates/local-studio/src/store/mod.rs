@@ -118,4 +118,3 @@ pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
     migrate(&conn)?;
     Ok(conn)
 }
-

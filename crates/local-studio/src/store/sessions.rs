@@ -17,7 +17,13 @@ const SESSION_COLUMNS: &str = "studio_id, limits, pending, doc, driver";
 type SessionRow = (String, String, Option<String>, String, Option<String>);
 
 fn session_from_row(row: &rusqlite::Row) -> rusqlite::Result<SessionRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
 }
 
 fn decode_session(
@@ -148,7 +154,6 @@ pub fn count_live_sessions(
     )?)
 }
 
-
 /// Sessions that a workstation driver keeps, other than deleted ones: the reconciler
 /// drives their transitions and checks their machines.
 pub fn driven_sessions(tx: &Transaction) -> Result<Vec<SessionRecord>, StoreError> {
@@ -172,7 +177,10 @@ pub fn count_machines(tx: &Transaction, name: &str) -> Result<usize, StoreError>
 }
 
 /// A session by id alone, in whichever studio (the desktop bridge knows only the id).
-pub fn session_by_id(tx: &Transaction, session_id: &str) -> Result<Option<SessionRecord>, StoreError> {
+pub fn session_by_id(
+    tx: &Transaction,
+    session_id: &str,
+) -> Result<Option<SessionRecord>, StoreError> {
     let row = tx
         .query_row(
             &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?1"),

@@ -61,7 +61,6 @@ pub fn get_stream(
     .transpose()
 }
 
-
 /// What a stream's one-time token opens, once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenGrant {

@@ -1,0 +1,162 @@
+//! Sessions that are real desktops (the local-desktop driver) through the API: their
+//! files across stop, start, backups and delete; the stream token that opens exactly one
+//! connection to its own desktop; drift; and the per-host limit. Real Xvnc processes,
+//! all stopped when a test ends (test-support's DesktopRoot).
+
+mod workstations;
+
+use serde_json::json;
+use std::time::Duration;
+use workstations::*;
+
+#[tokio::test]
+async fn files_survive_a_retained_stop_come_back_from_a_backup_and_go_with_delete() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(4)).await;
+    let id = create(&studio, "alice").await;
+    let ready = wait_for(&studio, &id, "READY").await;
+    assert_eq!(ready["statusMessage"], "");
+    assert_eq!(host.root.sessions(), vec![id.clone()], "one desktop");
+    std::fs::write(host.home(&id).join("notes.txt"), "shot 42").unwrap();
+
+    act(
+        &studio,
+        &id,
+        "stop",
+        json!({"volumeRetentionMode": "RETAIN"}),
+    )
+    .await;
+    wait_for(&studio, &id, "STOPPED").await;
+    assert!(host.xvnc_pid(&id).is_none(), "the desktop stopped");
+    act(&studio, &id, "start", json!({})).await;
+    wait_for(&studio, &id, "READY").await;
+    let notes = host.home(&id).join("notes.txt");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "shot 42");
+
+    // The first stop's backup holds the file; remove it, stop again, restore the first.
+    let backups = studio.get(&format!("{BACKUPS}?ownedBy=alice")).await;
+    let first = backups.json["streamingSessionBackups"][0].clone();
+    assert_eq!(first["state"], "STOPPED", "{first}");
+    std::fs::remove_file(&notes).unwrap();
+    act(&studio, &id, "stop", json!({})).await;
+    wait_for(&studio, &id, "STOPPED").await;
+    act(
+        &studio,
+        &id,
+        "start",
+        json!({"backupId": first["backupId"]}),
+    )
+    .await;
+    wait_for(&studio, &id, "READY").await;
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "shot 42",
+        "restored"
+    );
+
+    act(
+        &studio,
+        &id,
+        "stop",
+        json!({"volumeRetentionMode": "DELETE"}),
+    )
+    .await;
+    wait_for(&studio, &id, "STOPPED").await;
+    assert!(!notes.exists(), "a stop with DELETE removes the files");
+    let reply = studio
+        .call("DELETE", &format!("{SESSIONS}/{id}"), None, None)
+        .await;
+    assert_eq!(reply.status, 200);
+    wait_for(&studio, &id, "DELETED").await;
+    assert!(host.xvnc_pid(&id).is_none());
+}
+
+#[tokio::test]
+async fn a_stream_token_opens_one_connection_to_its_own_desktop_only() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(4)).await;
+    let alice = create(&studio, "alice").await;
+    let bob = create(&studio, "bob").await;
+    wait_for(&studio, &alice, "READY").await;
+    wait_for(&studio, &bob, "READY").await;
+
+    let (_, alice_ws) = stream(&studio, &alice, 60).await;
+    assert_eq!(desktop_name(&alice_ws).await, Ok(alice.clone()));
+    assert_eq!(desktop_name(&alice_ws).await, Err(403), "a second use");
+    let (_, bob_ws) = stream(&studio, &bob, 60).await;
+    assert_eq!(
+        desktop_name(&bob_ws).await,
+        Ok(bob.clone()),
+        "bob's token opens bob's desktop, never alice's"
+    );
+    let garbage = format!("ws://{}/desktop/ws?authToken=not-a-token", studio.addr);
+    assert_eq!(desktop_name(&garbage).await, Err(403));
+    let bare = format!("ws://{}/desktop/ws", studio.addr);
+    assert_eq!(desktop_name(&bare).await, Err(403));
+
+    let (_, expiring) = stream(&studio, &alice, 60).await;
+    studio.server.advance_clock(Duration::from_secs(61));
+    assert_eq!(desktop_name(&expiring).await, Err(403), "an expired token");
+
+    let (_, unused) = stream(&studio, &alice, 600).await;
+    act(&studio, &alice, "stop", json!({})).await;
+    assert_eq!(desktop_name(&unused).await, Err(403), "its session stopped");
+}
+
+#[tokio::test]
+async fn a_desktop_that_dies_is_not_ready_within_the_drift_interval() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(4)).await;
+    let id = create(&studio, "alice").await;
+    wait_for(&studio, &id, "READY").await;
+    let pid = host.xvnc_pid(&id).expect("the desktop's Xvnc");
+    // SAFETY-free: kill(2) through the shell's own kill, as an operator would.
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stopped = wait_for(&studio, &id, "STOPPED").await;
+    assert_eq!(stopped["stoppedBy"], "system");
+    assert!(
+        stopped["statusMessage"]
+            .as_str()
+            .unwrap()
+            .contains("stopped unexpectedly"),
+        "{stopped}"
+    );
+    // Start brings it back on the same files.
+    act(&studio, &id, "start", json!({})).await;
+    wait_for(&studio, &id, "READY").await;
+}
+
+#[tokio::test]
+async fn more_desktops_than_the_host_allows_are_refused_before_anything_starts() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(1)).await;
+    let first = create(&studio, "alice").await;
+    let body = json!({"launchProfileId": "lp-desktop", "ownedBy": "bob"});
+    let refused = studio.call("POST", SESSIONS, Some(body), None).await;
+    assert_eq!(refused.status, 402, "{}", refused.json);
+    assert_eq!(refused.error_type(), "ServiceQuotaExceededException");
+    wait_for(&studio, &first, "READY").await;
+    assert_eq!(host.root.sessions().len(), 1, "nothing else started");
+}
+
+#[tokio::test]
+async fn a_missing_program_fails_the_create_clearly_instead_of_hanging() {
+    let Some(host) = Host::new() else { return };
+    let mut config = host.config(4);
+    if let Some(desktops) = config.desktops.as_mut() {
+        desktops.start_command = Some(vec!["/opt/missing/dcc-app".into()]);
+    }
+    let studio = test_support::start(config).await;
+    let id = create(&studio, "alice").await;
+    let failed = wait_for(&studio, &id, "CREATE_FAILED").await;
+    let message = failed["statusMessage"].as_str().unwrap();
+    assert!(
+        message.contains("dcc-app") && message.contains("cargo xtask setup"),
+        "{message}"
+    );
+    assert!(host.xvnc_pid(&id).is_none(), "nothing left running");
+}

@@ -1,0 +1,202 @@
+//! Shared by the real-workstation tests: a studio whose launch profile runs real desktops
+//! on this host, a signed client for it, and a noVNC-like client that opens a stream's
+//! WebSocket and reads which desktop answers.
+#![allow(dead_code)] // each test file uses a different part
+
+use futures_util::{SinkExt, StreamExt};
+use local_studio::{Config, DesktopSettings};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use test_support::{Client, DesktopRoot, Studio};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const SESSIONS: &str = "/2020-08-01/studios/desk-studio/streaming-sessions";
+pub const BACKUPS: &str = "/2020-08-01/studios/desk-studio/streaming-session-backups";
+
+pub const STUDIO_TOML: &str = r#"
+[[studios]]
+studio_id = "desk-studio"
+users = ["alice", "bob"]
+
+[[studios.launch_profiles]]
+launchProfileId = "lp-desktop"
+name = "Desktop"
+driver = "local-desktop"
+time_limit_seconds = 30
+[studios.launch_profiles.streamConfiguration]
+clipboardMode = "ENABLED"
+ec2InstanceTypes = ["g4dn.xlarge"]
+streamingImageIds = ["img-desktop"]
+maxSessionLengthInMinutes = 60
+sessionPersistenceMode = "ACTIVATED"
+automaticTerminationMode = "DEACTIVATED"
+sessionBackup = { mode = "AUTOMATIC", maxBackupsToRetain = 2 }
+"#;
+
+/// The studio file and the desktops root of one test; both removed (desktops stopped)
+/// when dropped.
+pub struct Host {
+    pub root: DesktopRoot,
+    pub files: tempfile::TempDir,
+}
+
+impl Host {
+    pub fn new() -> Option<Host> {
+        let root = DesktopRoot::new()?;
+        let files = tempfile::tempdir().unwrap();
+        std::fs::write(files.path().join("studio.toml"), STUDIO_TOML).unwrap();
+        Some(Host { root, files })
+    }
+
+    pub fn config(&self, max_desktops: usize) -> Config {
+        Config {
+            studio_config: Some(self.files.path().join("studio.toml")),
+            transition: Duration::ZERO,
+            drift_interval: Duration::from_millis(200),
+            desktops: Some(DesktopSettings {
+                root: self.root.path().to_owned(),
+                max_desktops,
+                width: 800,
+                height: 600,
+                start_command: None,
+                url_base: None,
+                viewer_dir: self.files.path().to_owned(),
+            }),
+            ..Config::default()
+        }
+    }
+
+    pub fn home(&self, session: &str) -> std::path::PathBuf {
+        self.root.path().join("homes").join(session)
+    }
+
+    /// The pid of the session's Xvnc, from the desktop's own record.
+    pub fn xvnc_pid(&self, session: &str) -> Option<i32> {
+        let record = std::fs::read(
+            self.root
+                .path()
+                .join("run")
+                .join(session)
+                .join("desktop.json"),
+        )
+        .ok()?;
+        let record: Value = serde_json::from_slice(&record).ok()?;
+        record["xvnc"]["pid"].as_i64().map(|p| p as i32)
+    }
+}
+
+/// Polls the session until `state`, for up to 30 s; its last document.
+pub async fn wait_for(client: &Client, id: &str, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = client.get(&format!("{SESSIONS}/{id}")).await;
+        let session = reply.json["session"].clone();
+        if session["state"] == state {
+            return session;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "session {id} never reached {state}: {session}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn create(studio: &Studio, owner: &str) -> String {
+    let body = json!({"launchProfileId": "lp-desktop", "ownedBy": owner});
+    let reply = studio.call("POST", SESSIONS, Some(body), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    reply.json["session"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn act(studio: &Studio, id: &str, action: &str, body: Value) -> Value {
+    let reply = studio
+        .call(
+            "POST",
+            &format!("{SESSIONS}/{id}/{action}"),
+            Some(body),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{action}: {}", reply.json);
+    reply.json["session"].clone()
+}
+
+/// A new stream's token and the WebSocket URL its viewer would open.
+pub async fn stream(studio: &Studio, id: &str, seconds: u32) -> (String, String) {
+    let reply = studio
+        .call(
+            "POST",
+            &format!("{SESSIONS}/{id}/streams"),
+            Some(json!({"expirationInSeconds": seconds})),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    let url = reply.json["stream"]["url"].as_str().unwrap().to_owned();
+    let token = url
+        .split("authToken=")
+        .nth(1)
+        .and_then(|rest| rest.split('#').next())
+        .unwrap()
+        .to_owned();
+    let ws = format!("ws://{}/desktop/ws?authToken={token}", studio.addr);
+    assert!(
+        url.starts_with(&format!("http://{}/desktop/?authToken=", studio.addr)),
+        "{url}"
+    );
+    (token, ws)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Reads binary frames until `received` holds at least `n` bytes.
+async fn read_at_least(ws: &mut Ws, received: &mut Vec<u8>, n: usize) {
+    while received.len() < n {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Binary(bytes)))) => received.extend_from_slice(&bytes),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("the desktop stopped answering: {other:?}"),
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, bytes: &[u8]) {
+    ws.send(Message::Binary(bytes.to_vec().into()))
+        .await
+        .unwrap();
+}
+
+/// Opens `ws_url` as noVNC does and completes the RFB handshake (no security, shared);
+/// the desktop's name, which is its session id. `Err(status)` when the upgrade is refused.
+pub async fn desktop_name(ws_url: &str) -> Result<String, u16> {
+    let mut ws = match tokio_tungstenite::connect_async(ws_url).await {
+        Ok((ws, _)) => ws,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            return Err(response.status().as_u16())
+        }
+        Err(other) => panic!("websocket: {other}"),
+    };
+    let mut received = Vec::new();
+    read_at_least(&mut ws, &mut received, 12).await;
+    assert_eq!(&received[..12], b"RFB 003.008\n");
+    send(&mut ws, b"RFB 003.008\n").await;
+    // Security types: a count, then the types; 1 is None.
+    read_at_least(&mut ws, &mut received, 14).await;
+    assert_eq!(received[13], 1, "security type None");
+    send(&mut ws, &[1]).await;
+    // SecurityResult: 0 is OK.
+    read_at_least(&mut ws, &mut received, 18).await;
+    assert_eq!(&received[14..18], &[0, 0, 0, 0]);
+    send(&mut ws, &[1]).await; // ClientInit: shared
+                               // ServerInit: width, height, pixel format (16 bytes), name length, name.
+    read_at_least(&mut ws, &mut received, 18 + 24).await;
+    let len = u32::from_be_bytes(received[38..42].try_into().unwrap()) as usize;
+    read_at_least(&mut ws, &mut received, 42 + len).await;
+    let _ = ws.close(None).await;
+    Ok(String::from_utf8_lossy(&received[42..42 + len]).into_owned())
+}

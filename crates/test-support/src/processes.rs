@@ -1,0 +1,84 @@
+//! Processes that tests start are stopped when the test ends, passed or failed: a child
+//! process is killed and reaped on drop, and every desktop under a test's desktops root
+//! is stopped on drop, so no test leaves an Xvnc behind.
+
+use std::path::Path;
+use std::process::Child;
+
+/// A child process killed (SIGKILL) and reaped when dropped.
+pub struct ChildGuard(pub Child);
+
+impl ChildGuard {
+    /// kill -9 now, and wait for it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A short temporary root for desktops (the VNC socket path must fit in 107 bytes); every
+/// desktop under it is stopped, and the root removed, on drop.
+pub struct DesktopRoot {
+    pub dir: tempfile::TempDir,
+}
+
+impl DesktopRoot {
+    /// `None`, with the reason printed, when the desktop programs are missing and this is
+    /// not root; as root (CI, after `cargo xtask setup`) they are required.
+    pub fn new() -> Option<DesktopRoot> {
+        if let Err(missing) = local_desktop::Desktops::check_installed() {
+            assert!(
+                !is_root(),
+                "running as root, so the desktop tests must run: {missing}"
+            );
+            eprintln!("skipped: {missing}");
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("ls")
+            .tempdir_in("/tmp")
+            .expect("a temporary desktops root");
+        Some(DesktopRoot { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sessions with a desktop record under this root.
+    pub fn sessions(&self) -> Vec<String> {
+        std::fs::read_dir(self.path().join("run"))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+impl Drop for DesktopRoot {
+    fn drop(&mut self) {
+        let config = local_desktop::DesktopsConfig::new(self.path());
+        let Ok(desktops) = local_desktop::Desktops::new(config) else {
+            return;
+        };
+        for session in self.sessions() {
+            if let Err(error) = desktops.stop(&session) {
+                eprintln!("cleanup of desktop {session}: {error}");
+            }
+        }
+    }
+}
