@@ -27,6 +27,18 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         "--auth",
         "dev:alice",
     ];
+    // Real desktops for the demo when the packages are there (set-up installs them as
+    // root); otherwise local-studio says why and simulates them.
+    let desktops = root().join(".data/desktops").to_string_lossy().into_owned();
+    let viewer = root()
+        .join(".tools/desktop-viewer")
+        .to_string_lossy()
+        .into_owned();
+    if std::path::Path::new("/usr/bin/Xvnc").exists() {
+        proxy_args.extend(["--desktops-dir", &desktops, "--viewer-dir", &viewer]);
+    } else {
+        println!("xtask dev: Xvnc is not installed, so the demo workstations are simulated (run `cargo xtask setup` as root to get real desktops)");
+    }
     proxy_args.extend(extra_proxy_args.iter().map(String::as_str));
     let mut children = vec![spawn(&proxy_bin.to_string_lossy(), &proxy_args)?];
     // A separate dist folder: `trunk serve` would otherwise overwrite the release dist/.

@@ -1,5 +1,5 @@
-//! The session state machine. A transition is stored as the moment it ends and what it
-//! ends in ([`Pending`]); nothing is scheduled. Reads first apply whatever is due
+//! The session state machine, kept in one file (longer than most) so it reads as a
+//! whole. A transition is stored as the moment it ends and what it ends in ([`Pending`]); nothing is scheduled. Reads first apply whatever is due
 //! ([`settle`]), with each event dated when it was due, not when it was noticed, so a
 //! server that was down mid-transition carries on exactly where it would have been.
 //!
@@ -429,5 +429,74 @@ mod tests {
         assert_eq!(error.context["resourceId"], "ss-9");
         assert!(check_allowed(Operation::DeleteStreamingSession, &S::StopInProgress, "x").is_err());
         assert!(check_allowed(Operation::DeleteStreamingSession, &S::StartFailed, "x").is_ok());
+    }
+
+    fn driven_session() -> SessionRecord {
+        let mut record = ready_session();
+        record.driver = Some(DriverLink {
+            name: "local-desktop".into(),
+            time_limit_ms: 60_000,
+            state: serde_json::Value::Null,
+        });
+        record
+    }
+
+    #[test]
+    fn a_driven_action_that_never_reports_fails_at_its_time_limit() {
+        let mut record = driven_session();
+        record.begin(Action::Stop, "alice", 1_000, 0, Ok(()));
+        assert_eq!(record.state(), S::StopInProgress);
+        assert!(!record.settle(60_999, 0).changed, "still within the limit");
+        record.settle(61_000, 0);
+        assert_eq!(record.state(), S::StopFailed);
+        assert_eq!(record.session.status_code, Some(Code::InternalError));
+        let message = record.session.status_message.clone().unwrap();
+        assert!(message.contains("within 60 s"), "{message}");
+    }
+
+    #[test]
+    fn a_driven_action_ends_when_its_driver_says() {
+        let mut record = driven_session();
+        record.session.state = Some(S::Stopped);
+        record.begin(Action::Start, "alice", 1_000, 0, Ok(()));
+        assert!(record.report_progress("Starting the desktop…"));
+        assert!(
+            !record.report_progress("Starting the desktop…"),
+            "said once"
+        );
+        record.conclude(1_500, Ok(()));
+        assert_eq!(record.state(), S::Ready);
+        assert_eq!(record.session.status_message.as_deref(), Some(""));
+        assert_eq!(record.session.updated_at.unwrap().unix_millis(), 1_500);
+        // Its stopAt counts from when it became READY.
+        assert_eq!(
+            record.session.stop_at.unwrap().unix_millis(),
+            1_500 + 3_600_000
+        );
+
+        record.begin(Action::Stop, "alice", 2_000, 0, Ok(()));
+        let failure = (Code::InternalError, "the desktop would not stop".to_owned());
+        record.conclude(2_100, Err(failure));
+        assert_eq!(record.state(), S::StopFailed);
+        assert_eq!(
+            record.session.status_message.as_deref(),
+            Some("the desktop would not stop")
+        );
+    }
+
+    #[test]
+    fn a_ready_session_whose_machine_is_gone_becomes_stopped_by_the_system() {
+        let mut record = driven_session();
+        record.workstation_lost(5_000, "gone");
+        assert_eq!(record.state(), S::Stopped);
+        assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
+        assert_eq!(
+            record.session.status_code,
+            Some(Code::StreamingSessionStopped)
+        );
+        assert!(S::Stopped.allows(Operation::StartStreamingSession));
+        // Only READY is affected: a stopped session stays as it is.
+        record.workstation_lost(6_000, "again");
+        assert_eq!(record.session.status_message.as_deref(), Some("gone"));
     }
 }

@@ -40,6 +40,18 @@ struct Args {
     /// Trusted-header mode: a gateway network allowed to set the header. Repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxies: Vec<String>,
+    /// Embedded upstream: run real desktops for the demo's workstations, keeping their
+    /// files in DIR (keep it short: a socket path under it must fit in 107 bytes).
+    /// Without it, or without the desktop packages, the demo is simulated.
+    #[arg(long, env = "PORTAL_DESKTOPS_DIR", value_name = "DIR")]
+    desktops_dir: Option<PathBuf>,
+    /// Embedded upstream: the built noVNC viewer (`cargo xtask setup` writes it).
+    #[arg(
+        long,
+        env = "PORTAL_VIEWER_DIR",
+        default_value = ".tools/desktop-viewer"
+    )]
+    viewer_dir: PathBuf,
     /// A login with the admin role (sees every session of the studio). Repeatable.
     #[arg(long = "admin", value_name = "LOGIN")]
     admins: Vec<String>,
@@ -72,9 +84,19 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
                 .or_else(|| dirs::data_dir().map(|d| d.join("studio-portal/local-studio")))
                 .ok_or("no platform data directory: set embedded_data_dir in --config")?;
             tracing::info!(data_dir = %data_dir.display(), "embedded local-studio with demo data");
+            let desktops = args.desktops_dir.map(|root| local_studio::DesktopSettings {
+                root,
+                max_desktops: 8,
+                width: 1280,
+                height: 800,
+                start_command: None,
+                url_base: None,
+                viewer_dir: args.viewer_dir,
+            });
             Upstream::Embedded(local_studio::Config {
                 storage: local_studio::Storage::Dir(data_dir),
                 demo: true,
+                desktops,
                 ..local_studio::Config::default()
             })
         }
