@@ -51,13 +51,20 @@ impl Desktops {
     /// [`DesktopError::NotInstalled`]; [`DesktopError::Timeout`] or
     /// [`DesktopError::StartFailed`] after undoing a launch that went wrong.
     pub fn launch(&self, session_id: &str) -> Result<Desktop> {
+        let command = self.config.start_command.clone();
+        self.launch_with(session_id, &command)
+    }
+
+    /// [`Desktops::launch`] with another start command than the configured one (a launch
+    /// profile's application). A desktop that already runs is returned as it is.
+    pub fn launch_with(&self, session_id: &str, start_command: &[String]) -> Result<Desktop> {
         let id = ids::check("session", session_id)?;
         let _held = self.hold(id.to_owned());
         self.reap();
         if let Some(desktop) = self.live(id) {
             return Ok(desktop);
         }
-        check_installed(&self.config.start_command).map_err(DesktopError::NotInstalled)?;
+        check_installed(start_command).map_err(DesktopError::NotInstalled)?;
         self.end_processes(id)?;
         {
             let mut state = self.lock();
@@ -68,7 +75,7 @@ impl Desktops {
             }
             state.launching += 1;
         }
-        let result = self.start(id);
+        let result = self.start(id, start_command);
         self.lock().launching -= 1;
         if result.is_err() {
             let _ = self.end_processes(id);
@@ -76,7 +83,7 @@ impl Desktops {
         result
     }
 
-    fn start(&self, id: &str) -> Result<Desktop> {
+    fn start(&self, id: &str, start_command: &[String]) -> Result<Desktop> {
         let timeout = self.config.start_timeout;
         let deadline = (Instant::now() + timeout, timeout);
         let (layout, user) = (&self.layout, &self.user);
@@ -162,7 +169,7 @@ impl Desktops {
             },
         )?;
 
-        let [program, args @ ..] = self.config.start_command.as_slice() else {
+        let [program, args @ ..] = start_command else {
             return Err(DesktopError::StartFailed {
                 what: "the start command".into(),
                 detail: "it is empty".into(),

@@ -111,7 +111,7 @@ fn bring_up(app: &App, tx: &Transaction) -> Result<(), store::StoreError> {
             continue;
         }
         let id = record.session_id().to_owned();
-        driver.begin(&id, Work::Create, &link.state);
+        driver.begin(&id, Work::Create, &link);
         let deadline =
             std::time::Instant::now() + std::time::Duration::from_millis(link.time_limit_ms as u64);
         let outcome = loop {

@@ -45,6 +45,10 @@ pub struct Driven {
     /// The backup a stop writes to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<String>,
+    /// Older backups of the session that this stop's backup replaces (maxBackupsToRetain):
+    /// their copies are removed too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pruned_backups: Vec<String>,
 }
 
 /// The workstation driver of a session, fixed when it is created.
@@ -57,6 +61,9 @@ pub struct DriverLink {
     /// What the driver keeps about the machine (a display, a PID, an instance id).
     #[serde(default)]
     pub state: serde_json::Value,
+    /// What the machine runs, from the launch profile (a desktop's start command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
 }
 
 /// A session as stored: its wire document, the transition in flight, and the limits.
@@ -232,6 +239,7 @@ impl SessionRecord {
                 driven: Some(Driven {
                     action,
                     backup_id: None,
+                    pruned_backups: Vec::new(),
                 }),
             },
         });
@@ -437,6 +445,7 @@ mod tests {
             name: "local-desktop".into(),
             time_limit_ms: 60_000,
             state: serde_json::Value::Null,
+            command: None,
         });
         record
     }

@@ -97,7 +97,7 @@ fn drive(
     };
     let outcome = match driver.observe(&id, &work) {
         Progress::Idle => {
-            driver.begin(&id, work, &link.state);
+            driver.begin(&id, work, &link);
             return Ok(false);
         }
         Progress::Working(message) => return Ok(record.report_progress(&message)),
@@ -149,8 +149,9 @@ fn check(app: &App, record: &mut SessionRecord, now_ms: i64) -> bool {
                 Work::Stop {
                     delete_files: false,
                     backup: None,
+                    pruned: Vec::new(),
                 },
-                &link.state,
+                &link,
             );
             false
         }

@@ -13,7 +13,14 @@ use workstations::*;
 
 fn spawn(host: &Host, data: &std::path::Path) -> (ChildGuard, Client) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_local-studio"))
-        .args(["--listen", "127.0.0.1:0", "--transition-seconds", "0", "--drift-seconds", "0.2"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--transition-seconds",
+            "0",
+            "--drift-seconds",
+            "0.2",
+        ])
         .arg("--config")
         .arg(host.files.path().join("studio.toml"))
         .arg("--desktops-dir")
@@ -28,7 +35,13 @@ fn spawn(host: &Host, data: &std::path::Path) -> (ChildGuard, Client) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().parse().unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     (ChildGuard(child), Client::new(addr))
 }
 
@@ -53,16 +66,23 @@ async fn a_start_interrupted_by_kill_9_ends_with_one_desktop_or_none() {
     let studio_path = |id: &str, action: &str| format!("{SESSIONS}/{id}/{action}");
     let body = json!({"launchProfileId": "lp-desktop", "ownedBy": "alice"});
     let created = client.call("POST", SESSIONS, Some(body), None).await;
-    let id = created.json["session"]["sessionId"].as_str().unwrap().to_owned();
+    let id = created.json["session"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut client = client;
     wait_for(&client, &id, "READY").await;
 
     for delay_ms in [0u64, 40, 120, 400] {
-        let stop = client.call("POST", &studio_path(&id, "stop"), Some(json!({})), None).await;
+        let stop = client
+            .call("POST", &studio_path(&id, "stop"), Some(json!({})), None)
+            .await;
         assert_eq!(stop.status, 200, "{}", stop.json);
         wait_for(&client, &id, "STOPPED").await;
         assert_eq!(xvnc_count(&id), 0);
-        let start = client.call("POST", &studio_path(&id, "start"), Some(json!({})), None).await;
+        let start = client
+            .call("POST", &studio_path(&id, "start"), Some(json!({})), None)
+            .await;
         assert_eq!(start.json["session"]["state"], "START_IN_PROGRESS");
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         server.kill();
@@ -78,12 +98,18 @@ async fn a_start_interrupted_by_kill_9_ends_with_one_desktop_or_none() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         match session["state"].as_str().unwrap() {
-            "READY" => assert_eq!(xvnc_count(&id), 1, "killed after {delay_ms} ms: one desktop"),
+            "READY" => assert_eq!(
+                xvnc_count(&id),
+                1,
+                "killed after {delay_ms} ms: one desktop"
+            ),
             "START_FAILED" => assert_eq!(xvnc_count(&id), 0, "killed after {delay_ms} ms"),
             other => panic!("killed after {delay_ms} ms, the session ended {other}: {session}"),
         }
         if session["state"] == "START_FAILED" {
-            let again = client.call("POST", &studio_path(&id, "start"), Some(json!({})), None).await;
+            let again = client
+                .call("POST", &studio_path(&id, "start"), Some(json!({})), None)
+                .await;
             assert_eq!(again.status, 200);
             wait_for(&client, &id, "READY").await;
         }

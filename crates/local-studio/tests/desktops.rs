@@ -63,6 +63,16 @@ async fn files_survive_a_retained_stop_come_back_from_a_backup_and_go_with_delet
     .await;
     wait_for(&studio, &id, "STOPPED").await;
     assert!(!notes.exists(), "a stop with DELETE removes the files");
+    // Three stops made three backups; maxBackupsToRetain = 2 keeps two, on disk too.
+    let kept = studio.get(&format!("{BACKUPS}?ownedBy=alice")).await;
+    let kept = kept.json["streamingSessionBackups"]
+        .as_array()
+        .unwrap()
+        .len();
+    let copies = std::fs::read_dir(host.root.path().join("backups"))
+        .unwrap()
+        .count();
+    assert_eq!((kept, copies), (2, 2));
     let reply = studio
         .call("DELETE", &format!("{SESSIONS}/{id}"), None, None)
         .await;
@@ -146,12 +156,13 @@ async fn more_desktops_than_the_host_allows_are_refused_before_anything_starts()
 #[tokio::test]
 async fn a_missing_program_fails_the_create_clearly_instead_of_hanging() {
     let Some(host) = Host::new() else { return };
-    let mut config = host.config(4);
-    if let Some(desktops) = config.desktops.as_mut() {
-        desktops.start_command = Some(vec!["/opt/missing/dcc-app".into()]);
-    }
-    let studio = test_support::start(config).await;
-    let id = create(&studio, "alice").await;
+    let studio = test_support::start(host.config(4)).await;
+    let body = json!({"launchProfileId": "lp-missing-app", "ownedBy": "alice"});
+    let reply = studio.call("POST", SESSIONS, Some(body), None).await;
+    let id = reply.json["session"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let failed = wait_for(&studio, &id, "CREATE_FAILED").await;
     let message = failed["statusMessage"].as_str().unwrap();
     assert!(

@@ -8,6 +8,7 @@
 //! the desktop that is already running instead of starting a second one.
 
 use super::{Driver, Progress, Work};
+use crate::lifecycle::DriverLink;
 use local_desktop::{DesktopError, Desktops, DesktopsConfig};
 use nimble_model::StreamingSessionStatusCode as Code;
 use serde_json::Value;
@@ -86,7 +87,12 @@ fn working(work: &Work) -> &'static str {
 }
 
 /// Does `work`, blocking; the driver state it leaves.
-fn run(desktops: &Desktops, session: &str, work: &Work) -> Result<Value, DesktopError> {
+fn run(
+    desktops: &Desktops,
+    session: &str,
+    work: &Work,
+    command: &[String],
+) -> Result<Value, DesktopError> {
     match work {
         Work::Create | Work::Start { .. } => {
             if let Work::Start {
@@ -96,16 +102,20 @@ fn run(desktops: &Desktops, session: &str, work: &Work) -> Result<Value, Desktop
                 desktops.stop(session)?;
                 desktops.restore_home(session, backup)?;
             }
-            let desktop = desktops.launch(session)?;
+            let desktop = desktops.launch_with(session, command)?;
             Ok(serde_json::to_value(desktop).unwrap_or(Value::Null))
         }
         Work::Stop {
             delete_files,
             backup,
+            pruned,
         } => {
             desktops.stop(session)?;
             if let Some(backup) = backup {
                 desktops.backup_home(session, backup)?;
+            }
+            for old in pruned {
+                desktops.delete_backup(old)?;
             }
             if *delete_files {
                 desktops.delete_home(session)?;
@@ -132,7 +142,7 @@ fn failure(error: DesktopError) -> Progress {
 }
 
 impl Driver for LocalDesktop {
-    fn begin(&self, session: &str, work: Work, _state: &Value) {
+    fn begin(&self, session: &str, work: Work, link: &DriverLink) {
         if let Some(job) = self.job(session) {
             let job = job.lock().unwrap_or_else(|e| e.into_inner());
             if job.work == work && matches!(job.progress, Progress::Working(_)) {
@@ -160,8 +170,12 @@ impl Driver for LocalDesktop {
         }
         let desktops = self.desktops.clone();
         let session = session.to_owned();
+        let command = link
+            .command
+            .clone()
+            .unwrap_or_else(|| desktops.config().start_command.clone());
         std::thread::spawn(move || {
-            let progress = match run(&desktops, &session, &work) {
+            let progress = match run(&desktops, &session, &work, &command) {
                 Ok(state) => Progress::Done(state),
                 Err(error) => failure(error),
             };

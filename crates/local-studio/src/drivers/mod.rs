@@ -29,10 +29,12 @@ pub enum Work {
     Start {
         restore: Option<String>,
     },
-    /// Stop; copy the files to backup `backup` first, and delete them when `delete_files`.
+    /// Stop; copy the files to backup `backup` first (removing the `pruned` backups it
+    /// replaces), and delete them when `delete_files`.
     Stop {
         delete_files: bool,
         backup: Option<String>,
+        pruned: Vec<String>,
     },
     Delete,
 }
@@ -52,7 +54,7 @@ pub enum Progress {
 pub trait Driver: Send + Sync {
     /// Begins `work` and returns at once. Beginning the same work again, while it runs or
     /// after a restart, never makes a second machine.
-    fn begin(&self, session: &str, work: Work, state: &Value);
+    fn begin(&self, session: &str, work: Work, link: &DriverLink);
     /// How `work`, begun earlier, is going; `Idle` if this driver is not doing it.
     fn observe(&self, session: &str, work: &Work) -> Progress;
     /// Drops what the driver remembers of a finished action.
@@ -89,6 +91,7 @@ impl Drivers {
                 name: name.as_str().to_owned(),
                 time_limit_ms: profile.time_limit_seconds as i64 * 1000,
                 state: Value::Null,
+                command: profile.start_command.clone(),
             }),
         }
     }
@@ -140,6 +143,7 @@ pub fn work_of(record: &SessionRecord) -> Option<Work> {
             delete_files: session.volume_retention_mode
                 == Some(nimble_model::VolumeRetentionMode::Delete),
             backup: driven.backup_id.clone(),
+            pruned: driven.pruned_backups.clone(),
         },
         Action::Delete => Work::Delete,
     })

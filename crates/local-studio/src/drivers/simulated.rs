@@ -4,6 +4,7 @@
 //! listens.
 
 use super::{Driver, Progress, Work};
+use crate::lifecycle::DriverLink;
 use serde_json::Value;
 
 pub struct Simulated {
@@ -19,7 +20,7 @@ impl Simulated {
 }
 
 impl Driver for Simulated {
-    fn begin(&self, _session: &str, _work: Work, _state: &Value) {}
+    fn begin(&self, _session: &str, _work: Work, _link: &DriverLink) {}
 
     fn observe(&self, _session: &str, _work: &Work) -> Progress {
         Progress::Done(Value::Null)

@@ -95,11 +95,15 @@ pub fn backup_on_stop(
     )?;
     let keep = s.max_backups_to_retain.unwrap_or(0).max(0) as usize;
     let backups = store::session_backups(tx, record.session_id())?;
+    let mut pruned = Vec::new();
     for old in backups.iter().take(backups.len().saturating_sub(keep)) {
-        store::delete_backup(tx, old.backup.backup_id.as_deref().unwrap_or(""))?;
+        let old_id = old.backup.backup_id.clone().unwrap_or_default();
+        store::delete_backup(tx, &old_id)?;
+        pruned.push(old_id);
     }
     if let Some(driven) = record.pending.as_mut().and_then(|p| p.driven.as_mut()) {
         driven.backup_id = Some(id);
+        driven.pruned_backups = pruned;
     }
     Ok(())
 }

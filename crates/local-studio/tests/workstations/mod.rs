@@ -31,6 +31,17 @@ maxSessionLengthInMinutes = 60
 sessionPersistenceMode = "ACTIVATED"
 automaticTerminationMode = "DEACTIVATED"
 sessionBackup = { mode = "AUTOMATIC", maxBackupsToRetain = 2 }
+
+# A studio's own application that this host lacks.
+[[studios.launch_profiles]]
+launchProfileId = "lp-missing-app"
+name = "Compositing"
+driver = "local-desktop"
+start_command = ["/opt/missing/dcc-app", "--fullscreen"]
+[studios.launch_profiles.streamConfiguration]
+clipboardMode = "ENABLED"
+ec2InstanceTypes = ["g4dn.xlarge"]
+streamingImageIds = ["img-desktop"]
 "#;
 
 /// The studio file and the desktops root of one test; both removed (desktops stopped)
