@@ -142,7 +142,7 @@ fn check(app: &App, record: &mut SessionRecord, now_ms: i64) -> bool {
             );
             true
         }
-        S::CreateFailed | S::StartFailed | S::Stopped | S::Deleted if alive => {
+        S::CreateFailed | S::StartFailed | S::Stopped if alive => {
             tracing::warn!(session = %id, state = %record.state(), "a machine runs for a session that should have none: stopping it");
             driver.begin(
                 &id,
