@@ -19,13 +19,17 @@
 //! Operations: `/healthz` (alive), `/readyz` (upstream reachable), `/metrics` (Prometheus).
 //! An audit line (tracing target `audit`, JSON) is written for every state-changing action.
 
-mod api;
 mod audit;
 mod authorize;
 mod coalesce;
 mod config;
+mod error;
+mod forward;
+mod guards;
 mod identity;
+mod login;
 mod metrics;
+mod routes;
 mod signing;
 mod static_files;
 mod upstream;
@@ -112,8 +116,8 @@ pub async fn start(
              Never expose this server beyond your own machine."
         );
     }
-    let state = Arc::new(api::State::new(config, endpoint, credentials)?);
-    let router = api::router(state.clone());
+    let state = Arc::new(routes::State::new(config, endpoint, credentials)?);
+    let router = routes::router(state.clone());
     let serving = serving::Serving::spawn(listener, router)?;
     tracing::info!(addr = %serving.addr(), "portal-proxy listening");
     Ok(RunningProxy { serving, embedded })
