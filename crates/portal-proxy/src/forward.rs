@@ -16,16 +16,13 @@
 //! Every call that got this far is counted in `/metrics`, and every state change is written
 //! to the audit log, refused or not.
 
-use crate::audit;
-use crate::authorize;
 use crate::coalesce::Source;
 use crate::error::Refusal;
-use crate::guards;
 use crate::identity::Identity;
 use crate::metrics::RequestLabels;
-use crate::routes::Shared;
-use crate::routes::State;
+use crate::routes::{Shared, State};
 use crate::upstream::{Answer, Call};
+use crate::{audit, authorize, guards};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, Method, Uri};

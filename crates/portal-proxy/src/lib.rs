@@ -5,6 +5,12 @@
 //! allowed call with SigV4 (`signing.rs`) and forwards it (`upstream.rs`), and serves the
 //! built portal (`static_files.rs`).
 //!
+//! Where to look: `routes.rs` (the router, its shared state, `me`, health, metrics),
+//! `login.rs` (sign-in and the session cookie), `forward.rs` (one API call from request
+//! to answer: validate, authorize, sign and send, coalesce reads), `guards.rs` (CSRF, rate
+//! limit, ownership), `error.rs` (the one refusal type every handler returns), and
+//! `identity.rs`, `coalesce.rs`, `audit.rs`, `metrics.rs`, `config.rs`.
+//!
 //! Browser API, all under `/api`:
 //! - `/api/2020-08-01/studios/{studioId}/...`: the upstream routes of the ten
 //!   streaming-session operations, ListLaunchProfiles and GetLaunchProfile; bodies are the

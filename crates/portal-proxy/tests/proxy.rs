@@ -953,14 +953,8 @@ async fn an_upstream_that_does_not_answer_is_a_502_after_retries() {
         credentials: Some((credential.access_key_id, credential.secret_access_key)),
     };
     let proxy = start(ProxyConfig::new(upstream, AuthMode::Dev("alice".into()))).await;
-    let reply = send(
-        &proxy,
-        "GET",
-        &format!("{API}/streaming-sessions"),
-        None,
-        None,
-    )
-    .await;
+    let sessions = format!("{API}/streaming-sessions");
+    let reply = send(&proxy, "GET", &sessions, None, None).await;
     assert_eq!(reply.status, 502);
     assert_eq!(reply.json["code"], "UPSTREAM_UNAVAILABLE");
     assert_eq!(
