@@ -1,40 +1,106 @@
-//! `cargo bench -p portal-proxy`: what the proxy adds. The same request mix is sent straight
-//! to local-studio (signed by the client) and through portal-proxy, in one run; then 500
-//! simulated browsers poll the session list every 2 s and the upstream calls are counted.
+//! `cargo bench --workspace --bench proxy`: what the proxy adds. The same request mix is
+//! sent straight to local-studio and through portal-proxy, in one run; then 500 simulated
+//! browsers poll the session list every 2 s and the upstream calls are counted.
+//!
+//! The direct and proxied runs are measured alike, so that their ratio is the proxy's:
+//! - the same client type, `support::Client`: it signs every request with SigV4, as a
+//!   direct client must, and reads and parses every JSON answer. The proxy ignores the
+//!   signature and signs its own call, so the client does the same work on both sides;
+//! - the same connection reuse: one client, so one connection pool, per side, shared by
+//!   all of that side's workers;
+//! - the same mix: the same operations in the same order, the same number of requests,
+//!   the same number of workers;
+//! - a warm-up of each side before each measurement, and rounds that alternate which side
+//!   goes first; the figures are the medians of the rounds.
+//!
+//! The proxy's cache is off, so every proxied read goes upstream, unless it joins an
+//! identical read already in flight. That sharing is the proxy's own work, not the cost of
+//! the hop: the upstream calls of each proxied run are printed beside its figures, and with
+//! several workers the mix is also run with reads that no two workers share (the same
+//! answers, asked in words of each worker's own), where the ratio is the hop alone.
 
 use test_support as support;
 
 use portal_proxy::{AuthMode, ProxyConfig, Upstream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::Client;
+use support::{Client, SESSIONS};
 
 const REQUESTS: usize = 4000;
+const WARM_UP: usize = 400;
+const ROUNDS: usize = 5;
 const CONCURRENCY: usize = 8;
 const MIX: [&str; 2] = [
     "/2020-08-01/studios/demo-studio/streaming-sessions?ownedBy=alice",
     "/2020-08-01/studios/demo-studio/launch-profiles",
 ];
 
+/// Which reads the workers send.
+#[derive(Clone)]
+enum Mix {
+    /// Alice's session list and the launch profiles, the same for every worker.
+    Shared,
+    /// The same two answers, but no two workers ask alike, so no read can join another:
+    /// the sessions named by id (alice's, plus an unknown id of the worker's own), and the
+    /// launch profiles with a page size of the worker's own, larger than the list.
+    Distinct { alice_sessions: Arc<str> },
+}
+
+impl Mix {
+    /// The path of the `i`th request of `worker`.
+    fn path(&self, worker: usize, i: usize) -> String {
+        let list = (i + worker) % MIX.len();
+        match self {
+            Mix::Shared => MIX[list].to_owned(),
+            Mix::Distinct { alice_sessions } if list == 0 => {
+                format!("{SESSIONS}?ownedBy=alice&sessionIds={alice_sessions},ss-worker-{worker}")
+            }
+            Mix::Distinct { .. } => format!("{}?maxResults={}", MIX[1], 50 + worker),
+        }
+    }
+}
+
+/// One way to the API: a client, and the prefix of every path (`/api` through the proxy).
+struct Side {
+    client: Client,
+    prefix: &'static str,
+}
+
+/// What one run measured.
+#[derive(Clone, Copy)]
+struct Figures {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    upstream_calls: u64,
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
 }
 
-/// Runs the mix with `concurrency` workers; returns (requests/s, p50 ms, p99 ms).
-async fn run<F, Fut>(concurrency: usize, send: F) -> (f64, f64, f64)
-where
-    F: Fn(&'static str) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = u16> + Send,
-{
+/// Sends `requests` of the mix from `concurrency` workers, each taking its turn through
+/// the mix; `studio` counts the calls that reached the upstream.
+async fn run(
+    side: &Side,
+    studio: &local_studio::RunningServer,
+    mix: &Mix,
+    concurrency: usize,
+    requests: usize,
+) -> Figures {
+    let before = studio.request_count();
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|w| {
-            let send = send.clone();
+            let (client, prefix, mix) = (side.client.clone(), side.prefix, mix.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                for i in 0..REQUESTS / concurrency {
+                for i in 0..requests / concurrency {
+                    let path = format!("{prefix}{}", mix.path(w, i));
                     let t = Instant::now();
-                    assert_eq!(send(MIX[(i + w) % MIX.len()]).await, 200);
+                    let reply = client.get(&path).await;
                     latencies.push(t.elapsed());
+                    assert_eq!(reply.status, 200, "{path}: {}", reply.json);
                 }
                 latencies
             })
@@ -46,11 +112,27 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
-    (
-        all.len() as f64 / elapsed,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-    )
+    Figures {
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+        upstream_calls: studio.request_count() - before,
+    }
+}
+
+/// The median of each figure over the rounds.
+fn median(mut rounds: Vec<Figures>) -> Figures {
+    let mid = rounds.len() / 2;
+    let mut pick = |key: fn(&Figures) -> f64| {
+        rounds.sort_by(|a, b| key(a).total_cmp(&key(b)));
+        rounds[mid]
+    };
+    Figures {
+        per_second: pick(|f| f.per_second).per_second,
+        p50_ms: pick(|f| f.p50_ms).p50_ms,
+        p99_ms: pick(|f| f.p99_ms).p99_ms,
+        upstream_calls: pick(|f| f.upstream_calls as f64).upstream_calls,
+    }
 }
 
 #[tokio::main]
@@ -76,33 +158,59 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy = portal_proxy::start(listener, config.clone()).await.unwrap();
 
-    let direct = Client::new(studio.addr());
-    let http = reqwest::Client::new();
-    let base = format!("http://{}/api", proxy.addr());
+    let direct = Side {
+        client: Client::new(studio.addr()),
+        prefix: "",
+    };
+    let proxied = Side {
+        client: Client::new(proxy.addr()),
+        prefix: "/api",
+    };
+    let listed = direct.client.get(MIX[0]).await;
+    let ids: Vec<&str> = listed.json["sessions"]
+        .as_array()
+        .expect("alice's sessions")
+        .iter()
+        .filter_map(|s| s["sessionId"].as_str())
+        .collect();
+    let distinct = Mix::Distinct {
+        alice_sessions: ids.join(",").into(),
+    };
     println!(
-        "portal-proxy benchmark ({REQUESTS} requests per run, list + launch profiles, cache off)"
+        "portal-proxy benchmark ({REQUESTS} requests per run, list + launch profiles, cache off, \
+         median of {ROUNDS} rounds, the same signing client both ways)"
     );
-    // One at a time nothing can be coalesced: this is the cost of the extra hop. With
-    // several at once, identical reads in flight share one upstream call.
-    for concurrency in [1, CONCURRENCY] {
-        let direct = direct.clone();
-        let (direct_rps, direct_p50, direct_p99) = run(concurrency, move |path| {
-            let direct = direct.clone();
-            async move { direct.get(path).await.status }
-        })
-        .await;
-        let (http, base) = (http.clone(), base.clone());
-        let (proxy_rps, proxy_p50, proxy_p99) = run(concurrency, move |path| {
-            let (http, url) = (http.clone(), format!("{base}{path}"));
-            async move { http.get(url).send().await.unwrap().status().as_u16() }
-        })
-        .await;
-        println!("  {concurrency} concurrent: direct {direct_rps:>6.0} req/s p50 {direct_p50:.2} ms p99 {direct_p99:.2} ms | proxy {proxy_rps:>6.0} req/s p50 {proxy_p50:.2} ms p99 {proxy_p99:.2} ms");
+    // One at a time nothing can be shared: this is the cost of the extra hop. With several
+    // at once, identical reads in flight share one upstream call unless the reads differ.
+    let runs = [
+        (1, Mix::Shared, "same reads"),
+        (CONCURRENCY, Mix::Shared, "same reads"),
+        (CONCURRENCY, distinct, "distinct reads"),
+    ];
+    for (concurrency, mix, name) in runs {
+        let (mut direct_rounds, mut proxy_rounds) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let order = if round % 2 == 0 {
+                [(&direct, &mut direct_rounds), (&proxied, &mut proxy_rounds)]
+            } else {
+                [(&proxied, &mut proxy_rounds), (&direct, &mut direct_rounds)]
+            };
+            for (side, rounds) in order {
+                run(side, &studio, &mix, concurrency, WARM_UP).await;
+                rounds.push(run(side, &studio, &mix, concurrency, REQUESTS).await);
+            }
+        }
+        let (d, p) = (median(direct_rounds), median(proxy_rounds));
+        let label = format!("{concurrency} concurrent, {name}");
         println!(
-            "  {concurrency} concurrent: added p50 {:+.2} ms, p99 {:+.2} ms; throughput ratio proxy/direct {:.2}",
-            proxy_p50 - direct_p50,
-            proxy_p99 - direct_p99,
-            proxy_rps / direct_rps
+            "  {label}: direct {:>6.0} req/s p50 {:.2} ms p99 {:.2} ms | proxy {:>6.0} req/s p50 {:.2} ms p99 {:.2} ms, {} upstream calls",
+            d.per_second, d.p50_ms, d.p99_ms, p.per_second, p.p50_ms, p.p99_ms, p.upstream_calls
+        );
+        println!(
+            "  {label}: added p50 {:+.2} ms, p99 {:+.2} ms; throughput ratio proxy/direct {:.2}",
+            p.p50_ms - d.p50_ms,
+            p.p99_ms - d.p99_ms,
+            p.per_second / d.per_second
         );
     }
     proxy.shutdown().await;

@@ -1,5 +1,5 @@
 //! The audit trail: one JSON line per state-changing action, on the `audit` tracing target
-//! (main.rs writes that target, undecorated, to stdout).
+//! (main.rs writes that target, undecorated, to stdout), and one per sign-in attempt.
 
 use nimble_model::Timestamp;
 
@@ -28,6 +28,17 @@ pub fn line(entry: &Entry) -> String {
 
 pub fn record(entry: &Entry) {
     tracing::info!(target: "audit", "{}", line(entry));
+}
+
+/// A sign-in attempt, and whether it succeeded.
+pub fn login(login: &str, ok: bool) {
+    let line = serde_json::json!({
+        "time": Timestamp::now().to_string(),
+        "login": login,
+        "operation": "Login",
+        "result": if ok { "ok" } else { "refused" },
+    });
+    tracing::info!(target: "audit", "{line}");
 }
 
 #[cfg(test)]

@@ -1,21 +1,42 @@
 //! Fan-in for reads: identical reads in flight share one upstream call (single-flight),
 //! and answers are reused for a very short time. Any write through the proxy clears the
 //! cache, so an artist never sees their own action undone by a stale answer.
+//!
+//! It keeps any answer type that says whether it may be reused ([`Reusable`]): the proxy's
+//! [`Answer`](crate::upstream::Answer), where only the upstream's successes are kept.
 
-use crate::upstream::Reply;
+use crate::upstream::{Answer, Reply};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// An identical read in flight: its leader sends the answer to everyone who joined.
-type Flight = Arc<watch::Sender<Option<Reply>>>;
+/// An answer that may be kept and handed to later or concurrent identical reads.
+pub trait Reusable: Clone {
+    /// Whether later reads may reuse it (a failure is never kept).
+    fn reusable(&self) -> bool;
+}
 
-pub struct Coalescer {
+impl Reusable for Reply {
+    fn reusable(&self) -> bool {
+        self.is_success()
+    }
+}
+
+impl Reusable for Answer {
+    fn reusable(&self) -> bool {
+        matches!(self, Answer::Upstream(reply) if reply.reusable())
+    }
+}
+
+/// An identical read in flight: its leader sends the answer to everyone who joined.
+type Flight<T> = Arc<watch::Sender<Option<T>>>;
+
+pub struct Coalescer<T> {
     ttl: Duration,
-    cached: Mutex<HashMap<String, (Instant, Reply)>>,
-    in_flight: Mutex<HashMap<String, Flight>>,
+    cached: Mutex<HashMap<String, (Instant, T)>>,
+    in_flight: Mutex<HashMap<String, Flight<T>>>,
     /// Bumped by every write; a read that started before it is not cached.
     generation: Mutex<u64>,
 }
@@ -28,7 +49,7 @@ pub enum Source {
     Joined,
 }
 
-impl Coalescer {
+impl<T: Reusable> Coalescer<T> {
     pub fn new(ttl: Duration) -> Self {
         Coalescer {
             ttl,
@@ -47,7 +68,7 @@ impl Coalescer {
     }
 
     /// Answers `key` from the cache, from an identical call in flight, or by running `fetch`.
-    pub async fn read<F: Future<Output = Reply>>(&self, key: &str, fetch: F) -> (Reply, Source) {
+    pub async fn read<F: Future<Output = T>>(&self, key: &str, fetch: F) -> (T, Source) {
         if let Some((at, reply)) = self
             .cached
             .lock()
@@ -64,7 +85,7 @@ impl Coalescer {
             match flights.get(key) {
                 Some(flight) => Ok(flight.subscribe()),
                 None => {
-                    let flight: Flight = Arc::new(watch::channel(None).0);
+                    let flight: Flight<T> = Arc::new(watch::channel(None).0);
                     flights.insert(key.to_owned(), flight.clone());
                     Err(flight)
                 }
@@ -83,10 +104,10 @@ impl Coalescer {
         (fetch.await, Source::Upstream)
     }
 
-    async fn lead<F: Future<Output = Reply>>(&self, key: &str, fetch: F, flight: Flight) -> Reply {
+    async fn lead<F: Future<Output = T>>(&self, key: &str, fetch: F, flight: Flight<T>) -> T {
         /// Removes the flight even if this request is cancelled mid-way.
-        struct Landing<'a>(&'a Coalescer, &'a str);
-        impl Drop for Landing<'_> {
+        struct Landing<'a, T>(&'a Coalescer<T>, &'a str);
+        impl<T> Drop for Landing<'_, T> {
             fn drop(&mut self) {
                 self.0
                     .in_flight
@@ -100,7 +121,7 @@ impl Coalescer {
         let reply = fetch.await;
         let still_current =
             generation == *self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        if reply.is_success() && still_current {
+        if reply.reusable() && still_current {
             self.cached
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -119,7 +140,7 @@ mod tests {
 
     fn ok(text: &str) -> Reply {
         Reply {
-            status: 200,
+            status: axum::http::StatusCode::OK,
             error_type: None,
             request_id: None,
             body: Bytes::from(text.to_owned()),

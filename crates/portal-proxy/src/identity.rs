@@ -1,10 +1,12 @@
 //! Who the artist is: a fixed development user, a header set by a trusted SSO gateway, or
 //! a login against a users file with argon2 hashes, held in an HttpOnly session cookie.
+//! Who is refused gets a [`Refusal`]: 401 without an identity, 403 from an untrusted peer.
 
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
+use crate::error::Refusal;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use nimble_model::{ApiError, ErrorType};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -44,8 +46,10 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-fn not_signed_in() -> ApiError {
-    ApiError::new(ErrorType::AccessDenied, "You are not signed in").with_code("NOT_SIGNED_IN")
+fn not_signed_in() -> Refusal {
+    let error =
+        ApiError::new(ErrorType::AccessDenied, "You are not signed in").with_code("NOT_SIGNED_IN");
+    Refusal::new(error).with_status(StatusCode::UNAUTHORIZED)
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -99,7 +103,7 @@ impl Identities {
         config: &ProxyConfig,
         headers: &HeaderMap,
         peer: IpAddr,
-    ) -> Result<Identity, (u16, ApiError)> {
+    ) -> Result<Identity, Refusal> {
         match &config.auth {
             AuthMode::Dev(user) => Ok(Self::identity(config, user)),
             AuthMode::TrustedHeader(name) => {
@@ -110,7 +114,7 @@ impl Identities {
                         ErrorType::AccessDenied,
                         "Requests must come through the studio's sign-in gateway",
                     );
-                    return Err((403, error));
+                    return Err(error.into());
                 }
                 let login = headers
                     .get(name.as_str())
@@ -119,10 +123,10 @@ impl Identities {
                     .filter(|v| !v.is_empty());
                 login
                     .map(|login| Self::identity(config, login))
-                    .ok_or((401, not_signed_in()))
+                    .ok_or_else(not_signed_in)
             }
             AuthMode::UsersFile(_) => {
-                let token = cookie(headers, SESSION_COOKIE).ok_or((401, not_signed_in()))?;
+                let token = cookie(headers, SESSION_COOKIE).ok_or_else(not_signed_in)?;
                 let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
                 match sessions.get(&token) {
                     Some((login, expires)) if *expires > Instant::now() => {
@@ -130,9 +134,9 @@ impl Identities {
                     }
                     Some(_) => {
                         sessions.remove(&token);
-                        Err((401, not_signed_in()))
+                        Err(not_signed_in())
                     }
-                    None => Err((401, not_signed_in())),
+                    None => Err(not_signed_in()),
                 }
             }
         }
@@ -144,7 +148,7 @@ impl Identities {
         config: &ProxyConfig,
         login: &str,
         password: &str,
-    ) -> Result<String, (u16, ApiError)> {
+    ) -> Result<String, Refusal> {
         let now = Instant::now();
         {
             let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
@@ -153,10 +157,9 @@ impl Identities {
                     let minutes = (LOCKOUT_FOR - since.elapsed()).as_secs() / 60 + 1;
                     let message =
                         format!("Too many failed sign-ins: try again in {minutes} minutes");
-                    return Err((
-                        429,
-                        ApiError::new(ErrorType::Throttling, message).with_code("LOCKED_OUT"),
-                    ));
+                    let error =
+                        ApiError::new(ErrorType::Throttling, message).with_code("LOCKED_OUT");
+                    return Err(error.into());
                 }
             }
         }
@@ -181,11 +184,9 @@ impl Identities {
             }
             entry.0 += 1;
             entry.1 = now;
-            return Err((
-                401,
-                ApiError::new(ErrorType::AccessDenied, "Wrong user name or password")
-                    .with_code("BAD_CREDENTIALS"),
-            ));
+            let error = ApiError::new(ErrorType::AccessDenied, "Wrong user name or password")
+                .with_code("BAD_CREDENTIALS");
+            return Err(Refusal::new(error).with_status(StatusCode::UNAUTHORIZED));
         }
         failures.remove(login);
         let token = format!(

@@ -5,6 +5,12 @@
 //! allowed call with SigV4 (`signing.rs`) and forwards it (`upstream.rs`), and serves the
 //! built portal (`static_files.rs`).
 //!
+//! Where to look: `routes.rs` (the router, its shared state, `me`, health, metrics),
+//! `login.rs` (sign-in and the session cookie), `forward.rs` (one API call from request
+//! to answer: validate, authorize, sign and send, coalesce reads), `guards.rs` (CSRF, rate
+//! limit, ownership), `error.rs` (the one refusal type every handler returns), and
+//! `identity.rs`, `coalesce.rs`, `audit.rs`, `metrics.rs`, `config.rs`.
+//!
 //! Browser API, all under `/api`:
 //! - `/api/2020-08-01/studios/{studioId}/...`: the upstream routes of the ten
 //!   streaming-session operations, ListLaunchProfiles and GetLaunchProfile; bodies are the
@@ -19,13 +25,17 @@
 //! Operations: `/healthz` (alive), `/readyz` (upstream reachable), `/metrics` (Prometheus).
 //! An audit line (tracing target `audit`, JSON) is written for every state-changing action.
 
-mod api;
 mod audit;
 mod authorize;
 mod coalesce;
 mod config;
+mod error;
+mod forward;
+mod guards;
 mod identity;
+mod login;
 mod metrics;
+mod routes;
 mod signing;
 mod static_files;
 mod upstream;
@@ -112,8 +122,8 @@ pub async fn start(
              Never expose this server beyond your own machine."
         );
     }
-    let state = Arc::new(api::State::new(config, endpoint, credentials)?);
-    let router = api::router(state.clone());
+    let state = Arc::new(routes::State::new(config, endpoint, credentials)?);
+    let router = routes::router(state.clone());
     let serving = serving::Serving::spawn(listener, router)?;
     tracing::info!(addr = %serving.addr(), "portal-proxy listening");
     Ok(RunningProxy { serving, embedded })

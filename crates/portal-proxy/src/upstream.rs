@@ -1,10 +1,18 @@
 //! Calls to the upstream API: pooled connections, timeouts, SigV4 on every attempt, and
 //! retries with exponential backoff and full jitter on 429, 5xx and connection errors,
 //! for reads and the operations the model marks idempotent only.
+//!
+//! A call ends in an [`Answer`]: the upstream's [`Reply`], kept whole so it reaches the
+//! browser unchanged (status, body, `X-Amzn-ErrorType`, `x-amzn-RequestId`), or a
+//! [`Refusal`] made here when the call could not be signed or the upstream did not answer
+//! (502 `UPSTREAM_UNAVAILABLE`). Both kinds go to the browser through `IntoResponse`.
 
+use crate::error::{api_response, Refusal};
 use crate::metrics::Metrics;
 use crate::signing::{self, Credentials};
 use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use nimble_model::{ApiError, ErrorType, Route, CLIENT_TOKEN_HEADER};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,29 +20,113 @@ use std::time::Duration;
 /// What the upstream answered, kept whole so it can be passed through unchanged.
 #[derive(Clone, Debug)]
 pub struct Reply {
-    pub status: u16,
+    pub status: StatusCode,
     pub error_type: Option<String>,
     pub request_id: Option<String>,
     pub body: Bytes,
 }
 
 impl Reply {
-    /// A reply made here, in the API's error format.
-    pub fn error(status: u16, error: &ApiError) -> Self {
-        Reply {
-            status,
-            error_type: Some(error.kind.shape_name().to_owned()),
-            request_id: None,
-            body: Bytes::from(serde_json::to_vec(&error.body()).unwrap_or_default()),
-        }
-    }
-
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }
 
     pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
+        self.status.is_success()
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = api_response(self.status, self.body);
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("x-amzn-errortype", self.error_type),
+            ("x-amzn-requestid", self.request_id),
+        ] {
+            if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// How an API call ended: the upstream's reply, or a refusal made by the proxy.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Upstream(Reply),
+    Refused(Refusal),
+}
+
+impl Answer {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Answer::Upstream(reply) => reply.status,
+            Answer::Refused(refusal) => refusal.status(),
+        }
+    }
+
+    /// The upstream's request id; a refusal made here has none.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Answer::Upstream(reply) => reply.request_id.as_deref(),
+            Answer::Refused(_) => None,
+        }
+    }
+
+    /// The upstream's successful answer, as JSON.
+    pub fn success_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Answer::Upstream(reply) if reply.is_success() => reply.json(),
+            _ => None,
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.status().is_success()
+    }
+
+    /// Whether trying again may help: throttling, a server error, no answer at all.
+    fn is_transient(&self) -> bool {
+        let status = self.status();
+        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+    }
+}
+
+impl From<Refusal> for Answer {
+    fn from(refusal: Refusal) -> Self {
+        Answer::Refused(refusal)
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Upstream(reply) => reply.into_response(),
+            Answer::Refused(refusal) => refusal.into_response(),
+        }
+    }
+}
+
+/// One operation to send: `query` already encoded, `body` already JSON.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub route: &'a Route,
+    pub query: String,
+    pub body: Option<Vec<u8>>,
+    pub client_token: Option<String>,
+}
+
+impl<'a> Call<'a> {
+    /// A read: no body, no client token.
+    pub fn read(route: &'a Route, query: String) -> Self {
+        Call {
+            route,
+            query,
+            body: None,
+            client_token: None,
+        }
     }
 }
 
@@ -86,59 +178,43 @@ impl Client {
         })
     }
 
-    /// Sends one operation, retrying when that is safe. `query` is already encoded.
-    pub async fn call(
-        &self,
-        route: &Route,
-        query: &str,
-        body: Option<&[u8]>,
-        client_token: Option<&str>,
-    ) -> Reply {
-        let retryable = route.operation.is_read() || route.operation.is_modeled_idempotent();
+    /// Sends one operation, retrying when that is safe: a read or a modeled-idempotent
+    /// operation is tried up to `max_attempts` times while the answer is transient.
+    pub async fn call(&self, call: &Call<'_>) -> Answer {
+        let operation = call.route.operation;
+        let retryable = operation.is_read() || operation.is_modeled_idempotent();
         let attempts = if retryable { self.max_attempts } else { 1 };
-        let mut last = None;
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                // Full jitter: a random wait up to an exponentially growing ceiling.
-                let ceiling = (BACKOFF_BASE * 2u32.pow(attempt)).min(BACKOFF_CAP);
-                tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
+        let mut attempt = 1;
+        loop {
+            let answer = self.attempt(call).await;
+            if attempt >= attempts || !answer.is_transient() {
+                return answer;
             }
-            let reply = self.attempt(route, query, body, client_token).await;
-            let transient = reply.status == 429 || reply.status >= 500;
-            if !transient {
-                return reply;
-            }
-            last = Some(reply);
+            // Full jitter: a random wait up to an exponentially growing ceiling.
+            let ceiling = BACKOFF_BASE
+                .saturating_mul(2u32.saturating_pow(attempt))
+                .min(BACKOFF_CAP);
+            tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
+            attempt += 1;
         }
-        last.unwrap_or_else(|| {
-            Reply::error(
-                502,
-                &ApiError::new(ErrorType::InternalServerError, "no attempt was made"),
-            )
-        })
     }
 
-    async fn attempt(
-        &self,
-        route: &Route,
-        query: &str,
-        body: Option<&[u8]>,
-        client_token: Option<&str>,
-    ) -> Reply {
+    /// One signed try; a failure to sign or to get an answer is a refusal made here.
+    async fn attempt(&self, call: &Call<'_>) -> Answer {
         self.metrics.upstream_calls.inc();
-        let path = route.path();
-        let url = if query.is_empty() {
+        let path = call.route.path();
+        let url = if call.query.is_empty() {
             format!("{}{path}", self.endpoint)
         } else {
-            format!("{}{path}?{query}", self.endpoint)
+            format!("{}{path}?{}", self.endpoint, call.query)
         };
-        let method = route.operation.method();
-        let body = body.unwrap_or_default();
+        let method = call.route.operation.method();
+        let body = call.body.as_deref().unwrap_or_default();
         let mut headers: Vec<(&str, &str)> = vec![("host", &self.host)];
         if method == "POST" {
             headers.push(("content-type", "application/json"));
         }
-        if let Some(token) = client_token {
+        if let Some(token) = &call.client_token {
             headers.push((CLIENT_TOKEN_HEADER, token));
         }
         let signed = match signing::signature_headers(
@@ -154,19 +230,19 @@ impl Client {
             Ok(signed) => signed,
             Err(message) => {
                 tracing::error!(%message, "cannot sign the upstream call");
-                return Reply::error(
-                    500,
-                    &ApiError::new(
-                        ErrorType::InternalServerError,
-                        "The portal could not sign the request to the studio service",
-                    ),
+                let error = ApiError::new(
+                    ErrorType::InternalServerError,
+                    "The portal could not sign the request to the studio service",
                 );
+                return Refusal::new(error).into();
             }
         };
-        let mut request = self
-            .http
-            .request(method.parse().unwrap_or(reqwest::Method::GET), &url)
-            .body(body.to_vec());
+        let method = match method {
+            "POST" => reqwest::Method::POST,
+            "DELETE" => reqwest::Method::DELETE,
+            _ => reqwest::Method::GET,
+        };
+        let mut request = self.http.request(method, &url).body(body.to_vec());
         // reqwest sets Host from the URL itself.
         for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {
             request = request.header(*name, *value);
@@ -174,29 +250,9 @@ impl Client {
         for (name, value) in &signed {
             request = request.header(name, value);
         }
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let header = |name: &str| {
-                    response
-                        .headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned)
-                };
-                let (error_type, request_id) =
-                    (header("x-amzn-errortype"), header("x-amzn-requestid"));
-                match response.bytes().await {
-                    Ok(body) => Reply {
-                        status,
-                        error_type,
-                        request_id,
-                        body,
-                    },
-                    Err(error) => unreachable_reply(&error),
-                }
-            }
-            Err(error) => unreachable_reply(&error),
+        match send(request).await {
+            Ok(reply) => Answer::Upstream(reply),
+            Err(error) => unavailable(&error).into(),
         }
     }
 
@@ -206,15 +262,38 @@ impl Client {
     }
 }
 
-fn unreachable_reply(error: &reqwest::Error) -> Reply {
+/// The whole answer, or the error that kept it from arriving.
+async fn send(request: reqwest::RequestBuilder) -> Result<Reply, reqwest::Error> {
+    let response = request.send().await?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (status, error_type, request_id) = (
+        response.status(),
+        header("x-amzn-errortype"),
+        header("x-amzn-requestid"),
+    );
+    Ok(Reply {
+        status,
+        error_type,
+        request_id,
+        body: response.bytes().await?,
+    })
+}
+
+/// 502: the upstream did not answer, or not in time, or broke off its answer.
+fn unavailable(error: &reqwest::Error) -> Refusal {
     tracing::warn!(%error, "upstream unreachable");
     let message = if error.is_timeout() {
         "The studio service did not answer in time; try again in a moment"
     } else {
         "The studio service cannot be reached; try again in a moment"
     };
-    Reply::error(
-        502,
-        &ApiError::new(ErrorType::InternalServerError, message).with_code("UPSTREAM_UNAVAILABLE"),
-    )
+    let error =
+        ApiError::new(ErrorType::InternalServerError, message).with_code("UPSTREAM_UNAVAILABLE");
+    Refusal::new(error).with_status(StatusCode::BAD_GATEWAY)
 }

@@ -900,3 +900,72 @@ async fn logins_map_to_studio_users() {
     );
     proxy.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_refusal_is_typed_json_that_is_never_cached() {
+    let proxy = header_proxy().await;
+    let sessions = format!("{API}/streaming-sessions");
+    let refusals = [
+        (send(&proxy, "GET", "/api/me", None, None).await, 401),
+        (
+            send(&proxy, "GET", "/api/nothing", Some("alice"), None).await,
+            404,
+        ),
+        (
+            send(
+                &proxy,
+                "GET",
+                &format!("{sessions}?ownedBy=bob"),
+                Some("alice"),
+                None,
+            )
+            .await,
+            403,
+        ),
+        (
+            send(&proxy, "POST", &sessions, Some("alice"), Some(json!([]))).await,
+            400,
+        ),
+    ];
+    for (reply, status) in refusals {
+        assert_eq!(reply.status, status, "{}", reply.text);
+        assert_eq!(reply.headers["content-type"], "application/json");
+        assert_eq!(reply.headers["cache-control"], "no-store");
+        assert!(reply.headers["x-amzn-errortype"]
+            .to_str()
+            .unwrap()
+            .ends_with("Exception"));
+        assert!(reply.json["message"].is_string() && reply.json["code"].is_string());
+    }
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_upstream_that_does_not_answer_is_a_502_after_retries() {
+    // A port that was free a moment ago: nothing answers there.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let credential = Credential::dev();
+    let upstream = Upstream::Url {
+        endpoint: format!("http://{addr}"),
+        credentials: Some((credential.access_key_id, credential.secret_access_key)),
+    };
+    let proxy = start(ProxyConfig::new(upstream, AuthMode::Dev("alice".into()))).await;
+    let sessions = format!("{API}/streaming-sessions");
+    let reply = send(&proxy, "GET", &sessions, None, None).await;
+    assert_eq!(reply.status, 502);
+    assert_eq!(reply.json["code"], "UPSTREAM_UNAVAILABLE");
+    assert_eq!(
+        reply.headers["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+    let metrics = send(&proxy, "GET", "/metrics", None, None).await.text;
+    assert!(
+        metrics.contains("portal_proxy_upstream_calls_total 3"),
+        "a read is tried three times: {metrics}"
+    );
+    assert_eq!(send(&proxy, "GET", "/readyz", None, None).await.status, 503);
+    proxy.shutdown().await;
+}

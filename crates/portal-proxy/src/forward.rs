@@ -1,0 +1,232 @@
+//! Every browser call under `/api/2020-08-01/...`, from the request to the answer.
+//!
+//! [`call`] reads the route, the artist and the guards in order, and stops at the first
+//! refusal; those early refusals are neither counted nor audited. Then [`forward`]:
+//!
+//! 1. **Validate** ([`prepare`]): the studio must be ours, and the query or body must be
+//!    what the operation takes (nimble-model's parsers, so a bad field gets the same 400
+//!    as from local-studio). What goes upstream is rebuilt from the typed value, never
+//!    copied: lists are held to the artist's own `ownedBy`, a create is owned by the artist,
+//!    and a state change gets a client token so that a retry cannot act twice.
+//! 2. **Authorize**: the artist must own the session or backup ([`guards::check_owner`]).
+//! 3. **Sign and send** ([`upstream`](crate::upstream)): reads go through the
+//!    [`Coalescer`](crate::coalesce::Coalescer), so identical reads in flight share one
+//!    upstream call; a write clears its cache and teaches the owners cache.
+//!
+//! Every call that got this far is counted in `/metrics`, and every state change is written
+//! to the audit log, refused or not.
+
+use crate::coalesce::Source;
+use crate::error::Refusal;
+use crate::identity::Identity;
+use crate::metrics::RequestLabels;
+use crate::routes::{Shared, State};
+use crate::upstream::{Answer, Call};
+use crate::{audit, authorize, guards};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State as AxumState};
+use axum::http::{HeaderMap, Method, Uri};
+use nimble_model::*;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// `/api/...`: every API call but `me`, `login` and `logout`.
+pub async fn call(
+    AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Answer, Refusal> {
+    let started = Instant::now();
+    let route = route(&method, &uri)?;
+    let identity = state
+        .identities
+        .resolve(&state.config, &headers, peer.ip())?;
+    guards::csrf(&method, &headers)?;
+    state.rate_limit.check(&identity.user)?;
+    let sent = Sent {
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    let answer = forward(&state, &identity, &route, &sent).await;
+    record(&state, &identity, &route, &answer, started);
+    Ok(answer)
+}
+
+/// The operation at this path: 404 when there is none, 400 for an empty or undecodable id.
+fn route(method: &Method, uri: &Uri) -> Result<Route, Refusal> {
+    let path = uri.path().strip_prefix("/api").unwrap_or("");
+    Route::parse(method.as_str(), path).map_err(|error| match error {
+        RouteError::EmptyLabel(field) | RouteError::BadEncoding(field) => {
+            ValidationError::new(field, "is empty or not valid UTF-8").into()
+        }
+        RouteError::NotFound | RouteError::MethodNotAllowed(_) => ApiError::new(
+            ErrorType::ResourceNotFound,
+            format!("No API at {method} {}", uri.path()),
+        )
+        .into(),
+    })
+}
+
+/// What the browser sent besides the method and path.
+struct Sent<'a> {
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+/// Validates, authorizes and forwards one call; every refusal happens before upstream.
+async fn forward(state: &State, identity: &Identity, route: &Route, sent: &Sent<'_>) -> Answer {
+    let call = match prepare(&state.config.studio_id, identity, route, sent) {
+        Ok(call) => call,
+        Err(refusal) => return refusal.into(),
+    };
+    if let Err(answer) = guards::check_owner(state, identity, route).await {
+        return answer;
+    }
+    if route.operation.is_read() {
+        let (answer, source) = coalesced_read(state, &call).await;
+        match source {
+            Source::Cache => {
+                state.metrics.cache_hits.inc();
+            }
+            Source::Joined => {
+                state.metrics.coalesced.inc();
+            }
+            Source::Upstream => {}
+        }
+        return answer;
+    }
+    let answer = state.upstream.call(&call).await;
+    state.coalescer.invalidate();
+    guards::learn_owner(state, &answer);
+    answer
+}
+
+/// A read answered from the cache, an identical read in flight, or the upstream.
+pub async fn coalesced_read(state: &State, call: &Call<'_>) -> (Answer, Source) {
+    let key = format!("{}?{}", call.route.path(), call.query);
+    state.coalescer.read(&key, state.upstream.call(call)).await
+}
+
+/// What goes upstream for an allowed call, or why it is refused.
+fn prepare<'a>(
+    studio_id: &str,
+    identity: &Identity,
+    route: &'a Route,
+    sent: &Sent,
+) -> Result<Call<'a>, Refusal> {
+    if route.studio_id() != studio_id {
+        return Err(ApiError::not_found("Studio", route.studio_id()).into());
+    }
+    let token = sent
+        .headers
+        .get(CLIENT_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    validate_client_token(token.as_deref())?;
+    let operation = route.operation;
+    // A retried request must stay idempotent: give every state change a token.
+    let client_token = operation
+        .takes_client_token()
+        .then(|| token.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()));
+    Ok(Call {
+        route,
+        query: upstream_query(identity, operation, sent.query)?,
+        body: upstream_body(identity, operation, sent.body)?,
+        client_token,
+    })
+}
+
+/// The query of the three lists, validated; the two session lists are held to the artist.
+fn upstream_query(
+    identity: &Identity,
+    operation: Operation,
+    query: &str,
+) -> Result<String, ApiError> {
+    Ok(match operation {
+        Operation::ListStreamingSessions => {
+            let mut typed: ListStreamingSessionsQuery = parse_query(query)?;
+            typed.owned_by = authorize::owned_by(identity, typed.owned_by)?;
+            typed.to_query_string()
+        }
+        Operation::ListStreamingSessionBackups => {
+            let mut typed: ListStreamingSessionBackupsQuery = parse_query(query)?;
+            typed.owned_by = authorize::owned_by(identity, typed.owned_by)?;
+            typed.to_query_string()
+        }
+        Operation::ListLaunchProfiles => {
+            parse_query::<ListLaunchProfilesQuery>(query)?.to_query_string()
+        }
+        _ => String::new(),
+    })
+}
+
+/// The body of the four operations that take one, validated; a create is the artist's.
+fn upstream_body(
+    identity: &Identity,
+    operation: Operation,
+    body: &[u8],
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let json = match operation {
+        Operation::CreateStreamingSession => {
+            let mut typed: CreateStreamingSessionBody = parse(body)?;
+            let owner = authorize::owned_by(identity, typed.owned_by)?;
+            typed.owned_by = Some(owner.unwrap_or_else(|| identity.user.clone()));
+            to_json(&typed)
+        }
+        Operation::StartStreamingSession => to_json(&parse::<StartStreamingSessionBody>(body)?),
+        Operation::StopStreamingSession => to_json(&parse::<StopStreamingSessionBody>(body)?),
+        Operation::CreateStreamingSessionStream => {
+            to_json(&parse::<CreateStreamingSessionStreamBody>(body)?)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(json))
+}
+
+fn parse<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
+    parse_body(&json_body(body)?)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Counts the call in `/metrics`, and audits it when it changes state.
+fn record(state: &State, identity: &Identity, route: &Route, answer: &Answer, started: Instant) {
+    let operation = route.operation.name();
+    let status = answer.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            operation: operation.to_owned(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    if route.operation.is_read() {
+        return;
+    }
+    // A create names its new session only in the answer.
+    let created = answer
+        .success_json()
+        .and_then(|v| v["session"]["sessionId"].as_str().map(str::to_owned));
+    let session = route.session_id().map(str::to_owned).or(created);
+    audit::record(&audit::Entry {
+        login: &identity.login,
+        user: &identity.user,
+        operation,
+        session: session.as_deref(),
+        status,
+        request_id: answer.request_id().unwrap_or(""),
+    });
+}

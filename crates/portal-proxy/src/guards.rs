@@ -1,0 +1,182 @@
+//! The checks that stand between a signed-in artist and the upstream. Each one either lets
+//! the call through or says why not, as a [`Refusal`] (or, for ownership, the failed
+//! lookup's own answer).
+//!
+//! - **CSRF.** A cross-site page can make the browser send a simple POST with the artist's
+//!   cookie, but it cannot add a custom header or forge the Origin without a CORS
+//!   preflight, which this server never grants. So every request other than GET and HEAD
+//!   must carry `X-Studio-Portal: 1` and, when it has an Origin, our own ([`csrf`]). The
+//!   login form cannot set headers: it is held to the Origin check alone ([`same_origin`]).
+//! - **Rate limit.** A token bucket per studio user ([`RateLimit`]); the refusal says in
+//!   Retry-After when the next request will be accepted.
+//! - **Ownership.** Operations on one session or backup need its owner to be the artist
+//!   (or the artist to be an admin): [`check_owner`] learns the owner once, through the
+//!   upstream's Get, and remembers it, since ownership never changes. A stranger gets the
+//!   same 404 as a missing resource, so ids reveal nothing.
+
+use crate::authorize::{self, Rule};
+use crate::error::Refusal;
+use crate::forward;
+use crate::identity::Identity;
+use crate::routes::State;
+use crate::upstream::{Answer, Call};
+use crate::Error;
+use axum::http::{HeaderMap, Method};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use nimble_model::{ApiError, ErrorType, Operation, Route};
+use std::num::NonZeroU32;
+
+/// Whether the request's Origin, when it has one, is this server itself.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin") else {
+        return true;
+    };
+    let host = headers.get("host").and_then(|h| h.to_str().ok());
+    let origin = origin.to_str().unwrap_or("");
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    host.is_some() && origin_host == host
+}
+
+/// Non-GET requests must carry our custom header and, when present, our own Origin.
+pub fn csrf(method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
+    if method == Method::GET || method == Method::HEAD {
+        return Ok(());
+    }
+    let marked = headers.get("x-studio-portal").and_then(|v| v.to_str().ok()) == Some("1");
+    if marked && same_origin(headers) {
+        Ok(())
+    } else {
+        Err(cross_site())
+    }
+}
+
+/// 403 for a request that may come from another site.
+pub fn cross_site() -> Refusal {
+    ApiError::new(
+        ErrorType::AccessDenied,
+        "Cross-site request refused: send X-Studio-Portal: 1 from the portal's own origin",
+    )
+    .with_code("CSRF")
+    .into()
+}
+
+/// Requests per minute per studio user, in bursts of up to a fifth of that.
+pub struct RateLimit(DefaultKeyedRateLimiter<String>);
+
+impl RateLimit {
+    pub fn per_minute(per_minute: u32) -> Result<Self, Error> {
+        let rate = NonZeroU32::new(per_minute)
+            .ok_or_else(|| Error::Config("the rate limit must be at least 1 per minute".into()))?;
+        let burst = NonZeroU32::new((per_minute / 5).max(1)).unwrap_or(NonZeroU32::MIN);
+        Ok(RateLimit(RateLimiter::keyed(
+            Quota::per_minute(rate).allow_burst(burst),
+        )))
+    }
+
+    /// Takes one request from `user`'s bucket, or refuses with 429 and Retry-After.
+    pub fn check(&self, user: &str) -> Result<(), Refusal> {
+        let Err(not_until) = self.0.check_key(&user.to_owned()) else {
+            return Ok(());
+        };
+        let seconds = not_until
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            + 1;
+        let error = ApiError::new(
+            ErrorType::Throttling,
+            format!("Too many requests: wait {seconds} s"),
+        )
+        .with_code("RATE_LIMITED");
+        Err(Refusal::new(error).retry_after(seconds))
+    }
+}
+
+/// A kind of resource that belongs to one artist: how to learn its owner, and its name in
+/// the 404 a stranger gets.
+struct Owned {
+    /// The upstream operation that reads one, and the member of its answer that holds it.
+    lookup: Operation,
+    member: &'static str,
+    noun: &'static str,
+    /// Prefix of its key in the owners cache.
+    prefix: &'static str,
+}
+
+const SESSION: Owned = Owned {
+    lookup: Operation::GetStreamingSession,
+    member: "session",
+    noun: "Streaming session",
+    prefix: "session",
+};
+
+const BACKUP: Owned = Owned {
+    lookup: Operation::GetStreamingSessionBackup,
+    member: "streamingSessionBackup",
+    noun: "Streaming session backup",
+    prefix: "backup",
+};
+
+impl Owned {
+    /// What `route` acts on and its id, when its rule asks for the owner.
+    fn of(route: &Route) -> Option<(&'static Owned, &str)> {
+        match authorize::rule(route.operation) {
+            Rule::SessionOwner => Some((&SESSION, route.session_id().unwrap_or(""))),
+            Rule::BackupOwner => Some((&BACKUP, route.backup_id().unwrap_or(""))),
+            Rule::Open | Rule::OwnedByFilter | Rule::OwnedByOnCreate => None,
+        }
+    }
+
+    fn key(&self, id: &str) -> String {
+        format!("{}/{id}", self.prefix)
+    }
+}
+
+/// Lets the call through when the artist owns what it acts on, or is an admin. `Err` is
+/// what the browser gets instead: the 404 of a missing resource for a stranger, or the
+/// owner lookup's own answer when that failed.
+pub async fn check_owner(state: &State, identity: &Identity, route: &Route) -> Result<(), Answer> {
+    let Some((owned, id)) = Owned::of(route) else {
+        return Ok(());
+    };
+    let key = owned.key(id);
+    let owner = match state.owners.get(&key) {
+        Some(owner) => owner,
+        None => {
+            let lookup = Route::new(owned.lookup, [route.studio_id(), id]);
+            let (answer, _) =
+                forward::coalesced_read(state, &Call::read(&lookup, String::new())).await;
+            if !answer.is_success() {
+                return Err(answer);
+            }
+            // An answer without an owner leaves it empty: only an admin gets through.
+            let owner = answer
+                .success_json()
+                .and_then(|json| json[owned.member]["ownedBy"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            state.owners.remember(&key, &owner);
+            owner
+        }
+    };
+    if identity.admin || owner == identity.user {
+        Ok(())
+    } else {
+        Err(Refusal::from(ApiError::not_found(owned.noun, id)).into())
+    }
+}
+
+/// Remembers the owner a successful write's answer names (a create names its new session
+/// only there), so the next call on that session needs no lookup.
+pub fn learn_owner(state: &State, answer: &Answer) {
+    let Some(json) = answer.success_json() else {
+        return;
+    };
+    if let (Some(id), Some(owner)) = (
+        json["session"]["sessionId"].as_str(),
+        json["session"]["ownedBy"].as_str(),
+    ) {
+        state.owners.remember(&SESSION.key(id), owner);
+    }
+}

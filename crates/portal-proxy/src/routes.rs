@@ -1,0 +1,132 @@
+//! The proxy's routes, the [`State`] they share, and the small handlers.
+//!
+//! | route | handler | |
+//! | --- | --- | --- |
+//! | `GET /api/me` | [`me`] | who is signed in, in which studio, admin or not |
+//! | `POST /api/login`, `POST /api/logout`, `GET /login` | `login.rs` | users-file sign-in |
+//! | `/api/...` | [`forward::call`] | the Nimble operations, checked, signed and forwarded |
+//! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable |
+//! | `GET /metrics` | [`metrics`] | Prometheus text |
+//! | anything else | `static_files.rs` | the built portal (404 without `--dist`) |
+//!
+//! Bodies under `/api` are capped at `body_limit_bytes` (413 beyond), and every response,
+//! API or page, carries the security headers of `static_files::with_security_headers`.
+//! Handlers that can refuse return `Result<_, Refusal>`: see `error.rs`.
+
+use crate::authorize::Owners;
+use crate::coalesce::Coalescer;
+use crate::config::{AuthMode, ProxyConfig};
+use crate::error::Refusal;
+use crate::guards::RateLimit;
+use crate::identity::Identities;
+use crate::metrics::Metrics;
+use crate::upstream::{self, Answer};
+use crate::{forward, login, signing, static_files, Error};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use nimble_model::Me;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Everything the handlers share, built once at start.
+pub struct State {
+    pub config: ProxyConfig,
+    pub identities: Identities,
+    pub upstream: upstream::Client,
+    pub coalescer: Coalescer<Answer>,
+    pub owners: Owners,
+    pub rate_limit: RateLimit,
+    pub metrics: Arc<Metrics>,
+}
+
+pub type Shared = Arc<State>;
+
+impl State {
+    pub fn new(
+        config: ProxyConfig,
+        endpoint: String,
+        credentials: signing::Credentials,
+    ) -> Result<Self, Error> {
+        let metrics = Arc::new(Metrics::new());
+        let upstream = upstream::Client::new(
+            endpoint,
+            credentials,
+            config.region.clone(),
+            config.upstream_timeout,
+            config.max_attempts,
+            metrics.clone(),
+        )
+        .map_err(Error::Config)?;
+        let rate_limit = RateLimit::per_minute(config.rate_limit_per_minute)?;
+        if matches!(config.auth, AuthMode::TrustedHeader(_)) && config.trusted_proxies.is_empty() {
+            tracing::warn!("trusted-header mode without --trusted-proxy: anyone who can reach this port can claim any user");
+        }
+        Ok(State {
+            identities: Identities::load(&config).map_err(Error::Config)?,
+            upstream,
+            coalescer: Coalescer::new(config.cache_ttl),
+            owners: Owners::default(),
+            rate_limit,
+            metrics,
+            config,
+        })
+    }
+}
+
+pub fn router(state: Shared) -> Router {
+    let limit = state.config.body_limit_bytes;
+    let api = Router::new()
+        .route("/api/me", get(me))
+        .route("/api/login", post(login::login))
+        .route("/api/logout", post(login::logout))
+        .route("/api/{*rest}", any(forward::call))
+        .route("/api", any(forward::call))
+        .layer(DefaultBodyLimit::max(limit));
+    let mut router = Router::new()
+        .merge(api)
+        .route("/login", get(login::login_page))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics));
+    router = match &state.config.dist {
+        Some(dist) => router.fallback_service(static_files::service(dist)),
+        None => router.fallback(|| async { (StatusCode::NOT_FOUND, "not found") }),
+    };
+    static_files::with_security_headers(router.with_state(state))
+}
+
+/// `GET /api/me`: the signed-in artist, or 401.
+async fn me(
+    AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<Me>, Refusal> {
+    let identity = state
+        .identities
+        .resolve(&state.config, &headers, peer.ip())?;
+    Ok(Json(Me {
+        user: identity.user,
+        studio_id: state.config.studio_id.clone(),
+        admin: identity.admin,
+    }))
+}
+
+/// `GET /readyz`: 200 while the upstream answers at all, else 503.
+async fn readyz(AxumState(state): AxumState<Shared>) -> impl IntoResponse {
+    if state.upstream.reachable().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable")
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(AxumState(state): AxumState<Shared>) -> impl IntoResponse {
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
