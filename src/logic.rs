@@ -1,7 +1,8 @@
-//! The portal's decisions, free of the DOM so they are tested on their own: how a state
-//! looks, which actions it allows, countdowns, polling schedules and error wording.
+//! The portal's decisions, free of the DOM so they are tested on their own, natively, with
+//! `cargo test -p studio-portal --lib`: how a state looks, what an artist may ask of it,
+//! countdowns, polling schedules and error wording.
 
-use nimble_model::{ErrorType, StreamingSession, StreamingSessionState as S};
+use nimble_model::{ErrorType, Operation, StreamingSession, StreamingSessionState as S};
 use std::time::Duration;
 
 /// A state badge: words for everyone, a colour class on top (never colour alone).
@@ -22,21 +23,44 @@ pub fn badge(state: &S) -> (&'static str, &'static str) {
     }
 }
 
-/// The actions offered in a state; the same rules local-studio enforces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Actions {
-    pub connect: bool,
-    pub start: bool,
-    pub stop: bool,
-    pub delete: bool,
+/// What an artist can ask of a workstation. An enum, not a string: a typo cannot turn one
+/// action into another, and every `match` on it is checked by the compiler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Connect,
+    Start,
+    Stop,
+    Delete,
 }
 
-pub fn actions(state: &S) -> Actions {
-    Actions {
-        connect: *state == S::Ready,
-        start: matches!(state, S::Stopped | S::StartFailed),
-        stop: *state == S::Ready,
-        delete: !state.is_in_progress() && !matches!(state, S::Deleted | S::Unknown(_)),
+impl Intent {
+    /// Every intent, in the order a card shows its buttons.
+    pub const ALL: [Intent; 4] = [Intent::Connect, Intent::Start, Intent::Stop, Intent::Delete];
+
+    /// The API operation it runs.
+    pub fn operation(self) -> Operation {
+        match self {
+            Intent::Connect => Operation::CreateStreamingSessionStream,
+            Intent::Start => Operation::StartStreamingSession,
+            Intent::Stop => Operation::StopStreamingSession,
+            Intent::Delete => Operation::DeleteStreamingSession,
+        }
+    }
+
+    /// Whether a session in `state` offers it: nimble-model's one rule, the same one
+    /// local-studio enforces with a 409.
+    pub fn allowed_in(self, state: &S) -> bool {
+        state.allows(self.operation())
+    }
+
+    /// What a card shows while the intent's request runs.
+    pub fn progress(self) -> &'static str {
+        match self {
+            Intent::Connect => "Connecting…",
+            Intent::Start => "Starting…",
+            Intent::Stop => "Stopping…",
+            Intent::Delete => "Deleting…",
+        }
     }
 }
 
@@ -164,12 +188,11 @@ pub fn announcements(before: &[StreamingSession], after: &[StreamingSession]) ->
         .collect()
 }
 
-#[cfg(test)]
+// Plain native tests: nothing here needs a browser.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use nimble_model::Timestamp;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn every_state_has_words_and_a_colour() {
@@ -183,34 +206,42 @@ mod tests {
 
     #[test]
     fn actions_follow_the_lifecycle() {
-        assert_eq!(
-            actions(&S::Ready),
-            Actions {
-                connect: true,
-                start: false,
-                stop: true,
-                delete: true
-            }
-        );
-        assert_eq!(
-            actions(&S::Stopped),
-            Actions {
-                connect: false,
-                start: true,
-                stop: false,
-                delete: true
-            }
-        );
+        use Intent::*;
+        let offered = |state: &S| {
+            Intent::ALL
+                .into_iter()
+                .filter(|intent| intent.allowed_in(state))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(offered(&S::Ready), [Connect, Stop, Delete]);
+        assert_eq!(offered(&S::Stopped), [Start, Delete]);
         for busy in [
             S::CreateInProgress,
             S::StartInProgress,
             S::StopInProgress,
             S::DeleteInProgress,
         ] {
-            assert_eq!(actions(&busy), Actions::default(), "{busy}");
+            assert_eq!(offered(&busy), [], "{busy}");
         }
-        assert_eq!(actions(&S::Deleted), Actions::default());
-        assert!(actions(&S::StartFailed).start && actions(&S::CreateFailed).delete);
+        assert_eq!(offered(&S::Deleted), []);
+        assert!(Start.allowed_in(&S::StartFailed) && Delete.allowed_in(&S::CreateFailed));
+        // A state this build does not know offers nothing, not even Delete.
+        assert_eq!(offered(&S::Unknown("HIBERNATING".into())), []);
+    }
+
+    #[test]
+    fn each_intent_runs_its_own_operation() {
+        let operations = Intent::ALL.map(Intent::operation);
+        assert_eq!(
+            operations,
+            [
+                Operation::CreateStreamingSessionStream,
+                Operation::StartStreamingSession,
+                Operation::StopStreamingSession,
+                Operation::DeleteStreamingSession,
+            ]
+        );
+        assert_eq!(Intent::Stop.progress(), "Stopping…");
     }
 
     #[test]
