@@ -2,13 +2,15 @@
 //! their cloud workstations.
 //!
 //! Data flows one way: `app` lays out the page from `components`; both read the shared
-//! state from `portal`; `connect` runs the Connect flow; `api` is the typed client and
-//! `logic` holds the decisions, tested natively without a browser.
+//! state from `portal`; `connect` runs the Connect flow; `api` is the typed client;
+//! `intent` says what an artist may ask of a workstation, and `logic` holds the other
+//! decisions. Those two are tested natively, without a browser.
 
 pub mod api;
 pub mod app;
 pub mod components;
 pub mod connect;
+pub mod intent;
 pub mod logic;
 pub mod portal;
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -92,9 +92,19 @@ pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failur
     decode(all_pages(List::Sessions, studio).await?)
 }
 
+/// Every backup of the artist, across all pages.
+pub async fn list_backups(studio: &str) -> Result<Vec<BackupChoice>, Failure> {
+    decode(all_pages(List::Backups, studio).await?)
+}
+
+/// The launch profiles the artist may create sessions from, across all pages.
+pub async fn launch_profiles(studio: &str) -> Result<Vec<ProfileChoice>, Failure> {
+    decode(all_pages(List::Profiles, studio).await?)
+}
+
 /// What the portal uses of a backup: whose it is and when it was taken. Like
 /// `ProfileChoice`, a reader of only these members (the rest is skipped while decoding).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupChoice {
     pub backup_id: Option<String>,
@@ -102,9 +112,11 @@ pub struct BackupChoice {
     pub created_at: Option<Timestamp>,
 }
 
-/// Every backup of the artist, across all pages.
-pub async fn list_backups(studio: &str) -> Result<Vec<BackupChoice>, Failure> {
-    decode(all_pages(List::Backups, studio).await?)
+/// `streamConfiguration.ec2InstanceTypes` of a launch profile.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceTypes {
+    pub ec2_instance_types: Option<Vec<StreamingInstanceType>>,
 }
 
 /// What the portal uses of a launch profile: the rest of `LaunchProfile`'s large tree is
@@ -116,18 +128,6 @@ pub struct ProfileChoice {
     pub launch_profile_id: Option<String>,
     pub name: Option<String>,
     pub stream_configuration: Option<InstanceTypes>,
-}
-
-/// `streamConfiguration.ec2InstanceTypes` of a launch profile.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InstanceTypes {
-    pub ec2_instance_types: Option<Vec<StreamingInstanceType>>,
-}
-
-/// The launch profiles the artist may create sessions from, across all pages.
-pub async fn launch_profiles(studio: &str) -> Result<Vec<ProfileChoice>, Failure> {
-    decode(all_pages(List::Profiles, studio).await?)
 }
 
 // The browser parses the JSON here, so these run in Chromium.

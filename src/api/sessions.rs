@@ -2,7 +2,8 @@
 //! client token of the artist's intent, and the two stream calls behind Connect.
 
 use super::{call, decode, encode, path};
-use crate::logic::{Failure, Intent};
+use crate::intent::Intent;
+use crate::logic::Failure;
 use nimble_model::*;
 use wasm_bindgen::JsValue;
 
@@ -43,15 +44,6 @@ async fn session_call(
     response.session.ok_or(Failure::Network)
 }
 
-pub async fn create(
-    studio: &str,
-    body: &CreateStreamingSessionBody,
-    token: &str,
-) -> Result<StreamingSession, Failure> {
-    let path = path(Operation::CreateStreamingSession, &[studio]);
-    session_call("POST", &path, encode(body), token).await
-}
-
 /// Starts, stops or deletes session `id`.
 pub async fn change(
     studio: &str,
@@ -71,6 +63,21 @@ pub async fn change(
         Change::Delete => ("DELETE", None),
     };
     session_call(method, &path(operation, &[studio, id]), body, token).await
+}
+
+/// Creates a workstation from `body`.
+pub async fn create(
+    studio: &str,
+    body: &CreateStreamingSessionBody,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    session_call(
+        "POST",
+        &path(Operation::CreateStreamingSession, &[studio]),
+        encode(body),
+        token,
+    )
+    .await
 }
 
 fn stream_of(value: JsValue) -> Result<StreamingSessionStream, Failure> {

@@ -8,7 +8,8 @@
 
 use super::connect_button::{self, Connecting};
 use crate::api::{self, BackupChoice, Change};
-use crate::logic::{Failure, Intent};
+use crate::intent::Intent;
+use crate::logic::Failure;
 use crate::portal::{explain, Portal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -4,7 +4,7 @@
 
 use super::actions::Card;
 use crate::connect::{self, Outcome};
-use crate::logic::Intent;
+use crate::intent::Intent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
