@@ -1,63 +1,17 @@
 //! The app: the signed-in artist's workstations, refreshed live, with their actions.
+//! It creates the shared [`Portal`] state, asks who is signed in, polls the list (fast
+//! while anything changes, never while the tab is hidden) and lays out the page.
 
-use crate::api::{self, ProfileChoice};
+use crate::api;
 use crate::components::{Header, NewWorkstation, SessionCard};
-use crate::logic::{self, describe, Failure};
+use crate::logic;
+use crate::portal::{explain, now_ms, Load, Portal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nimble_model::StreamingSession;
 use std::time::Duration;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Load {
-    Loading,
-    Ready,
-    Failed(String),
-}
-
-/// Everything the components share, as copyable signals.
-#[derive(Clone, Copy)]
-pub struct Portal {
-    pub studio: RwSignal<String>,
-    pub user: RwSignal<String>,
-    pub sessions: RwSignal<Vec<StreamingSession>>,
-    pub profiles: RwSignal<Vec<ProfileChoice>>,
-    pub load: RwSignal<Load>,
-    /// The text of the aria-live region.
-    pub announcement: RwSignal<String>,
-    /// Wall-clock milliseconds, ticking every second for the countdowns.
-    pub now_ms: RwSignal<i64>,
-    /// Bumped to refresh at once (after an action, or when the tab comes back).
-    pub kick: RwSignal<u64>,
-    pub notify: RwSignal<bool>,
-}
-
-impl Portal {
-    /// Puts a session the API just returned into the list and refreshes soon.
-    pub fn upsert(&self, session: StreamingSession) {
-        self.sessions.update(|all| {
-            match all.iter_mut().find(|s| s.session_id == session.session_id) {
-                Some(existing) => *existing = session,
-                None => all.push(session),
-            }
-        });
-        self.kick.update(|k| *k += 1);
-    }
-}
-
-pub fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
-}
 
 fn tab_hidden() -> bool {
     document().hidden()
-}
-
-/// A signed-out artist goes to the sign-in page.
-pub fn handle_signed_out(failure: &Failure) {
-    if *failure == Failure::SignedOut {
-        let _ = window().location().set_href("/login");
-    }
 }
 
 async fn refresh(portal: Portal) {
@@ -77,8 +31,7 @@ async fn refresh(portal: Portal) {
             }
         }
         Err(failure) => {
-            handle_signed_out(&failure);
-            let message = describe(&failure);
+            let message = explain(&failure);
             if portal.load.get_untracked() == Load::Loading
                 || portal.sessions.with_untracked(Vec::is_empty)
             {
@@ -147,17 +100,7 @@ fn apply_saved_theme() {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let portal = Portal {
-        studio: RwSignal::new(String::new()),
-        user: RwSignal::new(String::new()),
-        sessions: RwSignal::new(Vec::new()),
-        profiles: RwSignal::new(Vec::new()),
-        load: RwSignal::new(Load::Loading),
-        announcement: RwSignal::new(String::new()),
-        now_ms: RwSignal::new(now_ms()),
-        kick: RwSignal::new(0),
-        notify: RwSignal::new(false),
-    };
+    let portal = Portal::new();
     provide_context(portal);
     apply_saved_theme();
     set_interval(move || portal.now_ms.set(now_ms()), Duration::from_secs(1));
@@ -165,6 +108,7 @@ pub fn App() -> impl IntoView {
         match api::me().await {
             Ok(me) => {
                 portal.user.set(me.user);
+                portal.admin.set(me.admin);
                 portal.studio.set(me.studio_id.clone());
                 start_polling(portal);
                 // Profile names for the cards; the ids show until they arrive.
@@ -172,10 +116,7 @@ pub fn App() -> impl IntoView {
                     portal.profiles.set(profiles);
                 }
             }
-            Err(failure) => {
-                handle_signed_out(&failure);
-                portal.load.set(Load::Failed(describe(&failure)));
-            }
+            Err(failure) => portal.load.set(Load::Failed(explain(&failure))),
         }
     });
     Effect::new(move |_| {

@@ -1,12 +1,19 @@
 //! studio-portal: the Leptos front end where artists list, start, stop and connect to
-//! their cloud workstations. `logic` holds the decisions (tested without a DOM), `api` the
-//! typed client, `components` and `app` the views.
+//! their cloud workstations.
+//!
+//! Data flows one way: `app` lays out the page from `components`; both read the shared
+//! state from `portal`; `connect` runs the Connect flow; `api` is the typed client;
+//! `intent` says what an artist may ask of a workstation, and `logic` holds the other
+//! decisions. Those two are tested natively, without a browser.
 
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod connect;
+pub mod intent;
 pub mod logic;
-#[cfg(test)]
+pub mod portal;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod theme_contrast;
 
 pub use app::mount;

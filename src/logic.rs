@@ -1,5 +1,7 @@
-//! The portal's decisions, free of the DOM so they are tested on their own: how a state
-//! looks, which actions it allows, countdowns, polling schedules and error wording.
+//! The portal's decisions, free of the DOM so they are tested on their own, natively, with
+//! `cargo test -p studio-portal --lib`: how a state looks, countdowns, polling schedules,
+//! error wording, titles and announcements. What an artist may ask of a state is in
+//! `intent`.
 
 use nimble_model::{ErrorType, StreamingSession, StreamingSessionState as S};
 use std::time::Duration;
@@ -19,24 +21,6 @@ pub fn badge(state: &S) -> (&'static str, &'static str) {
         S::StopFailed => ("Failed to stop", "bad"),
         S::DeleteFailed => ("Failed to delete", "bad"),
         S::Unknown(_) => ("Unknown state", "idle"),
-    }
-}
-
-/// The actions offered in a state; the same rules local-studio enforces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Actions {
-    pub connect: bool,
-    pub start: bool,
-    pub stop: bool,
-    pub delete: bool,
-}
-
-pub fn actions(state: &S) -> Actions {
-    Actions {
-        connect: *state == S::Ready,
-        start: matches!(state, S::Stopped | S::StartFailed),
-        stop: *state == S::Ready,
-        delete: !state.is_in_progress() && !matches!(state, S::Deleted | S::Unknown(_)),
     }
 }
 
@@ -164,12 +148,11 @@ pub fn announcements(before: &[StreamingSession], after: &[StreamingSession]) ->
         .collect()
 }
 
-#[cfg(test)]
+// Plain native tests: nothing here needs a browser.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use nimble_model::Timestamp;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn every_state_has_words_and_a_colour() {
@@ -179,38 +162,6 @@ mod tests {
         }
         assert_eq!(badge(&S::Ready), ("Running", "ok"));
         assert_eq!(badge(&S::StartFailed).1, "bad");
-    }
-
-    #[test]
-    fn actions_follow_the_lifecycle() {
-        assert_eq!(
-            actions(&S::Ready),
-            Actions {
-                connect: true,
-                start: false,
-                stop: true,
-                delete: true
-            }
-        );
-        assert_eq!(
-            actions(&S::Stopped),
-            Actions {
-                connect: false,
-                start: true,
-                stop: false,
-                delete: true
-            }
-        );
-        for busy in [
-            S::CreateInProgress,
-            S::StartInProgress,
-            S::StopInProgress,
-            S::DeleteInProgress,
-        ] {
-            assert_eq!(actions(&busy), Actions::default(), "{busy}");
-        }
-        assert_eq!(actions(&S::Deleted), Actions::default());
-        assert!(actions(&S::StartFailed).start && actions(&S::CreateFailed).delete);
     }
 
     #[test]

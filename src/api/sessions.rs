@@ -1,0 +1,107 @@
+//! Calls that change a workstation (create, start, stop, delete), each sent with the
+//! client token of the artist's intent, and the two stream calls behind Connect.
+
+use super::{call, decode, encode, path};
+use crate::intent::Intent;
+use crate::logic::Failure;
+use nimble_model::*;
+use wasm_bindgen::JsValue;
+
+/// A change of an existing workstation, with what it carries. The API answers each with
+/// the session. An enum, so only these three can be sent, each to its own route.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// From its latest state, or from the backup with this id.
+    Start {
+        backup_id: Option<String>,
+    },
+    /// `mode` only for a session with a persistent volume.
+    Stop {
+        mode: Option<VolumeRetentionMode>,
+    },
+    Delete,
+}
+
+impl Change {
+    /// The artist's intent this change carries out (its client token is the intent's).
+    pub fn intent(&self) -> Intent {
+        match self {
+            Change::Start { .. } => Intent::Start,
+            Change::Stop { .. } => Intent::Stop,
+            Change::Delete => Intent::Delete,
+        }
+    }
+}
+
+/// A state change that answers `{"session": ...}`, sent with the intent's client token.
+async fn session_call(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    let response: SessionResponse = decode(call(method, path, body, Some(token)).await?)?;
+    response.session.ok_or(Failure::Network)
+}
+
+/// Starts, stops or deletes session `id`.
+pub async fn change(
+    studio: &str,
+    id: &str,
+    change: Change,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    let operation = change.intent().operation();
+    let (method, body) = match change {
+        Change::Start { backup_id } => ("POST", encode(&StartStreamingSessionBody { backup_id })),
+        Change::Stop { mode } => (
+            "POST",
+            encode(&StopStreamingSessionBody {
+                volume_retention_mode: mode,
+            }),
+        ),
+        Change::Delete => ("DELETE", None),
+    };
+    session_call(method, &path(operation, &[studio, id]), body, token).await
+}
+
+/// Creates a workstation from `body`.
+pub async fn create(
+    studio: &str,
+    body: &CreateStreamingSessionBody,
+    token: &str,
+) -> Result<StreamingSession, Failure> {
+    session_call(
+        "POST",
+        &path(Operation::CreateStreamingSession, &[studio]),
+        encode(body),
+        token,
+    )
+    .await
+}
+
+fn stream_of(value: JsValue) -> Result<StreamingSessionStream, Failure> {
+    let response: StreamResponse = decode(value)?;
+    response.stream.ok_or(Failure::Network)
+}
+
+pub async fn create_stream(
+    studio: &str,
+    id: &str,
+    token: &str,
+) -> Result<StreamingSessionStream, Failure> {
+    let path = path(Operation::CreateStreamingSessionStream, &[studio, id]);
+    let body = encode(&CreateStreamingSessionStreamBody {
+        expiration_in_seconds: Some(300),
+    });
+    stream_of(call("POST", &path, body, Some(token)).await?)
+}
+
+pub async fn get_stream(
+    studio: &str,
+    id: &str,
+    stream: &str,
+) -> Result<StreamingSessionStream, Failure> {
+    let path = path(Operation::GetStreamingSessionStream, &[studio, id, stream]);
+    stream_of(call("GET", &path, None, None).await?)
+}

@@ -1,0 +1,114 @@
+//! The size budget of the portal's first load, checked by one test and printed by the
+//! bench (`cargo xtask bench`) with its margin, next to the time to the first session list.
+
+use super::harness::{browser, dist, fetched, proxy};
+use fantoccini::Locator;
+use portal_proxy::AuthMode;
+use std::time::Duration;
+
+/// The first load's budget: 150 KB of gzip -9, read strictly as 150,000 bytes.
+const BUDGET_GZIP: u64 = 150_000;
+
+/// Each file of dist/ with its sizes [raw, gzip -9, brotli 11], and their sums: the first
+/// load fetches every file. The build writes each file's `.gz` and `.br`: these are the
+/// bytes portal-proxy sends, so their sizes are the ones that count.
+fn first_load() -> (Vec<(String, [u64; 3])>, [u64; 3]) {
+    let size = |path: &std::path::Path| std::fs::metadata(path).map(|m| m.len());
+    let mut files: Vec<_> = std::fs::read_dir(dist())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_file() && !matches!(p.extension().and_then(|e| e.to_str()), Some("gz" | "br"))
+        })
+        .collect();
+    files.sort();
+    let mut total = [0; 3];
+    let mut rows = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let sibling = |ext: &str| {
+            size(&path.with_file_name(format!("{name}.{ext}")))
+                .unwrap_or_else(|_| panic!("no {name}.{ext}: build with `trunk build --release`"))
+        };
+        let sizes = [size(path).unwrap(), sibling("gz"), sibling("br")];
+        for (sum, size) in total.iter_mut().zip(sizes) {
+            *sum += size;
+        }
+        rows.push((name, sizes));
+    }
+    (rows, total)
+}
+
+/// The one check of the size budget: a release build whose first load is over it fails.
+#[test]
+fn the_first_load_fits_the_size_budget() {
+    let (rows, total) = first_load();
+    assert!(
+        total[1] <= BUDGET_GZIP,
+        "the first load is {} B gzip -9, {} B over the budget of {BUDGET_GZIP} B: {rows:?}",
+        total[1],
+        total[1] - BUDGET_GZIP
+    );
+}
+
+/// `cargo xtask bench`: the size of dist/ against the budget, and the time from navigation
+/// to the first rendered session list.
+#[tokio::test]
+#[ignore]
+async fn bench_first_render_and_sizes() {
+    println!(
+        "{:<44} {:>9} {:>9} {:>9}",
+        "dist/ file", "raw", "gzip -9", "brotli"
+    );
+    let (rows, total) = first_load();
+    for (name, [raw, gz, br]) in rows {
+        println!("{name:<44} {raw:>9} {gz:>9} {br:>9}");
+    }
+    let [raw, gz, br] = total;
+    println!("{:<44} {raw:>9} {gz:>9} {br:>9}", "first load, all files");
+    println!(
+        "budget 150 KB gzip ({BUDGET_GZIP} B): {} B {} ({:.1}% of it)",
+        BUDGET_GZIP.abs_diff(gz),
+        if gz <= BUDGET_GZIP { "under" } else { "OVER" },
+        gz as f64 * 100.0 / BUDGET_GZIP as f64
+    );
+
+    let proxy = proxy(AuthMode::Dev("alice".into())).await;
+    let (_driver, client) = browser().await;
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        client.goto("about:blank").await.unwrap();
+        client
+            .goto(&format!("http://{}/", proxy.addr()))
+            .await
+            .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".card"))
+            .await
+            .unwrap();
+        let at = client
+            .execute("return performance.now()", vec![])
+            .await
+            .unwrap();
+        times.push(at.as_f64().unwrap());
+        if times.len() == 1 {
+            // A fresh profile: nothing was cached for this first load.
+            let (api, assets): (Vec<_>, Vec<_>) = fetched(&client)
+                .await
+                .into_iter()
+                .partition(|(path, _, _)| path.starts_with("/api/"));
+            let wire = |entries: &[(String, u64, u64)]| entries.iter().map(|e| e.1).sum::<u64>();
+            println!(
+                "first load as Chromium fetched it (it accepts br): {} bytes of page and assets, {} bytes of API answers",
+                wire(&assets),
+                wire(&api)
+            );
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!("navigation to first session list (headless Chromium, 7 loads): median {:.0} ms, min {:.0} ms, max {:.0} ms", times[3], times[0], times[6]);
+    client.close().await.unwrap();
+    proxy.shutdown().await;
+}

@@ -1,0 +1,150 @@
+//! Starting what the tests drive: a real portal-proxy (with its embedded local-studio)
+//! serving the built portal, and headless Chromium through chromedriver; and the waiting
+//! and measuring the tests share.
+
+use fantoccini::{Client, ClientBuilder};
+use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("STUDIO_PORTAL_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no built portal at {}: run `trunk build --release` (cargo xtask test does)",
+        dist.display()
+    );
+    dist
+}
+
+/// Chromedriver on a free port, stopped when dropped.
+pub struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn browser() -> (Driver, Client) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (cargo xtask setup)");
+    let driver = Driver(child, port);
+    let profile = tempfile::tempdir().unwrap().keep();
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        &format!("--user-data-dir={}", profile.display()),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": args}),
+    );
+    let started = Instant::now();
+    loop {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        match builder
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(e) if started.elapsed() > Duration::from_secs(20) => {
+                panic!("chromedriver did not start: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+pub async fn proxy(auth: AuthMode) -> RunningProxy {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let studio = local_studio::Config {
+        demo: true,
+        transition: Duration::from_millis(1500),
+        // The DCV client URL points back at the proxy, so the opened tab can be checked.
+        dcv_url_base: format!("http://127.0.0.1:{port}/dcv/"),
+        ..local_studio::Config::default()
+    };
+    let mut config = ProxyConfig::new(Upstream::Embedded(studio), auth);
+    config.dist = Some(dist());
+    portal_proxy::start(listener, config).await.unwrap()
+}
+
+pub async fn shot(client: &Client, name: &str) {
+    let dir = root().join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Polls `read` until `done` holds, for at most `limit`.
+pub async fn until<T: std::fmt::Debug, F, Fut>(
+    limit: Duration,
+    what: &str,
+    mut read: F,
+    done: impl Fn(&T) -> bool,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let started = Instant::now();
+    loop {
+        let value = read().await;
+        if done(&value) {
+            return value;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "waited {limit:?} for {what}; last: {value:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the current page fetched, as the browser saw it: the document and every resource,
+/// each as [path, bytes on the wire (body as encoded), body as decoded].
+pub async fn fetched(client: &Client) -> Vec<(String, u64, u64)> {
+    let entries = client
+        .execute(
+            "return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+                .map(e => [new URL(e.name).pathname, e.encodedBodySize, e.decodedBodySize])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(entries).unwrap()
+}
