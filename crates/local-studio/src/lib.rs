@@ -139,6 +139,16 @@ impl RunningServer {
     }
 }
 
+impl serving::Server for RunningServer {
+    fn addr(&self) -> SocketAddr {
+        RunningServer::addr(self)
+    }
+
+    async fn shutdown(self) {
+        RunningServer::shutdown(self).await
+    }
+}
+
 /// Opens the store, loads studios, seeds the demo once, and serves on `listener`.
 pub async fn start(
     listener: tokio::net::TcpListener,

@@ -141,26 +141,16 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
-    let result = async {
+    let server = async {
         let config = config(&args)?;
-        let listener = tokio::net::TcpListener::bind(&args.listen)
+        let listener = serving::bind(&args.listen).await?;
+        local_studio::start(listener, config)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let server = local_studio::start(listener, config)
-            .await
-            .map_err(|e| e.to_string())?;
-        println!("local-studio listening on http://{}", server.addr());
-        serving::shutdown_signal().await;
-        tracing::info!("shutting down");
-        server.shutdown().await;
-        Ok::<(), String>(())
+            .map_err(|e| e.to_string())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("local-studio: {message}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    serving::run("local-studio", server, |addr| {
+        println!("local-studio listening on http://{addr}")
+    })
+    .await
 }

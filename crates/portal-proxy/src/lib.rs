@@ -81,6 +81,16 @@ impl RunningProxy {
     }
 }
 
+impl serving::Server for RunningProxy {
+    fn addr(&self) -> SocketAddr {
+        RunningProxy::addr(self)
+    }
+
+    async fn shutdown(self) {
+        RunningProxy::shutdown(self).await
+    }
+}
+
 /// Starts the upstream (when embedded) and serves the proxy on `listener`.
 pub async fn start(
     listener: tokio::net::TcpListener,

@@ -174,26 +174,16 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
-    let result = async {
+    let server = async {
         let (listen, config) = build(args)?;
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listener = serving::bind(&listen).await?;
+        portal_proxy::start(listener, config)
             .await
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let proxy = portal_proxy::start(listener, config)
-            .await
-            .map_err(|e| e.to_string())?;
-        eprintln!("portal-proxy listening on http://{}", proxy.addr());
-        serving::shutdown_signal().await;
-        tracing::info!("shutting down");
-        proxy.shutdown().await;
-        Ok::<(), String>(())
+            .map_err(|e| e.to_string())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("portal-proxy: {message}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    serving::run("portal-proxy", server, |addr| {
+        eprintln!("portal-proxy listening on http://{addr}")
+    })
+    .await
 }

@@ -3,6 +3,9 @@
 //! (graceful drain). Binaries wait for [`shutdown_signal`] (Ctrl-C or SIGTERM) first.
 //!
 //! Handlers may extract `ConnectInfo<SocketAddr>`: the peer address is always provided.
+//!
+//! A binary's `main` binds with [`bind`], starts its server, and hands it to [`run`],
+//! which says where it listens, serves until a signal, drains, and gives the exit code.
 
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -44,6 +47,41 @@ impl Serving {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::warn!(%error, "server stopped with an error"),
             Err(error) => tracing::warn!(%error, "server task failed"),
+        }
+    }
+}
+
+/// What [`run`] needs of a server: where it listens, and a graceful stop.
+pub trait Server {
+    fn addr(&self) -> SocketAddr;
+    fn shutdown(self) -> impl std::future::Future<Output = ()>;
+}
+
+/// A listener on `listen`, or a message that says which address failed and why.
+pub async fn bind(listen: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then drains. `announce` says where it listens (tests
+/// and scripts read it). A server that did not start is reported as `NAME: message`.
+pub async fn run<S: Server>(
+    name: &str,
+    server: Result<S, String>,
+    announce: impl FnOnce(SocketAddr),
+) -> std::process::ExitCode {
+    match server {
+        Ok(server) => {
+            announce(server.addr());
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            server.shutdown().await;
+            std::process::ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{name}: {message}");
+            std::process::ExitCode::FAILURE
         }
     }
 }
