@@ -1,0 +1,136 @@
+//! The state machine on its own: timers, driven actions, limits and lost machines.
+
+use super::*;
+
+fn ready_session() -> SessionRecord {
+    SessionRecord {
+        studio_id: "s".into(),
+        session: StreamingSession {
+            session_id: Some("ss-1".into()),
+            state: Some(S::Ready),
+            automatic_termination_mode: Some(AutomaticTerminationMode::Activated),
+            ..Default::default()
+        },
+        pending: None,
+        max_session_minutes: Some(60),
+        max_stopped_minutes: Some(10),
+        driver: None,
+    }
+}
+
+#[test]
+fn a_stop_ends_when_due_and_dates_the_end_when_it_was_due() {
+    let mut record = ready_session();
+    record.begin(Action::Stop, "alice", 1_000, 500, Ok(()));
+    assert_eq!(record.state(), S::StopInProgress);
+    assert!(!record.settle(1_499, 500).changed);
+    assert!(record.settle(10_000, 500).changed);
+    assert_eq!(record.state(), S::Stopped);
+    assert_eq!(record.session.updated_at.unwrap().unix_millis(), 1_500);
+    // Automatic termination is scheduled from when the stop ended.
+    assert_eq!(
+        record.session.terminate_at.unwrap().unix_millis(),
+        1_500 + 600_000
+    );
+}
+
+#[test]
+fn reaching_stop_at_stops_the_session_by_itself() {
+    let mut record = ready_session();
+    record.session.stop_at = Timestamp::from_unix_millis(5_000);
+    let settled = record.settle(5_000 + 100 + 1, 100);
+    assert_eq!(settled.stops_begun.len(), 1);
+    assert_eq!(record.state(), S::Stopped);
+    assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
+    assert_eq!(record.session.stopped_at.unwrap().unix_millis(), 5_000);
+}
+
+#[test]
+fn failures_end_in_the_failed_state_with_their_code() {
+    let mut record = ready_session();
+    record.session.state = Some(S::Stopped);
+    let failure = (Code::InsufficientCapacity, "no capacity".to_owned());
+    record.begin(Action::Start, "alice", 0, 0, Err(failure));
+    record.settle(0, 0);
+    assert_eq!(record.state(), S::StartFailed);
+    assert_eq!(record.session.status_code, Some(Code::InsufficientCapacity));
+}
+
+#[test]
+fn conflicts_name_the_session() {
+    let error = check_allowed(Operation::StopStreamingSession, &S::Stopped, "ss-9").unwrap_err();
+    assert_eq!(error.kind.http_status(), 409);
+    assert_eq!(error.context["resourceId"], "ss-9");
+    assert!(check_allowed(Operation::DeleteStreamingSession, &S::StopInProgress, "x").is_err());
+    assert!(check_allowed(Operation::DeleteStreamingSession, &S::StartFailed, "x").is_ok());
+}
+
+fn driven_session() -> SessionRecord {
+    let mut record = ready_session();
+    record.driver = Some(DriverLink {
+        name: "local-desktop".into(),
+        time_limit_ms: 60_000,
+        state: serde_json::Value::Null,
+        command: None,
+    });
+    record
+}
+
+#[test]
+fn a_driven_action_that_never_reports_fails_at_its_time_limit() {
+    let mut record = driven_session();
+    record.begin(Action::Stop, "alice", 1_000, 0, Ok(()));
+    assert_eq!(record.state(), S::StopInProgress);
+    assert!(!record.settle(60_999, 0).changed, "still within the limit");
+    record.settle(61_000, 0);
+    assert_eq!(record.state(), S::StopFailed);
+    assert_eq!(record.session.status_code, Some(Code::InternalError));
+    let message = record.session.status_message.clone().unwrap();
+    assert!(message.contains("within 60 s"), "{message}");
+}
+
+#[test]
+fn a_driven_action_ends_when_its_driver_says() {
+    let mut record = driven_session();
+    record.session.state = Some(S::Stopped);
+    record.begin(Action::Start, "alice", 1_000, 0, Ok(()));
+    assert!(record.report_progress("Starting the desktop…"));
+    assert!(
+        !record.report_progress("Starting the desktop…"),
+        "said once"
+    );
+    record.conclude(1_500, Ok(()));
+    assert_eq!(record.state(), S::Ready);
+    assert_eq!(record.session.status_message.as_deref(), Some(""));
+    assert_eq!(record.session.updated_at.unwrap().unix_millis(), 1_500);
+    // Its stopAt counts from when it became READY.
+    assert_eq!(
+        record.session.stop_at.unwrap().unix_millis(),
+        1_500 + 3_600_000
+    );
+
+    record.begin(Action::Stop, "alice", 2_000, 0, Ok(()));
+    let failure = (Code::InternalError, "the desktop would not stop".to_owned());
+    record.conclude(2_100, Err(failure));
+    assert_eq!(record.state(), S::StopFailed);
+    assert_eq!(
+        record.session.status_message.as_deref(),
+        Some("the desktop would not stop")
+    );
+}
+
+#[test]
+fn a_ready_session_whose_machine_is_gone_becomes_stopped_by_the_system() {
+    let mut record = driven_session();
+    record.workstation_lost(5_000, "gone");
+    assert_eq!(record.state(), S::Stopped);
+    assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
+    assert_eq!(
+        record.session.status_code,
+        Some(Code::StreamingSessionStopped)
+    );
+    assert!(S::Stopped.allows(Operation::StartStreamingSession));
+    // Only READY is affected: a stopped session stays as it is.
+    record.workstation_lost(6_000, "again");
+    assert_eq!(record.session.status_message.as_deref(), Some("gone"));
+}
