@@ -21,4 +21,6 @@ pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use shapes::*;
 pub use timestamp::{Timestamp, TimestampError};
-pub use validate::{validate_client_token, Validate};
+pub use validate::{
+    validate_client_token, Validate, MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH,
+};

@@ -40,21 +40,43 @@ fn violations_of(
     let (min, max) = (shape["min"].as_i64(), shape["max"].as_i64());
     match shape["type"].as_str().unwrap() {
         "string" => {
+            for (bad, why) in bad_strings(shape) {
+                out.push(at(Some(json!(bad)), format!("{shape_name} {why}")));
+            }
+        }
+        "map" => {
+            // A map's own size limits, then each bad key (in a map of one entry), then the
+            // constraints of its values (the sample map's one entry is `"key"`).
+            let key_shape = model.shape(shape["key"]["shape"].as_str().unwrap());
+            let value_name = shape["value"]["shape"].as_str().unwrap();
+            let value = model.sample(value_name);
+            let entries = |n: usize| -> Value {
+                (0..n)
+                    .map(|i| (format!("k{i}"), value.clone()))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            };
             if let Some(min) = min.filter(|m| *m > 0) {
                 out.push(at(
-                    Some(json!("a".repeat(min as usize - 1))),
+                    Some(entries(min as usize - 1)),
                     format!("{shape_name} min"),
                 ));
             }
             if let Some(max) = max {
                 out.push(at(
-                    Some(json!("a".repeat(max as usize + 1))),
+                    Some(entries(max as usize + 1)),
                     format!("{shape_name} max"),
                 ));
             }
-            if shape["pattern"].is_string() {
-                out.push(at(Some(json!("bad !")), format!("{shape_name} pattern")));
+            for (bad, why) in bad_strings(key_shape) {
+                out.push(at(
+                    Some(json!({ bad: value.clone() })),
+                    format!("{shape_name} key {why}"),
+                ));
             }
+            let mut inner = path.to_vec();
+            inner.push("key".into());
+            violations_of(model, value_name, &inner, field, out);
         }
         "integer" | "long" => {
             if let Some(min) = min {
@@ -124,6 +146,21 @@ fn violations_of(
         }
         _ => {}
     }
+}
+
+/// Strings that break a string shape's `min`, `max` and `pattern`, with which one.
+fn bad_strings(shape: &Value) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(min) = shape["min"].as_u64().filter(|m| *m > 0) {
+        out.push(("a".repeat(min as usize - 1), "min"));
+    }
+    if let Some(max) = shape["max"].as_u64() {
+        out.push(("a".repeat(max as usize + 1), "max"));
+    }
+    if shape["pattern"].is_string() {
+        out.push(("bad !".to_owned(), "pattern"));
+    }
+    out
 }
 
 fn apply(sample: &Value, violation: &Violation) -> Value {
@@ -232,4 +269,59 @@ fn client_token_limits_come_from_the_model() {
             .field,
         "clientToken"
     );
+}
+
+/// The model gives `Tags` (a map of `String` to `String`) no limits at all, so the servers
+/// apply AWS's usual tagging limits: at most 50 tags, keys of 1 to 128 characters, values
+/// of at most 256. Should the model ever set limits, the walk above checks them instead
+/// and this test says so.
+#[test]
+fn tags_have_aws_tagging_limits_because_the_model_sets_none() {
+    let model = Model::load();
+    let tags = model.shape("Tags");
+    let (key, value) = (
+        model.shape(tags["key"]["shape"].as_str().unwrap()),
+        model.shape(tags["value"]["shape"].as_str().unwrap()),
+    );
+    for (what, shape) in [("Tags", tags), ("its keys", key), ("its values", value)] {
+        for limit in ["min", "max", "pattern"] {
+            assert!(
+                shape[limit].is_null(),
+                "the model now gives {what} a {limit}: check that the walk above enforces it"
+            );
+        }
+    }
+
+    let body = |tags: Value| -> CreateStreamingSessionBody {
+        serde_json::from_value(json!({"launchProfileId": "lp-1", "tags": tags})).unwrap()
+    };
+    let many = |n: usize| -> Value {
+        (0..n)
+            .map(|i| (format!("k{i}"), json!("v")))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let fine = [
+        many(50),
+        json!({ "k".repeat(128): "v".repeat(256) }),
+        json!({ "é".repeat(128): "" }),
+        json!({}),
+    ];
+    for tags in fine {
+        assert_eq!(body(tags.clone()).validate(), Ok(()), "{tags}");
+    }
+    let bad = [
+        many(51),
+        json!({ "": "v" }),
+        json!({ "k".repeat(129): "v" }),
+        json!({ "k": "v".repeat(257) }),
+        json!({ "k": "é".repeat(257) }),
+    ];
+    for tags in bad {
+        let error = body(tags.clone()).validate().unwrap_err();
+        assert_eq!(error.field, "tags", "{tags}");
+    }
+    // A launch profile's tags (from the studio config) follow the same limits.
+    let profile: LaunchProfile = serde_json::from_value(json!({"tags": many(51)})).unwrap();
+    assert_eq!(profile.validate().unwrap_err().field, "tags");
 }
