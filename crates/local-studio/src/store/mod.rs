@@ -66,13 +66,19 @@ CREATE TABLE IF NOT EXISTS streams (
     expires_ms INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// Client tokens, keyed by the caller (access key id) and the token.
+const CLIENT_TOKENS: &str = "
 CREATE TABLE IF NOT EXISTS client_tokens (
-    token      TEXT PRIMARY KEY,
+    caller     TEXT NOT NULL,
+    token      TEXT NOT NULL,
     request    TEXT NOT NULL,
     response   TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (caller, token)
 );
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
 /// Columns added since the first schema, with what makes them useful. A store written by
@@ -85,13 +91,15 @@ const ADDED: &[(&str, &str, &str)] = &[
 ];
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    // The first client_tokens table knew no caller, so its tokens were shared by every
+    // credential. Its rows cannot be given an owner: they are dropped with it (a retry
+    // across the upgrade runs again, as one after the retention window would).
+    if !has_column(conn, "client_tokens", "caller")? {
+        conn.execute_batch("DROP TABLE IF EXISTS client_tokens")?;
+    }
+    conn.execute_batch(CLIENT_TOKENS)?;
     for (table, column, index) in ADDED {
-        let exists: bool = conn.query_row(
-            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
-            [column],
-            |row| row.get(0),
-        )?;
-        if !exists {
+        if !has_column(conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
         }
         if !index.is_empty() {
@@ -99,6 +107,14 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+        [column],
+        |row| row.get(0),
+    )?)
 }
 
 pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
@@ -117,4 +133,38 @@ pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
     conn.execute_batch(SCHEMA)?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_with_unscoped_client_tokens_is_upgraded_and_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Connection::open(dir.path().join("local-studio.sqlite3")).unwrap();
+        old.execute_batch(
+            "CREATE TABLE client_tokens (token TEXT PRIMARY KEY, request TEXT NOT NULL,
+                 response TEXT NOT NULL, created_ms INTEGER NOT NULL);
+             INSERT INTO client_tokens VALUES ('t', '{}', '{\"old\":1}', 0);",
+        )
+        .unwrap();
+        drop(old);
+
+        let mut conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        let tx = conn.transaction().unwrap();
+        assert_eq!(get_token(&tx, "", "t").unwrap(), None);
+        put_token(&tx, "AKID", "t", "{}", "{}", 1).unwrap();
+        put_token(&tx, "OTHER", "t", "{}", "{\"b\":1}", 1).unwrap();
+        assert_eq!(
+            get_token(&tx, "OTHER", "t").unwrap().unwrap().1,
+            "{\"b\":1}"
+        );
+        tx.commit().unwrap();
+        drop(conn);
+        // Opening again keeps the upgraded table and its rows.
+        let mut conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        let tx = conn.transaction().unwrap();
+        assert!(get_token(&tx, "AKID", "t").unwrap().is_some());
+    }
 }
