@@ -4,11 +4,13 @@
 //! change survive even a power cut, not only a killed process.
 
 mod backups;
+mod purge;
 mod sessions;
 mod streams;
 mod tokens;
 
 pub use backups::*;
+pub use purge::*;
 pub use sessions::*;
 pub use streams::*;
 pub use tokens::*;
@@ -66,6 +68,7 @@ CREATE TABLE IF NOT EXISTS streams (
     expires_ms INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS streams_expiry ON streams (expires_ms);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
@@ -79,15 +82,17 @@ CREATE TABLE IF NOT EXISTS client_tokens (
     created_ms INTEGER NOT NULL,
     PRIMARY KEY (caller, token)
 );
+CREATE INDEX IF NOT EXISTS client_tokens_age ON client_tokens (created_ms);
 ";
 
 /// Columns added since the first schema, with what makes them useful. A store written by
 /// an older build gains them at start; old rows read as simulated sessions and streams
-/// whose token cannot be spent.
+/// whose token cannot be spent, and its DELETED sessions count as deleted at the upgrade.
 const ADDED: &[(&str, &str, &str)] = &[
     ("sessions", "driver", "CREATE INDEX IF NOT EXISTS sessions_driven ON sessions (session_id) WHERE driver IS NOT NULL"),
     ("streams", "token_hash", "CREATE UNIQUE INDEX IF NOT EXISTS streams_token ON streams (token_hash)"),
     ("streams", "used_ms", ""),
+    ("sessions", "deleted_ms", "CREATE INDEX IF NOT EXISTS sessions_deleted ON sessions (deleted_ms) WHERE deleted_ms IS NOT NULL"),
 ];
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -106,6 +111,15 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             conn.execute_batch(index)?;
         }
     }
+    // When an old DELETED session was deleted is not stored: its retention starts now.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    conn.execute(
+        "UPDATE sessions SET deleted_ms = ?1 WHERE deleted = 1 AND deleted_ms IS NULL",
+        [now_ms],
+    )?;
     Ok(())
 }
 
