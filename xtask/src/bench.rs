@@ -5,6 +5,18 @@ use crate::run::{run, Result};
 pub fn bench() -> Result {
     println!("=== local-studio: GetStreamingSession and full ListStreamingSessions walks ===");
     run("cargo", &["bench", "-p", "local-studio"])?;
+    run(
+        "cargo",
+        &[
+            "test",
+            "--workspace",
+            "--lib",
+            "--",
+            "--ignored",
+            "million",
+            "--nocapture",
+        ],
+    )?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
     println!("\n=== portal: dist/ sizes and time to first session list ===");

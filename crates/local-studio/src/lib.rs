@@ -41,6 +41,8 @@ mod lifecycle;
 mod operations;
 mod paging;
 mod reconciler;
+#[cfg(test)]
+mod request_fuzz;
 mod retention;
 mod sigv4;
 mod store;
