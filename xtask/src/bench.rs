@@ -10,6 +10,8 @@ pub fn bench() -> Result {
         &[
             "test",
             "--workspace",
+            "--exclude",
+            "studio-portal",
             "--lib",
             "--",
             "--ignored",
