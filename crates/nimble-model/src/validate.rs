@@ -136,57 +136,6 @@ fn nested(parent: &str, value: &Option<impl Validate>) -> Checked {
     }
 }
 
-/// Tags a resource may carry. The model's `Tags` map (of `String` to `String`) sets no
-/// limits, so these are AWS's usual tagging limits; without them one request could store
-/// a megabyte of tags.
-pub const MAX_TAGS: usize = 50;
-/// Characters in a tag key, at least 1 (AWS's usual limit).
-pub const MAX_TAG_KEY_LENGTH: usize = 128;
-/// Characters in a tag value, which may be empty (AWS's usual limit).
-pub const MAX_TAG_VALUE_LENGTH: usize = 256;
-
-/// The start of a text too long to quote whole in an error.
-fn preview(text: &str) -> String {
-    match text.char_indices().nth(32) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-/// At most [`MAX_TAGS`] tags, each key 1 to [`MAX_TAG_KEY_LENGTH`] characters and each
-/// value at most [`MAX_TAG_VALUE_LENGTH`]; every error names the field `tags`.
-fn tags(tags: &Tags) -> Checked {
-    if tags.len() > MAX_TAGS {
-        return Err(ValidationError::new(
-            "tags",
-            format!("must hold at most {MAX_TAGS} tags, not {}", tags.len()),
-        ));
-    }
-    for (key, value) in tags {
-        let key_len = key.chars().count();
-        if key_len == 0 || key_len > MAX_TAG_KEY_LENGTH {
-            return Err(ValidationError::new(
-                "tags",
-                format!(
-                    "key {:?} must be 1 to {MAX_TAG_KEY_LENGTH} characters, not {key_len}",
-                    preview(key)
-                ),
-            ));
-        }
-        let value_len = value.chars().count();
-        if value_len > MAX_TAG_VALUE_LENGTH {
-            return Err(ValidationError::new(
-                "tags",
-                format!(
-                    "the value of {:?} must be at most {MAX_TAG_VALUE_LENGTH} characters, not {value_len}",
-                    preview(key)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// The `X-Amz-Client-Token` header, when given, is 1 to 64 characters.
 pub fn validate_client_token(token: Option<&str>) -> Checked {
     match token {
@@ -210,7 +159,7 @@ impl Validate for CreateStreamingSessionBody {
             id("streamingImageId", image, 22)?;
         }
         if let Some(given) = &self.tags {
-            tags(given)?;
+            crate::tags::validate_tags(given)?;
         }
         Ok(())
     }
@@ -412,7 +361,7 @@ impl Validate for LaunchProfile {
             count("studioComponentIds", components, 1, 100)?;
         }
         if let Some(given) = &self.tags {
-            tags(given)?;
+            crate::tags::validate_tags(given)?;
         }
         for result in self.validation_results.iter().flatten() {
             result
