@@ -6,6 +6,20 @@ use crate::test::E2E_TESTS;
 pub fn bench() -> Result {
     println!("=== local-studio: GetStreamingSession and full ListStreamingSessions walks ===");
     run("cargo", &["bench", "-p", "local-studio"])?;
+    run(
+        "cargo",
+        &[
+            "test",
+            "--workspace",
+            "--exclude",
+            "studio-portal",
+            "--lib",
+            "--",
+            "--ignored",
+            "million",
+            "--nocapture",
+        ],
+    )?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
     println!("\n=== portal: dist/ sizes against the budget, and time to first session list ===");

@@ -26,6 +26,10 @@ pub(crate) struct App {
     pub wake_reconciler: tokio::sync::Notify,
     /// The built noVNC viewer that `/desktop/` serves.
     pub viewer_dir: Option<std::path::PathBuf>,
+    /// How long a DELETED session stays readable (`retention.rs`).
+    pub deleted_retention: std::time::Duration,
+    /// When (lifecycle clock) the reconciler last purged; `i64::MIN` before the first.
+    pub last_purge_ms: AtomicI64,
 }
 
 impl App {

@@ -134,7 +134,7 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
         };
         let token = token.filter(|_| route.operation.takes_client_token());
         let result = match &token {
-            Some(token) => idempotent(&app, &tx, &call, token),
+            Some(token) => idempotent(&app, &tx, &call, &caller.access_key_id, token),
             None => operations::run(&app, &tx, &call),
         };
         // On an error the transaction is dropped, rolling back: a refused request changes nothing.
@@ -152,11 +152,13 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
     })?
 }
 
-/// Replays the stored response of a repeated client token, or runs and remembers it.
+/// Replays the stored response of a client token this caller (access key id) sent
+/// before, or runs and remembers it. Another caller's token of the same text is not seen.
 fn idempotent(
     app: &App,
     tx: &rusqlite::Transaction,
     call: &Call,
+    caller: &str,
     token: &str,
 ) -> Result<String, ApiError> {
     let request = serde_json::json!({
@@ -165,7 +167,7 @@ fn idempotent(
         "body": call.body,
     })
     .to_string();
-    if let Some((seen, response)) = store::get_token(tx, token)? {
+    if let Some((seen, response)) = store::get_token(tx, caller, token)? {
         if seen == request {
             return Ok(response);
         }
@@ -176,6 +178,6 @@ fn idempotent(
         .with_code("IDEMPOTENT_PARAMETER_MISMATCH"));
     }
     let response = operations::run(app, tx, call)?;
-    store::put_token(tx, token, &request, &response, call.now_ms)?;
+    store::put_token(tx, caller, token, &request, &response, call.now_ms)?;
     Ok(response)
 }

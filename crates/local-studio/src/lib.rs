@@ -6,14 +6,20 @@
 //! - **Lifecycle**: transitions take `transition` (`--transition-seconds`, 3 s by default,
 //!   0 in tests); state is derived from stored times when read (`lifecycle.rs`), so a
 //!   restart mid-transition carries on. `stopAt` and `terminateAt` come from the launch
-//!   profile and are enforced. DELETED sessions stay readable.
+//!   profile and are enforced. DELETED sessions stay readable for
+//!   [`Config::deleted_retention`] (a week by default), then are purged (`retention.rs`).
 //! - **Streams** live `expirationInSeconds`, 120 s when not given
 //!   ([`operations::DEFAULT_STREAM_EXPIRATION_SECONDS`]); the URL is
 //!   `<--dcv-url-base>?authToken=<one-time token>#<sessionId>`.
 //! - **Idempotency**: an `X-Amz-Client-Token` seen before with the same operation, path
 //!   and body returns the original response and does nothing again. The same token with
 //!   anything different answers 400 ValidationException with code
-//!   `IDEMPOTENT_PARAMETER_MISMATCH` and changes nothing. Tokens are stored in SQLite.
+//!   `IDEMPOTENT_PARAMETER_MISMATCH` and changes nothing. Tokens are stored in SQLite,
+//!   belong to the caller's access key (another credential's same token is another
+//!   request), and are forgotten after 24 hours. Expired streams are kept an hour.
+//! - **Limits**: at most 50 tags per session, keys of 1 to 128 and values of up to 256
+//!   characters (nimble-model); a body of at most 1 MiB; `nextToken`s that this server
+//!   did not issue answer 400 ValidationException.
 //! - **Authentication**: every request needs a valid SigV4 signature for service `nimble`
 //!   (any region) from a configured credential. The development default is
 //!   `LOCALSTUDIODEV` / `local-studio-dev-secret` ([`Credential::dev`]), used when no
@@ -35,6 +41,9 @@ mod lifecycle;
 mod operations;
 mod paging;
 mod reconciler;
+#[cfg(test)]
+mod request_fuzz;
+mod retention;
 mod sigv4;
 mod store;
 
@@ -52,6 +61,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+
+/// How long a DELETED session stays readable unless [`Config::deleted_retention`] says
+/// otherwise: a week.
+pub const DEFAULT_DELETED_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Everything a server needs; `Default` is an in-memory server with no studios.
 #[derive(Clone, Debug)]
@@ -71,6 +84,9 @@ pub struct Config {
     pub desktops: Option<DesktopSettings>,
     /// How often settled sessions are compared with their machines.
     pub drift_interval: Duration,
+    /// How long a DELETED session stays readable (as the API's waiters need) before it
+    /// is purged, with its streams ([`DEFAULT_DELETED_RETENTION`] by default).
+    pub deleted_retention: Duration,
 }
 
 impl Default for Config {
@@ -86,6 +102,7 @@ impl Default for Config {
             faults: Faults::default(),
             desktops: None,
             drift_interval: Duration::from_secs(5),
+            deleted_retention: DEFAULT_DELETED_RETENTION,
         }
     }
 }
@@ -124,12 +141,14 @@ impl RunningServer {
         self.app.requests.load(Ordering::Relaxed)
     }
 
-    /// Moves the server's lifecycle clock forward, so tests can reach stopAt or a
-    /// stream's expiry without waiting.
+    /// Moves the server's lifecycle clock forward, so tests can reach stopAt, a stream's
+    /// expiry or the end of a retention without waiting. The reconciler is woken to
+    /// act on whatever is now due.
     pub fn advance_clock(&self, by: Duration) {
         self.app
             .clock_offset_ms
             .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+        self.app.wake_reconciler.notify_one();
     }
 
     /// Stops accepting connections, finishes requests in flight, and returns.
@@ -184,6 +203,8 @@ pub async fn start(
         drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop),
         wake_reconciler: tokio::sync::Notify::new(),
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
+        deleted_retention: config.deleted_retention,
+        last_purge_ms: AtomicI64::new(i64::MIN),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

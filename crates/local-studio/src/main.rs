@@ -69,6 +69,10 @@ struct Args {
     /// Seconds between checks that READY sessions still have their machines.
     #[arg(long, default_value_t = 5.0)]
     drift_seconds: f64,
+    /// Hours a DELETED session stays readable (GetStreamingSession answers DELETED, as
+    /// the SDK's waiters expect) before it is purged; 1 to 87600.
+    #[arg(long, default_value_t = 168)]
+    deleted_retention_hours: u64,
     /// Probability (0..1) that a transition ends in its *_FAILED state.
     #[arg(long, default_value_t = 0.0)]
     fault_transition_failure: f64,
@@ -102,6 +106,9 @@ fn config(args: &Args) -> Result<Config, String> {
     if !(0.1..=3600.0).contains(&args.drift_seconds) {
         return Err("--drift-seconds must be between 0.1 and 3600".into());
     }
+    if !(1..=87_600).contains(&args.deleted_retention_hours) {
+        return Err("--deleted-retention-hours must be between 1 and 87600".into());
+    }
     let desktops = args.desktops_dir.as_ref().map(|root| DesktopSettings {
         root: root.clone(),
         max_desktops: args.max_desktops,
@@ -129,6 +136,7 @@ fn config(args: &Args) -> Result<Config, String> {
         },
         desktops,
         drift_interval: Duration::from_secs_f64(args.drift_seconds),
+        deleted_retention: Duration::from_secs(args.deleted_retention_hours * 3600),
     })
 }
 

@@ -6,6 +6,9 @@
 //! becomes STOPPED (lifecycle.rs, `workstation_lost`), and a session that should have no
 //! machine but has one (a start that ran out of time, say) has it stopped.
 //!
+//! Each pass also purges what is past its retention (`retention.rs`), at most once a
+//! minute.
+//!
 //! It checks quickly while anything is in flight (from 100 ms, backing off to 1 s) and
 //! otherwise only at the drift interval. The API never waits for it: reads are
 //! database-only.
@@ -14,6 +17,7 @@ use crate::app::App;
 use crate::drivers::{work_of, Progress, Work};
 use crate::lifecycle::SessionRecord;
 use crate::operations;
+use crate::retention;
 use crate::store::{self, StoreError};
 use nimble_model::StreamingSessionState as S;
 use std::sync::Arc;
@@ -59,6 +63,8 @@ fn pass(app: &App, check_drift: bool) -> Result<bool, StoreError> {
     let now_ms = app.now_ms();
     // Time limits end here even when no request comes.
     operations::settle(app, &tx, now_ms)?;
+    // What is past its retention is forgotten (at most once a minute).
+    retention::purge_if_due(app, &tx, now_ms)?;
     let mut busy = false;
     for mut record in store::driven_sessions(&tx)? {
         let changed = match work_of(&record) {

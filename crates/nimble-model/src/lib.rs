@@ -10,6 +10,7 @@ mod operations;
 mod parse;
 mod requests;
 mod shapes;
+mod tags;
 mod timestamp;
 mod transitions;
 mod validate;
@@ -20,5 +21,6 @@ pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEA
 pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use shapes::*;
+pub use tags::{MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH};
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{validate_client_token, Validate};

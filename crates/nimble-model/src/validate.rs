@@ -158,6 +158,9 @@ impl Validate for CreateStreamingSessionBody {
         if let Some(image) = &self.streaming_image_id {
             id("streamingImageId", image, 22)?;
         }
+        if let Some(given) = &self.tags {
+            crate::tags::validate_tags(given)?;
+        }
         Ok(())
     }
 }
@@ -356,6 +359,9 @@ impl Validate for LaunchProfile {
         nested("streamConfiguration", &self.stream_configuration)?;
         if let Some(components) = &self.studio_component_ids {
             count("studioComponentIds", components, 1, 100)?;
+        }
+        if let Some(given) = &self.tags {
+            crate::tags::validate_tags(given)?;
         }
         for result in self.validation_results.iter().flatten() {
             result

@@ -40,21 +40,43 @@ fn violations_of(
     let (min, max) = (shape["min"].as_i64(), shape["max"].as_i64());
     match shape["type"].as_str().unwrap() {
         "string" => {
+            for (bad, why) in bad_strings(shape) {
+                out.push(at(Some(json!(bad)), format!("{shape_name} {why}")));
+            }
+        }
+        "map" => {
+            // A map's own size limits, then each bad key (in a map of one entry), then the
+            // constraints of its values (the sample map's one entry is `"key"`).
+            let key_shape = model.shape(shape["key"]["shape"].as_str().unwrap());
+            let value_name = shape["value"]["shape"].as_str().unwrap();
+            let value = model.sample(value_name);
+            let entries = |n: usize| -> Value {
+                (0..n)
+                    .map(|i| (format!("k{i}"), value.clone()))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            };
             if let Some(min) = min.filter(|m| *m > 0) {
                 out.push(at(
-                    Some(json!("a".repeat(min as usize - 1))),
+                    Some(entries(min as usize - 1)),
                     format!("{shape_name} min"),
                 ));
             }
             if let Some(max) = max {
                 out.push(at(
-                    Some(json!("a".repeat(max as usize + 1))),
+                    Some(entries(max as usize + 1)),
                     format!("{shape_name} max"),
                 ));
             }
-            if shape["pattern"].is_string() {
-                out.push(at(Some(json!("bad !")), format!("{shape_name} pattern")));
+            for (bad, why) in bad_strings(key_shape) {
+                out.push(at(
+                    Some(json!({ bad: value.clone() })),
+                    format!("{shape_name} key {why}"),
+                ));
             }
+            let mut inner = path.to_vec();
+            inner.push("key".into());
+            violations_of(model, value_name, &inner, field, out);
         }
         "integer" | "long" => {
             if let Some(min) = min {
@@ -124,6 +146,21 @@ fn violations_of(
         }
         _ => {}
     }
+}
+
+/// Strings that break a string shape's `min`, `max` and `pattern`, with which one.
+fn bad_strings(shape: &Value) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(min) = shape["min"].as_u64().filter(|m| *m > 0) {
+        out.push(("a".repeat(min as usize - 1), "min"));
+    }
+    if let Some(max) = shape["max"].as_u64() {
+        out.push(("a".repeat(max as usize + 1), "max"));
+    }
+    if shape["pattern"].is_string() {
+        out.push(("bad !".to_owned(), "pattern"));
+    }
+    out
 }
 
 fn apply(sample: &Value, violation: &Violation) -> Value {

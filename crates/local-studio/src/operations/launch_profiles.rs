@@ -1,8 +1,9 @@
 //! ListLaunchProfiles and GetLaunchProfile: read from the studio config, never stored.
-//! Their `nextToken` is the index of the next profile, as text.
+//! Their `nextToken` is the index of the next profile (`paging.rs`).
 
 use super::{to_json, Call, Result};
 use crate::config::Studio;
+use crate::paging::{decode_index_token, encode_index_token};
 use nimble_model::*;
 
 pub fn list(call: &Call, studio: &Studio) -> Result<String> {
@@ -19,19 +20,19 @@ pub fn list(call: &Call, studio: &Studio) -> Result<String> {
         })
         .collect();
     let start = match &query.next_token {
-        Some(token) => token
-            .parse::<usize>()
-            .map_err(|_| ValidationError::new("nextToken", "is not a token this server issued"))?,
+        Some(token) => decode_index_token(token, matching.len())?,
         None => 0,
     };
-    let size = query.max_results.unwrap_or(100) as usize;
+    // maxResults was checked to be 1 to 100; start is within the list, so no sum overflows.
+    let size = query.max_results.unwrap_or(100).clamp(1, 100) as usize;
+    let end = start.saturating_add(size).min(matching.len());
     let page: Vec<LaunchProfile> = matching
+        .get(start..end)
+        .unwrap_or_default()
         .iter()
-        .skip(start)
-        .take(size)
         .map(|p| (*p).clone())
         .collect();
-    let next = (start + size < matching.len()).then(|| (start + size).to_string());
+    let next = (end < matching.len()).then(|| encode_index_token(end));
     to_json(&ListLaunchProfilesResponse {
         launch_profiles: Some(page),
         next_token: next,

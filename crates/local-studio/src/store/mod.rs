@@ -4,11 +4,13 @@
 //! change survive even a power cut, not only a killed process.
 
 mod backups;
+mod purge;
 mod sessions;
 mod streams;
 mod tokens;
 
 pub use backups::*;
+pub use purge::*;
 pub use sessions::*;
 pub use streams::*;
 pub use tokens::*;
@@ -66,39 +68,67 @@ CREATE TABLE IF NOT EXISTS streams (
     expires_ms INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS streams_expiry ON streams (expires_ms);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// Client tokens, keyed by the caller (access key id) and the token.
+const CLIENT_TOKENS: &str = "
 CREATE TABLE IF NOT EXISTS client_tokens (
-    token      TEXT PRIMARY KEY,
+    caller     TEXT NOT NULL,
+    token      TEXT NOT NULL,
     request    TEXT NOT NULL,
     response   TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (caller, token)
 );
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS client_tokens_age ON client_tokens (created_ms);
 ";
 
 /// Columns added since the first schema, with what makes them useful. A store written by
 /// an older build gains them at start; old rows read as simulated sessions and streams
-/// whose token cannot be spent.
+/// whose token cannot be spent, and its DELETED sessions count as deleted at the upgrade.
 const ADDED: &[(&str, &str, &str)] = &[
     ("sessions", "driver", "CREATE INDEX IF NOT EXISTS sessions_driven ON sessions (session_id) WHERE driver IS NOT NULL"),
     ("streams", "token_hash", "CREATE UNIQUE INDEX IF NOT EXISTS streams_token ON streams (token_hash)"),
     ("streams", "used_ms", ""),
+    ("sessions", "deleted_ms", "CREATE INDEX IF NOT EXISTS sessions_deleted ON sessions (deleted_ms) WHERE deleted_ms IS NOT NULL"),
 ];
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    // The first client_tokens table knew no caller, so its tokens were shared by every
+    // credential. Its rows cannot be given an owner: they are dropped with it (a retry
+    // across the upgrade runs again, as one after the retention window would).
+    if !has_column(conn, "client_tokens", "caller")? {
+        conn.execute_batch("DROP TABLE IF EXISTS client_tokens")?;
+    }
+    conn.execute_batch(CLIENT_TOKENS)?;
     for (table, column, index) in ADDED {
-        let exists: bool = conn.query_row(
-            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
-            [column],
-            |row| row.get(0),
-        )?;
-        if !exists {
+        if !has_column(conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
         }
         if !index.is_empty() {
             conn.execute_batch(index)?;
         }
     }
+    // When an old DELETED session was deleted is not stored: its retention starts now.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    conn.execute(
+        "UPDATE sessions SET deleted_ms = ?1 WHERE deleted = 1 AND deleted_ms IS NULL",
+        [now_ms],
+    )?;
     Ok(())
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+        [column],
+        |row| row.get(0),
+    )?)
 }
 
 pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
@@ -117,4 +147,38 @@ pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
     conn.execute_batch(SCHEMA)?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_with_unscoped_client_tokens_is_upgraded_and_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Connection::open(dir.path().join("local-studio.sqlite3")).unwrap();
+        old.execute_batch(
+            "CREATE TABLE client_tokens (token TEXT PRIMARY KEY, request TEXT NOT NULL,
+                 response TEXT NOT NULL, created_ms INTEGER NOT NULL);
+             INSERT INTO client_tokens VALUES ('t', '{}', '{\"old\":1}', 0);",
+        )
+        .unwrap();
+        drop(old);
+
+        let mut conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        let tx = conn.transaction().unwrap();
+        assert_eq!(get_token(&tx, "", "t").unwrap(), None);
+        put_token(&tx, "AKID", "t", "{}", "{}", 1).unwrap();
+        put_token(&tx, "OTHER", "t", "{}", "{\"b\":1}", 1).unwrap();
+        assert_eq!(
+            get_token(&tx, "OTHER", "t").unwrap().unwrap().1,
+            "{\"b\":1}"
+        );
+        tx.commit().unwrap();
+        drop(conn);
+        // Opening again keeps the upgraded table and its rows.
+        let mut conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        let tx = conn.transaction().unwrap();
+        assert!(get_token(&tx, "AKID", "t").unwrap().is_some());
+    }
 }

@@ -42,29 +42,34 @@ fn decode_session(
     })
 }
 
-/// Inserts or replaces a session with all of its searched columns.
+/// Inserts or replaces a session with all of its searched columns. A DELETED session's
+/// `deleted_ms` (when it became DELETED, its updatedAt) starts its retention.
 pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), StoreError> {
     let s = &record.session;
+    let created_ms = s.created_at.map(|t| t.unix_millis()).unwrap_or(0);
+    let deleted = record.state() == nimble_model::StreamingSessionState::Deleted;
+    let deleted_ms = deleted.then(|| s.updated_at.map(|t| t.unix_millis()).unwrap_or(created_ms));
     let limits = Limits {
         max_session_minutes: record.max_session_minutes,
         max_stopped_minutes: record.max_stopped_minutes,
     };
     tx.execute(
         "INSERT OR REPLACE INTO sessions
-         (session_id, studio_id, owned_by, created_by, created_ms, next_event_ms, deleted, limits, pending, doc, driver)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         (session_id, studio_id, owned_by, created_by, created_ms, next_event_ms, deleted, limits, pending, doc, driver, deleted_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             record.session_id(),
             record.studio_id,
             s.owned_by.as_deref().unwrap_or(""),
             s.created_by.as_deref().unwrap_or(""),
-            s.created_at.map(|t| t.unix_millis()).unwrap_or(0),
+            created_ms,
             record.next_event_ms(),
-            record.state() == nimble_model::StreamingSessionState::Deleted,
+            deleted,
             serde_json::to_string(&limits)?,
             record.pending.as_ref().map(serde_json::to_string).transpose()?,
             serde_json::to_string(s)?,
             record.driver.as_ref().map(serde_json::to_string).transpose()?,
+            deleted_ms,
         ],
     )?;
     Ok(())

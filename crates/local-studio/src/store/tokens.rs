@@ -1,14 +1,23 @@
 //! Client tokens (idempotency) and the server's own small facts (`meta`).
+//!
+//! A client token belongs to the caller that sent it (its access key id), as in AWS: the
+//! same token from another credential is another request, and never replays a response
+//! that was meant for someone else.
 
 use super::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-/// A remembered client token: the request it came with and the response it got.
-pub fn get_token(tx: &Transaction, token: &str) -> Result<Option<(String, String)>, StoreError> {
+/// A client token that `caller` sent before: the request it came with and the response
+/// it got.
+pub fn get_token(
+    tx: &Transaction,
+    caller: &str,
+    token: &str,
+) -> Result<Option<(String, String)>, StoreError> {
     Ok(tx
         .query_row(
-            "SELECT request, response FROM client_tokens WHERE token = ?1",
-            [token],
+            "SELECT request, response FROM client_tokens WHERE caller = ?1 AND token = ?2",
+            [caller, token],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?)
@@ -16,14 +25,16 @@ pub fn get_token(tx: &Transaction, token: &str) -> Result<Option<(String, String
 
 pub fn put_token(
     tx: &Transaction,
+    caller: &str,
     token: &str,
     request: &str,
     response: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO client_tokens (token, request, response, created_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![token, request, response, now_ms],
+        "INSERT INTO client_tokens (caller, token, request, response, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![caller, token, request, response, now_ms],
     )?;
     Ok(())
 }
