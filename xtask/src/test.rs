@@ -22,6 +22,18 @@ pub const E2E_TESTS: [&str; 7] = [
     "e2e",
 ];
 
+/// Real desktops (Xvnc, shown by the noVNC viewer) driven in Chromium through the portal:
+/// the same build and features as [`E2E_TESTS`].
+pub const DESKTOP_TEST: [&str; 7] = [
+    "cargo",
+    "test",
+    "--workspace",
+    "--features",
+    "studio-portal/e2e",
+    "--test",
+    "desktop",
+];
+
 /// A stage is one or more commands; a check (fmt, clippy, a build) counts as one test.
 struct Stage {
     name: &'static str,
@@ -85,7 +97,11 @@ fn stages() -> Vec<Stage> {
         },
         Stage {
             name: "browser end-to-end tests",
-            commands: vec![vec!["trunk", "build", "--release"], E2E_TESTS.to_vec()],
+            // One cargo run of both test binaries, one after the other.
+            commands: vec![
+                vec!["trunk", "build", "--release"],
+                [&E2E_TESTS[..], &DESKTOP_TEST[5..]].concat(),
+            ],
             counts_tests: true,
         },
     ]
