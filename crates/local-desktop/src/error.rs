@@ -38,7 +38,8 @@ pub enum DesktopError {
     #[error("backup {0} does not exist")]
     BackupNotFound(String),
 
-    /// The OS user of `run_as` cannot be used.
+    /// The OS user of `run_as` or of [`crate::Desktops::launch_as`] cannot be used (no such
+    /// user, another user while the server is not root, or the root is out of its reach).
     #[error("cannot run desktops as user {user:?}: {reason}")]
     RunAs { user: String, reason: String },
 

@@ -7,12 +7,13 @@
 //! [`Desktops::stop`]'s own code) and returns the error with the end of the relevant log.
 
 use crate::error::{DesktopError, Result, INSTALL_HINT};
-use crate::layout::{give, make_dir};
-use crate::process::Process;
+use crate::layout::{check_reachable, give, make_dir, own_home};
+use crate::process::{Identity, Process};
 use crate::x11::{self, wait_for};
 use crate::{ids, Desktop, Desktops};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -58,7 +59,28 @@ impl Desktops {
     /// [`Desktops::launch`] with another start command than the configured one (a launch
     /// profile's application). A desktop that already runs is returned as it is.
     pub fn launch_with(&self, session_id: &str, start_command: &[String]) -> Result<Desktop> {
+        let run_as = self.config.run_as.clone();
+        self.launch_as(session_id, start_command, run_as.as_deref())
+    }
+
+    /// [`Desktops::launch_with`] as OS user `os_user` (`None`: the server's own user) instead
+    /// of the configured `run_as`: one user per artist. Every process of the desktop runs as
+    /// that user, with its supplementary groups; the session's home is handed to it (mode
+    /// 0700, its files too when they belonged to someone else) and the socket folder is its
+    /// own, while the record stays the server's. A desktop that already runs is returned as
+    /// it is, whichever user it runs as ([`Desktop::user`] says).
+    ///
+    /// Errors, besides those of [`Desktops::launch`]: [`DesktopError::RunAs`] when the user
+    /// does not exist, when it is another user and the server is not root, or when it cannot
+    /// pass through the folders above the root.
+    pub fn launch_as(
+        &self,
+        session_id: &str,
+        start_command: &[String],
+        os_user: Option<&str>,
+    ) -> Result<Desktop> {
         let id = ids::check("session", session_id)?;
+        let user = self.identity(os_user)?;
         let _held = self.hold(id.to_owned());
         self.reap();
         if let Some(desktop) = self.live(id) {
@@ -75,7 +97,7 @@ impl Desktops {
             }
             state.launching += 1;
         }
-        let result = self.start(id, start_command);
+        let result = self.start(id, start_command, &user);
         self.lock().launching -= 1;
         if result.is_err() {
             let _ = self.end_processes(id);
@@ -83,13 +105,28 @@ impl Desktops {
         result
     }
 
-    fn start(&self, id: &str, start_command: &[String]) -> Result<Desktop> {
+    /// Who a launch as `os_user` runs as: the configured user as resolved at start, or
+    /// another one, checked now (it may have been created or removed since).
+    fn identity(&self, os_user: Option<&str>) -> Result<Identity> {
+        if os_user == self.config.run_as.as_deref() {
+            return Ok(self.user.clone());
+        }
+        let user = Identity::resolve(os_user)?;
+        if user.is_other_user() {
+            check_reachable(&self.layout.root, &user)?;
+        }
+        Ok(user)
+    }
+
+    fn start(&self, id: &str, start_command: &[String], user: &Identity) -> Result<Desktop> {
         let timeout = self.config.start_timeout;
         let deadline = (Instant::now() + timeout, timeout);
-        let (layout, user) = (&self.layout, &self.user);
+        let layout = &self.layout;
         x11::ensure_socket_dir()?;
         let home = layout.home(id);
-        if !home.is_dir() {
+        if home.is_dir() {
+            own_home(&home, user)?;
+        } else {
             make_dir(&home, 0o700, Some(user))?;
         }
         let run = layout.run(id);
@@ -117,8 +154,7 @@ impl Desktops {
         };
         let log = |name: &str| -> Result<(File, std::path::PathBuf)> {
             let path = run.join(name);
-            let file =
-                File::create(&path).map_err(|e| DesktopError::io("cannot create", &path, e))?;
+            let file = private_file(&path)?;
             Ok((file, path))
         };
 
@@ -140,7 +176,7 @@ impl Desktops {
             ])
             .stdout(Stdio::piped())
             .stderr(xvnc_log);
-        let (xvnc, display) = self.spawn_xvnc(xvnc, deadline, &xvnc_log_path)?;
+        let (xvnc, display) = self.spawn_xvnc(user, xvnc, deadline, &xvnc_log_path)?;
         wait_for("the VNC socket answering", deadline, &xvnc_log_path, || {
             Ok(x11::vnc_answers(&socket))
         })?;
@@ -156,7 +192,7 @@ impl Desktops {
             .env("DISPLAY", &display_var)
             .stdout(stderr(&session_log)?)
             .stderr(stderr(&session_log)?);
-        let window_manager = self.spawn("openbox", openbox, &session_log_path)?;
+        let window_manager = self.spawn(user, "openbox", openbox, &session_log_path)?;
         wait_for(
             "the window manager (openbox) starting",
             deadline,
@@ -181,7 +217,7 @@ impl Desktops {
             .env("DISPLAY", &display_var)
             .stdout(stderr(&session_log)?)
             .stderr(session_log);
-        let app = self.spawn(program, app, &session_log_path)?;
+        let app = self.spawn(user, program, app, &session_log_path)?;
 
         let desktop = Desktop {
             session_id: id.to_owned(),
@@ -191,6 +227,7 @@ impl Desktops {
             home: home.clone(),
             width: self.config.width,
             height: self.config.height,
+            user: user.name.clone(),
             xvnc,
             window_manager,
             app,
@@ -201,16 +238,16 @@ impl Desktops {
         let record = layout.record(id);
         let partial = run.join(".desktop.json.partial");
         let json = serde_json::to_vec_pretty(&desktop).expect("a Desktop always serializes");
-        std::fs::write(&partial, json)
+        private_file(&partial)?
+            .write_all(&json)
             .and_then(|()| std::fs::rename(&partial, &record))
             .map_err(|e| DesktopError::io("cannot write", &record, e))?;
         Ok(desktop)
     }
 
     /// Starts a process as the desktop user, in its own session, and keeps its handle to reap it.
-    fn spawn(&self, what: &str, mut cmd: Command, log: &Path) -> Result<Process> {
-        let child = self
-            .user
+    fn spawn(&self, user: &Identity, what: &str, mut cmd: Command, log: &Path) -> Result<Process> {
+        let child = user
             .spawn(&mut cmd)
             .map_err(|e| DesktopError::StartFailed {
                 what: format!("starting {what}"),
@@ -225,12 +262,12 @@ impl Desktops {
     /// Starts Xvnc and reads the display number it writes to its stdout (`-displayfd 1`).
     fn spawn_xvnc(
         &self,
+        user: &Identity,
         mut cmd: Command,
         (deadline, timeout): (Instant, Duration),
         log: &Path,
     ) -> Result<(Process, u32)> {
-        let mut child = self
-            .user
+        let mut child = user
             .spawn(&mut cmd)
             .map_err(|e| DesktopError::StartFailed {
                 what: "starting Xvnc".into(),
@@ -260,6 +297,18 @@ impl Desktops {
             _ => Err(exited("Xvnc", log)),
         }
     }
+}
+
+/// A new file only the server may read (mode 0600): the record and the logs, which other
+/// users may reach by name through the 0711 folders but must not read.
+fn private_file(path: &Path) -> Result<File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| DesktopError::io("cannot create", path, e))
 }
 
 fn exited(what: &str, log: &Path) -> DesktopError {

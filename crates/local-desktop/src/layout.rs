@@ -19,8 +19,17 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// Creates the root and its three folders, and checks that the desktop user can reach them.
+    ///
+    /// A root server may start desktops as other users (`run_as`, or per launch), so the
+    /// root, `homes/` and `run/` are 0711 then: each user may pass through to its own home
+    /// and socket folder, but list nothing. A server that is not root can only start
+    /// desktops as itself, and keeps them 0700.
     pub(crate) fn create(root: &Path, user: &Identity) -> Result<Layout> {
-        let shared = if user.is_other_user() { 0o711 } else { 0o700 };
+        let shared = if user.is_other_user() || nix::unistd::Uid::effective().is_root() {
+            0o711
+        } else {
+            0o700
+        };
         make_dir(root, shared, None)?;
         let root = root
             .canonicalize()
@@ -83,6 +92,49 @@ pub(crate) fn make_dir(path: &Path, mode: u32, owner: Option<&Identity>) -> Resu
     Ok(())
 }
 
+/// Makes an existing home `user`'s alone: mode 0700 and, when it belongs to someone else (the
+/// home was made by a backup, restored from one taken as another user, or the artist's OS
+/// user changed), every file in it handed over with `chown -R` (links are changed, never
+/// followed). Only a root server can hand over; otherwise the home is its own already.
+pub(crate) fn own_home(home: &Path, user: &Identity) -> Result<()> {
+    let meta =
+        std::fs::symlink_metadata(home).map_err(|e| DesktopError::io("cannot read", home, e))?;
+    if !meta.is_dir() {
+        return Err(DesktopError::io(
+            "not a folder:",
+            home,
+            std::io::Error::from(std::io::ErrorKind::InvalidInput),
+        ));
+    }
+    let (uid, gid) = (user.uid.as_raw(), user.gid.as_raw());
+    if meta.uid() != uid && nix::unistd::Uid::effective().is_root() {
+        let out = std::process::Command::new("chown")
+            .args([
+                "-R",
+                "-P",
+                "--no-dereference",
+                &format!("{uid}:{gid}"),
+                "--",
+            ])
+            .arg(home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| DesktopError::io("cannot run chown on", home, e))?;
+        if !out.status.success() {
+            return Err(DesktopError::RunAs {
+                user: user.name.clone(),
+                reason: format!(
+                    "cannot hand over {}: {}",
+                    home.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            });
+        }
+    }
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| DesktopError::io("cannot set the mode of", home, e))
+}
+
 /// Hands a file the server wrote to the desktop user.
 pub(crate) fn give(path: &Path, user: &Identity) -> Result<()> {
     if !user.is_other_user() {
@@ -93,8 +145,8 @@ pub(crate) fn give(path: &Path, user: &Identity) -> Result<()> {
 }
 
 /// The desktop user must be able to pass through every folder above the root, or Xvnc fails
-/// later with an obscure "cannot create socket". Checked once, with a clear message.
-fn check_reachable(root: &Path, user: &Identity) -> Result<()> {
+/// later with an obscure "cannot create socket". Checked once per user, with a clear message.
+pub(crate) fn check_reachable(root: &Path, user: &Identity) -> Result<()> {
     for dir in root.ancestors() {
         let Ok(meta) = std::fs::metadata(dir) else {
             continue;

@@ -23,6 +23,10 @@
 //! # drop(vnc);
 //! assert!(desktops.find("ss-1234").is_some()); // cheap: call it to detect drift
 //! desktops.stop("ss-1234")?; // ends every process; the home folder stays
+//! // As an artist's own OS user (the server must be root); `desktop.user` names it.
+//! let xterm = vec!["xterm".to_string()];
+//! let desktop = desktops.launch_as("ss-5678", &xterm, Some("alice"))?;
+//! # drop(desktop);
 //! # Ok(()) }
 //! ```
 //!
@@ -31,15 +35,20 @@
 //! server process started, and stops them. Use one [`Desktops`] per root at a time.
 //!
 //! ```text
-//! ROOT/                       server's, 0700 (0711 with run_as: the user may pass, not list)
-//!   homes/SESSION/            the artist's home: HOME and cwd of the desktop (user's, 0700)
-//!   run/SESSION/              server's; exists while the desktop does
-//!     desktop.json            the Desktop record: display, pids + start times, paths
-//!     xvnc.log, session.log   stderr of Xvnc; of openbox and the start command
-//!     x/                      the desktop user's, 0700
-//!       vnc.sock              the VNC server (RFB), mode 0600: the only way in
-//!       Xauthority            the display's cookie, 0600
-//!   backups/BACKUP/           a copy of a home (`cp -a`), server's
+//! ROOT/                       server's, 0700 (0711 when the server is root: desktop users
+//!                             may pass through to their own folders, but list nothing)
+//!   homes/                    likewise
+//!     SESSION/                the artist's home: HOME and cwd of the desktop (its user's, 0700)
+//!   run/                      likewise
+//!     SESSION/                server's, 0711; exists while the desktop does
+//!       desktop.json          the Desktop record (server's, 0600): display, user, pids + start
+//!                             times, paths
+//!       xvnc.log, session.log stderr of Xvnc; of openbox and the start command (server's, 0600)
+//!       x/                    the desktop user's, 0700
+//!         vnc.sock            the VNC server (RFB), mode 0600: the only way in
+//!         Xauthority          the display's cookie, 0600
+//!   backups/BACKUP/           a copy of a home (`cp -a`: owners and modes kept), in a 0700
+//!                             folder of the server's
 //! ```
 //!
 //! **Blocking.** Methods block: [`Desktops::launch`] for about 0.3 s (up to
@@ -49,16 +58,33 @@
 //! every few seconds per session. Calls for the same session are serialised; different
 //! sessions proceed in parallel.
 //!
-//! **Isolation between artists.** With `run_as: None` every desktop runs as the server's own
-//! user: the artists' desktops can read and write each other's homes, the backups, and any file
-//! the server can (its database and keys included), and as root they *are* root. That is only
-//! acceptable for a single artist or a demo. With `run_as: Some(user)` (the server must run as
-//! root) the desktops run as that unprivileged user with its supplementary groups: they can no
-//! longer touch the server's files, the records under `run/` or the backups, but they still
-//! share one user, so artists can still reach each other's homes and processes. Separating
-//! artists needs one OS user per artist. In every case the VNC socket is mode 0600 and owned by
-//! the desktop's user, and the X display requires its cookie, so *other* local users can
-//! neither watch nor type into a desktop.
+//! **Isolation between artists.** Who a desktop runs as is chosen per launch:
+//! [`Desktops::launch_as`] takes an OS user, and [`Desktops::launch`] and
+//! [`Desktops::launch_with`] use [`DesktopsConfig::run_as`]. Starting a desktop as another
+//! user needs a root server; every process then runs as that user, with its supplementary
+//! groups (group-shared project folders and GPU device groups work).
+//!
+//! - **One OS user per artist** (`launch_as` with each artist's own user; what local-studio
+//!   does when a studio maps artists to OS users). Each artist's desktop runs as their user
+//!   and their home is theirs alone (mode 0700; it is handed over, files included, when it
+//!   belonged to someone else, such as after restoring a backup taken as another user). The
+//!   folders above the homes are 0711, so an artist cannot list the other sessions, enter
+//!   another artist's home, read the server's records, logs or backups, or signal or trace
+//!   another artist's processes: the kernel's ordinary separation between users. What they
+//!   still share is whatever any user of the host may reach (`/tmp`, world-readable files,
+//!   the GPU), and an artist with several sessions reaches all of them, as one user.
+//! - **One shared user** (`run_as: Some(user)`, or `launch_as` with the same user for
+//!   everyone). The desktops cannot touch the server's files, the records under `run/` or the
+//!   backups, but the artists share one user, so they can reach each other's homes and
+//!   processes.
+//! - **The server's own user** (`run_as: None`, or `launch_as(…, None)`). The artists'
+//!   desktops can read and write each other's homes, the backups, and any file the server can
+//!   (its database and keys included), and as root they *are* root. That is only acceptable
+//!   for a single artist or a demo.
+//!
+//! In every case the VNC socket is mode 0600 and owned by the desktop's user, and the X
+//! display requires its cookie, so *other* local users can neither watch nor type into a
+//! desktop.
 
 mod error;
 mod homes;
@@ -85,7 +111,8 @@ use std::time::Duration;
 /// How desktops are made on this host.
 #[derive(Clone, Debug)]
 pub struct DesktopsConfig {
-    /// A folder of its own (it is created, and its mode set to 0700, or 0711 with `run_as`),
+    /// A folder of its own (it is created, and its mode set to 0700, or 0711 when the server
+    /// is root and may start desktops as other users),
     /// holding `homes/`, `run/` and `backups/`. Keep it short: the VNC socket path
     /// `ROOT/run/SESSION/x/vnc.sock` must fit in 107 bytes.
     pub root: PathBuf,
@@ -96,7 +123,9 @@ pub struct DesktopsConfig {
     pub max_desktops: usize,
     /// Program and arguments started once the window manager is up.
     pub start_command: Vec<String>,
-    /// OS user the desktops run as; `None` is the server's own user. See "Isolation" above.
+    /// OS user that [`Desktops::launch`] and [`Desktops::launch_with`] run desktops as; `None`
+    /// is the server's own user. [`Desktops::launch_as`] chooses per launch instead. See
+    /// "Isolation" above.
     pub run_as: Option<String>,
     /// How long a launch may take before it is undone and reported as failed.
     pub start_timeout: Duration,
@@ -135,6 +164,10 @@ pub struct Desktop {
     pub home: PathBuf,
     pub width: u32,
     pub height: u32,
+    /// The OS user every process of the desktop runs as (its name, or its uid when it has
+    /// none); the home belongs to it. Empty in records written before it was kept.
+    #[serde(default)]
+    pub user: String,
     pub xvnc: Process,
     pub window_manager: Process,
     /// The start command. The desktop stays up if the artist closes it.
@@ -194,6 +227,13 @@ impl Desktops {
             state: Mutex::default(),
             changed: Condvar::new(),
         })
+    }
+
+    /// `Ok` when desktops can start as OS user `name` on this host: it exists, and it is the
+    /// server's own user or the server runs as root. For checking a configuration at start;
+    /// [`Desktops::launch_as`] checks again.
+    pub fn check_user(name: &str) -> Result<()> {
+        Identity::resolve(Some(name)).map(|_| ())
     }
 
     /// The configuration in use, with `root` as given.

@@ -5,9 +5,15 @@
 //! Beside the API's fields, each launch profile names the workstation driver that makes
 //! its sessions real machines (`driver = "simulated"` by default, or `"local-desktop"`),
 //! the time limit of each action, and what a desktop starts (`start_command`).
+//!
+//! A studio may map its artists to OS users (`[studios.os_users]`, and `default_os_user` for
+//! the others): their local desktops then run as those users, each home theirs alone. Without
+//! a mapping, desktops run as the user local-studio runs as, and artists are not separated
+//! from each other (see the local-desktop crate's "Isolation between artists").
 
 use nimble_model::{LaunchProfile, LaunchProfileState, Validate};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The demo studio `demo-studio` and its launch profiles; also an example config file.
@@ -35,6 +41,13 @@ pub struct Studio {
     pub max_sessions_per_user: Option<u32>,
     #[serde(default)]
     pub launch_profiles: Vec<Profile>,
+    /// The OS user that each artist's local desktops run as, by studio user id (a session's
+    /// `ownedBy`). Artists not listed run as `default_os_user`. Every user named must exist
+    /// on this host, and local-studio must run as root to switch to them.
+    #[serde(default)]
+    pub os_users: BTreeMap<String, String>,
+    /// The OS user for artists not in `os_users`; absent, they run as local-studio's own user.
+    pub default_os_user: Option<String>,
 }
 
 /// A launch profile as the API shows it, and how its workstations are made.
@@ -104,6 +117,9 @@ impl StudioConfig {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let mut config: StudioConfig = toml::from_str(text)?;
         config.complete()?;
+        for studio in &config.studios {
+            studio.check_os_users(local_desktop::Desktops::check_user)?;
+        }
         Ok(config)
     }
 
@@ -186,6 +202,48 @@ impl StudioConfig {
 }
 
 impl Studio {
+    /// The OS user that `owner`'s desktops run as; `None` is local-studio's own user.
+    pub fn os_user(&self, owner: &str) -> Option<&str> {
+        self.os_users
+            .get(owner)
+            .or(self.default_os_user.as_ref())
+            .map(String::as_str)
+    }
+
+    /// Refuses a mapping that names an artist the studio does not have (a typo would run
+    /// that artist as the default user), or an OS user that `usable` rejects (on a real
+    /// server: one that does not exist, or another user while local-studio is not root).
+    fn check_os_users<E: std::fmt::Display>(
+        &self,
+        usable: impl Fn(&str) -> Result<(), E>,
+    ) -> Result<(), ConfigError> {
+        let studio = &self.studio_id;
+        for artist in self.os_users.keys() {
+            if !self.users.is_empty() && !self.users.contains(artist) {
+                return Err(ConfigError::Invalid(format!(
+                    "studio {studio}: os_users maps {artist:?}, who is not in its users"
+                )));
+            }
+        }
+        let named = self
+            .os_users
+            .iter()
+            .map(|(artist, os_user)| (format!("os_users.{artist}"), os_user))
+            .chain(
+                self.default_os_user
+                    .iter()
+                    .map(|os_user| ("default_os_user".to_owned(), os_user)),
+            );
+        for (key, os_user) in named {
+            usable(os_user).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "studio {studio}: {key} = {os_user:?} cannot be used: {e}"
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
     pub fn launch_profile(&self, id: &str) -> Option<&Profile> {
         self.launch_profiles
             .iter()
@@ -217,6 +275,57 @@ mod tests {
             .api
             .arn
             .is_some());
+    }
+
+    #[test]
+    fn artists_map_to_os_users_with_a_default() {
+        let text = DEMO_TOML.replace(
+            "max_sessions_per_user = 6",
+            "max_sessions_per_user = 6\nos_users = { alice = \"alice\", bob = \"render-bob\" }",
+        );
+        let config: StudioConfig = toml::from_str(&text).unwrap();
+        let mut studio = config.studio("demo-studio").unwrap().clone();
+        let exists = |user: &str| match user {
+            "alice" | "render-bob" | "artists" => Ok(()),
+            _ => Err("there is no such user"),
+        };
+        studio.check_os_users(exists).unwrap();
+        assert_eq!(studio.os_user("bob"), Some("render-bob"));
+        assert_eq!(studio.os_user("carol"), None, "local-studio's own user");
+        studio.default_os_user = Some("artists".into());
+        assert_eq!(studio.os_user("carol"), Some("artists"));
+        assert_eq!(studio.os_user("alice"), Some("alice"));
+
+        studio.default_os_user = Some("nobody-here".into());
+        let error = studio.check_os_users(exists).unwrap_err().to_string();
+        assert!(
+            error.contains("demo-studio")
+                && error.contains("default_os_user")
+                && error.contains("nobody-here")
+                && error.contains("no such user"),
+            "{error}"
+        );
+        studio.default_os_user = None;
+        studio.os_users.insert("dave".into(), "alice".into());
+        let error = studio.check_os_users(exists).unwrap_err().to_string();
+        assert!(
+            error.contains("\"dave\", who is not in its users"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_os_user_that_does_not_exist_fails_the_start() {
+        let text = DEMO_TOML.replace(
+            "max_sessions_per_user = 6",
+            "max_sessions_per_user = 6\nos_users = { bob = \"no-such-render-user\" }",
+        );
+        let error = StudioConfig::parse(&text).unwrap_err().to_string();
+        assert!(
+            error.contains("studio demo-studio: os_users.bob = \"no-such-render-user\"")
+                && error.contains("no such user"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Sessions that are real desktops (the local-desktop driver) through the API: their
 //! files across stop, start, backups and delete; the stream token that opens exactly one
-//! connection to its own desktop; drift; and the per-host limit. Real Xvnc processes,
-//! all stopped when a test ends (test-support's DesktopRoot).
+//! connection to its own desktop; drift; the per-host limit; and artists mapped to OS
+//! users. Real Xvnc processes, all stopped when a test ends (test-support's DesktopRoot).
 
 mod workstations;
 
@@ -170,4 +170,73 @@ async fn a_missing_program_fails_the_create_clearly_instead_of_hanging() {
         "{message}"
     );
     assert!(host.xvnc_pid(&id).is_none(), "nothing left running");
+}
+
+/// The uid of OS user `name` (`id -u`).
+fn uid_of(name: &str) -> u32 {
+    let out = std::process::Command::new("id")
+        .args(["-u", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "user {name} exists");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[tokio::test]
+async fn with_os_users_each_artist_desktop_runs_as_their_own_user() {
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        eprintln!("skipped: only a root server runs desktops as the artists' OS users");
+        return;
+    }
+    let Some(host) = Host::with_studio(OS_USERS_TOML) else {
+        return;
+    };
+    let studio = test_support::start(host.config(4)).await;
+    let alice = create(&studio, "alice").await;
+    let bob = create(&studio, "bob").await;
+    let carol = create(&studio, "carol").await;
+    for id in [&alice, &bob, &carol] {
+        wait_for(&studio, id, "READY").await;
+    }
+
+    for (id, user, uid) in [
+        (&alice, "nobody", uid_of("nobody")),
+        (&bob, "daemon", uid_of("daemon")),
+        (&carol, "root", 0), // not mapped: local-studio's own user
+    ] {
+        assert_eq!(host.record(id).unwrap()["user"], user, "{id}'s record");
+        let processes = host.processes(id);
+        assert!(processes.len() >= 3, "Xvnc, openbox, xterm: {processes:?}");
+        for (pid, runs_as) in processes {
+            assert_eq!(runs_as, uid, "pid {pid} of {id} runs as {user}");
+        }
+        let home = std::fs::metadata(host.home(id)).unwrap();
+        assert_eq!(
+            (home.uid(), home.mode() & 0o777),
+            (uid, 0o700),
+            "{id}'s home"
+        );
+    }
+
+    // A stop with a backup and a start from it keep alice's files hers.
+    std::fs::write(host.home(&alice).join("notes.txt"), "shot 42").unwrap();
+    std::os::unix::fs::chown(
+        host.home(&alice).join("notes.txt"),
+        Some(uid_of("nobody")),
+        None,
+    )
+    .unwrap();
+    act(&studio, &alice, "stop", json!({})).await;
+    wait_for(&studio, &alice, "STOPPED").await;
+    let backups = studio.get(&format!("{BACKUPS}?ownedBy=alice")).await;
+    let backup = backups.json["streamingSessionBackups"][0]["backupId"].clone();
+    act(&studio, &alice, "start", json!({ "backupId": backup })).await;
+    wait_for(&studio, &alice, "READY").await;
+    let notes = std::fs::metadata(host.home(&alice).join("notes.txt")).unwrap();
+    assert_eq!(notes.uid(), uid_of("nobody"), "restored with its owner");
+    assert!(host
+        .processes(&alice)
+        .iter()
+        .all(|(_, uid)| *uid == uid_of("nobody")));
 }

@@ -6,6 +6,9 @@
 //! each action runs on a thread of its own and [`Driver::observe`] reads how it went.
 //! Launching is idempotent per session, so an action begun again after a restart finds
 //! the desktop that is already running instead of starting a second one.
+//!
+//! Each session's desktop runs as the OS user its link names (the studio's `os_users`
+//! mapping for the session's owner), or as local-studio's own user when it names none.
 
 use super::{Driver, Progress, Work};
 use crate::lifecycle::DriverLink;
@@ -87,11 +90,14 @@ fn working(work: &Work) -> &'static str {
 }
 
 /// Does `work`, blocking; the driver state it leaves.
+/// Launches run as `os_user` (the studio's mapping for the session's owner; `None` is
+/// local-studio's own user).
 fn run(
     desktops: &Desktops,
     session: &str,
     work: &Work,
     command: &[String],
+    os_user: Option<&str>,
 ) -> Result<Value, DesktopError> {
     match work {
         Work::Create | Work::Start { .. } => {
@@ -102,7 +108,7 @@ fn run(
                 desktops.stop(session)?;
                 desktops.restore_home(session, backup)?;
             }
-            let desktop = desktops.launch_with(session, command)?;
+            let desktop = desktops.launch_as(session, command, os_user)?;
             Ok(serde_json::to_value(desktop).unwrap_or(Value::Null))
         }
         Work::Stop {
@@ -174,8 +180,9 @@ impl Driver for LocalDesktop {
             .command
             .clone()
             .unwrap_or_else(|| desktops.config().start_command.clone());
+        let os_user = link.os_user.clone();
         std::thread::spawn(move || {
-            let progress = match run(&desktops, &session, &work, &command) {
+            let progress = match run(&desktops, &session, &work, &command, os_user.as_deref()) {
                 Ok(state) => Progress::Done(state),
                 Err(error) => failure(error),
             };

@@ -13,7 +13,7 @@ mod simulated;
 
 pub use local_desktop::{DesktopSettings, LocalDesktop};
 
-use crate::config::{DriverName, Profile};
+use crate::config::{DriverName, Profile, Studio};
 use crate::lifecycle::{DriverLink, SessionRecord};
 use crate::store;
 use nimble_model::{ApiError, ErrorType, StreamingSessionStatusCode as Code};
@@ -82,9 +82,10 @@ impl Drivers {
         }
     }
 
-    /// The link a new session of `profile` gets; `None` for a simulated one, whose
-    /// transitions are timers.
-    pub fn link(&self, profile: &Profile) -> Option<DriverLink> {
+    /// The link a new session of `studio`'s `profile`, owned by `owner`, gets (with the OS
+    /// user the studio maps the owner to); `None` for a simulated one, whose transitions are
+    /// timers.
+    pub fn link(&self, studio: &Studio, profile: &Profile, owner: &str) -> Option<DriverLink> {
         match profile.driver {
             DriverName::Simulated => None,
             name => Some(DriverLink {
@@ -92,6 +93,7 @@ impl Drivers {
                 time_limit_ms: profile.time_limit_seconds as i64 * 1000,
                 state: Value::Null,
                 command: profile.start_command.clone(),
+                os_user: studio.os_user(owner).map(str::to_owned),
             }),
         }
     }

@@ -66,6 +66,10 @@ pub struct DriverLink {
     /// What the machine runs, from the launch profile (a desktop's start command).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    /// The OS user the machine runs as, from the studio's `os_users` for the session's
+    /// owner; `None` is local-studio's own user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
 }
 
 /// A session as stored: its wire document, the transition in flight, and the limits.

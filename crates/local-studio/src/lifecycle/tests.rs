@@ -72,6 +72,7 @@ fn driven_session() -> SessionRecord {
         time_limit_ms: 60_000,
         state: serde_json::Value::Null,
         command: None,
+        os_user: None,
     });
     record
 }

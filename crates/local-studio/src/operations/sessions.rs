@@ -132,13 +132,15 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         volume_configuration: config.volume_configuration.clone().filter(|_| persistent),
         ..Default::default()
     };
+    let owner = session.owned_by.as_deref().unwrap_or_default();
+    let driver = app.drivers.link(studio, profile, owner);
     let mut record = SessionRecord {
         studio_id: studio.studio_id.clone(),
         session,
         pending: None,
         max_session_minutes: config.max_session_length_in_minutes.map(i64::from),
         max_stopped_minutes: config.max_stopped_session_length_in_minutes.map(i64::from),
-        driver: app.drivers.link(profile),
+        driver,
     };
     app.drivers.check_capacity(tx, &record)?;
     let outcome = app.roll_failure(StreamingSessionStatusCode::InsufficientCapacity);

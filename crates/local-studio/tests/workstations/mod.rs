@@ -44,6 +44,33 @@ ec2InstanceTypes = ["g4dn.xlarge"]
 streamingImageIds = ["img-desktop"]
 "#;
 
+/// A studio that maps its artists to OS users: alice's desktops run as `nobody`, bob's as
+/// `daemon` (users every Debian and Ubuntu base system has), carol's as local-studio's own
+/// user. Needs a root server.
+pub const OS_USERS_TOML: &str = r#"
+[[studios]]
+studio_id = "desk-studio"
+users = ["alice", "bob", "carol"]
+
+[studios.os_users]
+alice = "nobody"
+bob = "daemon"
+
+[[studios.launch_profiles]]
+launchProfileId = "lp-desktop"
+name = "Desktop"
+driver = "local-desktop"
+time_limit_seconds = 30
+[studios.launch_profiles.streamConfiguration]
+clipboardMode = "ENABLED"
+ec2InstanceTypes = ["g4dn.xlarge"]
+streamingImageIds = ["img-desktop"]
+maxSessionLengthInMinutes = 60
+sessionPersistenceMode = "ACTIVATED"
+automaticTerminationMode = "DEACTIVATED"
+sessionBackup = { mode = "AUTOMATIC", maxBackupsToRetain = 2 }
+"#;
+
 /// The studio file and the desktops root of one test; both removed (desktops stopped)
 /// when dropped.
 pub struct Host {
@@ -53,9 +80,14 @@ pub struct Host {
 
 impl Host {
     pub fn new() -> Option<Host> {
+        Host::with_studio(STUDIO_TOML)
+    }
+
+    /// A host whose studio file is `toml`.
+    pub fn with_studio(toml: &str) -> Option<Host> {
         let root = DesktopRoot::new()?;
         let files = tempfile::tempdir().unwrap();
-        std::fs::write(files.path().join("studio.toml"), STUDIO_TOML).unwrap();
+        std::fs::write(files.path().join("studio.toml"), toml).unwrap();
         Some(Host { root, files })
     }
 
@@ -83,16 +115,49 @@ impl Host {
 
     /// The pid of the session's Xvnc, from the desktop's own record.
     pub fn xvnc_pid(&self, session: &str) -> Option<i32> {
-        let record = std::fs::read(
-            self.root
-                .path()
-                .join("run")
-                .join(session)
-                .join("desktop.json"),
-        )
-        .ok()?;
-        let record: Value = serde_json::from_slice(&record).ok()?;
-        record["xvnc"]["pid"].as_i64().map(|p| p as i32)
+        self.record(session)?["xvnc"]["pid"]
+            .as_i64()
+            .map(|p| p as i32)
+    }
+
+    /// The desktop's own record (`ROOT/run/SESSION/desktop.json`), while it runs.
+    pub fn record(&self, session: &str) -> Option<Value> {
+        let path = self
+            .root
+            .path()
+            .join("run")
+            .join(session)
+            .join("desktop.json");
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Every live process of the session's desktop (all carry its mark, the artist's
+    /// programs included), with the uid each runs as.
+    pub fn processes(&self, session: &str) -> Vec<(u32, u32)> {
+        let run = self.root.path().join("run").join(session);
+        let marker = format!("LOCAL_DESKTOP={}", run.display());
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker.as_bytes()))
+            })
+            .filter_map(|pid| {
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+                let zombie = status
+                    .lines()
+                    .any(|l| l.starts_with("State:") && l.contains('Z'));
+                let uid = status
+                    .lines()
+                    .find(|l| l.starts_with("Uid:"))?
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse()
+                    .ok()?;
+                (!zombie).then_some((pid, uid))
+            })
+            .collect()
     }
 }
 
