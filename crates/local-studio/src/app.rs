@@ -23,7 +23,8 @@ pub(crate) struct App {
     pub requests: AtomicU64,
     pub drivers: Drivers,
     /// Told when an action begins, so the reconciler starts on it at once.
-    pub wake_reconciler: tokio::sync::Notify,
+    /// Also told by drivers when an action of theirs finishes.
+    pub wake_reconciler: std::sync::Arc<tokio::sync::Notify>,
     /// The built noVNC viewer that `/desktop/` serves.
     pub viewer_dir: Option<std::path::PathBuf>,
     /// How long a DELETED session stays readable (`retention.rs`).

@@ -190,7 +190,8 @@ pub async fn start(
         studios = studios.merge(StudioConfig::parse(DEMO_TOML)?)?;
     }
     let addr = listener.local_addr()?;
-    let local_desktop = local_desktop_driver(&config, &mut studios, addr)?;
+    let wake_reconciler = Arc::new(tokio::sync::Notify::new());
+    let local_desktop = local_desktop_driver(&config, &mut studios, addr, &wake_reconciler)?;
     let app = Arc::new(App {
         db: Mutex::new(store::open(&config.storage)?),
         studios,
@@ -201,7 +202,7 @@ pub async fn start(
         clock_offset_ms: AtomicI64::new(0),
         requests: AtomicU64::new(0),
         drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop),
-        wake_reconciler: tokio::sync::Notify::new(),
+        wake_reconciler,
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),
@@ -232,6 +233,7 @@ fn local_desktop_driver(
     config: &Config,
     studios: &mut StudioConfig,
     addr: SocketAddr,
+    wake_reconciler: &Arc<tokio::sync::Notify>,
 ) -> Result<Option<Arc<dyn drivers::Driver>>, StartError> {
     use config::DriverName::{LocalDesktop, Simulated};
     let demo_fallback = |studios: &mut StudioConfig, why: &str| {
@@ -254,7 +256,7 @@ fn local_desktop_driver(
         .url_base
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/"));
-    let driver = drivers::LocalDesktop::new(settings, url_base)
+    let driver = drivers::LocalDesktop::new(settings, url_base, wake_reconciler.clone())
         .map_err(|e| StartError::Invalid(format!("desktops: {e}")))?;
     Ok(Some(Arc::new(driver)))
 }

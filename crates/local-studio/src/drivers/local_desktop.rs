@@ -43,6 +43,8 @@ pub struct LocalDesktop {
     /// Why no desktop can start here (missing packages), reported by every action.
     unusable: Option<String>,
     jobs: Mutex<HashMap<String, Arc<Mutex<Job>>>>,
+    /// Told when an action finishes, so its outcome is written at once.
+    finished: Arc<tokio::sync::Notify>,
 }
 
 struct Job {
@@ -51,7 +53,11 @@ struct Job {
 }
 
 impl LocalDesktop {
-    pub fn new(settings: &DesktopSettings, url_base: String) -> Result<LocalDesktop, String> {
+    pub fn new(
+        settings: &DesktopSettings,
+        url_base: String,
+        finished: Arc<tokio::sync::Notify>,
+    ) -> Result<LocalDesktop, String> {
         let mut config = DesktopsConfig::new(&settings.root);
         config.max_desktops = settings.max_desktops;
         config.width = settings.width;
@@ -65,6 +71,7 @@ impl LocalDesktop {
             url_base,
             unusable: Desktops::check_installed().err(),
             jobs: Mutex::default(),
+            finished,
         })
     }
 
@@ -181,12 +188,14 @@ impl Driver for LocalDesktop {
             .clone()
             .unwrap_or_else(|| desktops.config().start_command.clone());
         let os_user = link.os_user.clone();
+        let finished = self.finished.clone();
         std::thread::spawn(move || {
             let progress = match run(&desktops, &session, &work, &command, os_user.as_deref()) {
                 Ok(state) => Progress::Done(state),
                 Err(error) => failure(error),
             };
             job.lock().unwrap_or_else(|e| e.into_inner()).progress = progress;
+            finished.notify_one();
         });
     }
 
