@@ -1,0 +1,5 @@
+//! Hardening: each module holds the tests of one defect found by an attack on portal-proxy,
+//! written to fail before its fix. Shared helpers are in `common.rs`.
+
+mod common;
+mod embedded_credential;
