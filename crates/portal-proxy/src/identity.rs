@@ -107,17 +107,26 @@ impl Identities {
         match &config.auth {
             AuthMode::Dev(user) => Ok(Self::identity(config, user)),
             AuthMode::TrustedHeader(name) => {
-                if !config.trusted_proxies.is_empty()
-                    && !config.trusted_proxies.iter().any(|net| net.contains(&peer))
-                {
+                if !trusted_peer(&config.trusted_proxies, peer) {
                     let error = ApiError::new(
                         ErrorType::AccessDenied,
                         "Requests must come through the studio's sign-in gateway",
                     );
                     return Err(error.into());
                 }
-                let login = headers
-                    .get(name.as_str())
+                // A gateway that appends its header after the client's would otherwise let
+                // the client's own value win: more than one is refused.
+                let mut values = headers.get_all(name.as_str()).iter();
+                let first = values.next();
+                if values.next().is_some() {
+                    let error = ApiError::new(
+                        ErrorType::AccessDenied,
+                        "The sign-in gateway's identity header appears more than once",
+                    )
+                    .with_code("AMBIGUOUS_IDENTITY");
+                    return Err(error.into());
+                }
+                let login = first
                     .and_then(|v| v.to_str().ok())
                     .map(str::trim)
                     .filter(|v| !v.is_empty());
@@ -214,6 +223,18 @@ impl Identities {
     }
 }
 
+/// Whether `peer` may set the identity header: any peer when no proxy is listed (start
+/// allows that only with `insecure_trust_any_client`), else one inside a listed network.
+/// An IPv4 peer on a dual-stack listener arrives as `::ffff:a.b.c.d`: it matches IPv4
+/// networks as itself.
+pub fn trusted_peer(proxies: &[ipnet::IpNet], peer: IpAddr) -> bool {
+    let canonical = peer.to_canonical();
+    proxies.is_empty()
+        || proxies
+            .iter()
+            .any(|net| net.contains(&peer) || net.contains(&canonical))
+}
+
 /// The Set-Cookie value for a session (or its removal when `token` is empty).
 pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
     let max_age = if token.is_empty() {
@@ -230,6 +251,24 @@ pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv4_gateway_on_a_dual_stack_listener_is_trusted() {
+        let upstream = crate::config::Upstream::Url {
+            endpoint: "http://127.0.0.1:1".into(),
+            credentials: None,
+        };
+        let mut config = ProxyConfig::new(upstream, AuthMode::TrustedHeader("x-user".into()));
+        config.trusted_proxies = vec!["10.0.0.0/24".parse().unwrap()];
+        let identities = Identities::load(&config).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-user", "alice".parse().unwrap());
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        let resolved = identities.resolve(&config, &headers, mapped);
+        assert_eq!(resolved.map(|i| i.user).ok().as_deref(), Some("alice"));
+        let outside: IpAddr = "::ffff:10.0.1.7".parse().unwrap();
+        assert!(identities.resolve(&config, &headers, outside).is_err());
+    }
 
     #[test]
     fn hashes_verify_and_cookies_are_strict() {

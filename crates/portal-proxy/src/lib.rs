@@ -96,6 +96,7 @@ pub async fn start(
     listener: tokio::net::TcpListener,
     config: ProxyConfig,
 ) -> Result<RunningProxy, Error> {
+    config.check().map_err(Error::Config)?;
     let (endpoint, credentials, embedded) = match &config.upstream {
         Upstream::Embedded(studio_config) => {
             let mut studio_config = studio_config.clone();

@@ -22,12 +22,14 @@ pub async fn start(config: ProxyConfig) -> RunningProxy {
         .expect("proxy starts")
 }
 
-/// An embedded upstream, and the artist taken from `X-User` (any local client trusted).
+/// An embedded upstream, and the artist taken from `X-User` set by a gateway on loopback.
 pub fn header_config() -> ProxyConfig {
-    ProxyConfig::new(
+    let mut config = ProxyConfig::new(
         Upstream::Embedded(studio_config()),
         AuthMode::TrustedHeader("x-user".into()),
-    )
+    );
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    config
 }
 
 pub struct Reply {

@@ -3,3 +3,4 @@
 
 mod common;
 mod embedded_credential;
+mod trusted_header;
