@@ -3,4 +3,5 @@
 
 mod common;
 mod embedded_credential;
+mod indistinguishable;
 mod trusted_header;
