@@ -2,6 +2,10 @@
 //! and answers are reused for a very short time. Any write through the proxy clears the
 //! cache, so an artist never sees their own action undone by a stale answer.
 //!
+//! The cache is keyed on the exact query, which clients choose: it holds at most
+//! `max_entries` answers (the oldest goes first), and answers older than the TTL are
+//! dropped whenever one is added.
+//!
 //! It keeps any answer type that says whether it may be reused ([`Reusable`]): the proxy's
 //! [`Answer`](crate::upstream::Answer), where only the upstream's successes are kept.
 
@@ -35,6 +39,7 @@ type Flight<T> = Arc<watch::Sender<Option<T>>>;
 
 pub struct Coalescer<T> {
     ttl: Duration,
+    max_entries: usize,
     cached: Mutex<HashMap<String, (Instant, T)>>,
     in_flight: Mutex<HashMap<String, Flight<T>>>,
     /// Bumped by every write; a read that started before it is not cached.
@@ -50,13 +55,19 @@ pub enum Source {
 }
 
 impl<T: Reusable> Coalescer<T> {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
         Coalescer {
             ttl,
+            max_entries,
             cached: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             generation: Mutex::new(0),
         }
+    }
+
+    /// How many answers are kept (tests and metrics).
+    pub fn len(&self) -> usize {
+        self.cached.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     pub fn invalidate(&self) {
@@ -104,6 +115,27 @@ impl<T: Reusable> Coalescer<T> {
         (fetch.await, Source::Upstream)
     }
 
+    /// Keeps `reply` for `key`, within the bounds: answers past the TTL go, then the oldest
+    /// while the cache is full.
+    fn keep(&self, key: &str, reply: T) {
+        if self.max_entries == 0 || self.ttl.is_zero() {
+            return;
+        }
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        cached.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        while cached.len() >= self.max_entries && !cached.contains_key(key) {
+            let oldest = cached
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(oldest) => cached.remove(&oldest),
+                None => break,
+            };
+        }
+        cached.insert(key.to_owned(), (Instant::now(), reply));
+    }
+
     async fn lead<F: Future<Output = T>>(&self, key: &str, fetch: F, flight: Flight<T>) -> T {
         /// Removes the flight even if this request is cancelled mid-way.
         struct Landing<'a, T>(&'a Coalescer<T>, &'a str);
@@ -122,10 +154,7 @@ impl<T: Reusable> Coalescer<T> {
         let still_current =
             generation == *self.generation.lock().unwrap_or_else(|e| e.into_inner());
         if reply.reusable() && still_current {
-            self.cached
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key.to_owned(), (Instant::now(), reply.clone()));
+            self.keep(key, reply.clone());
         }
         flight.send_replace(Some(reply.clone()));
         reply
@@ -133,45 +162,4 @@ impl<T: Reusable> Coalescer<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Bytes;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn ok(text: &str) -> Reply {
-        Reply {
-            status: axum::http::StatusCode::OK,
-            error_type: None,
-            request_id: None,
-            body: Bytes::from(text.to_owned()),
-        }
-    }
-
-    #[tokio::test]
-    async fn identical_reads_in_flight_share_one_call_and_writes_clear_the_cache() {
-        let coalescer = Arc::new(Coalescer::new(Duration::from_secs(60)));
-        let calls = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..20 {
-            let (coalescer, calls) = (coalescer.clone(), calls.clone());
-            tasks.push(tokio::spawn(async move {
-                coalescer
-                    .read("k", async {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        ok("v")
-                    })
-                    .await
-            }));
-        }
-        for task in tasks {
-            assert_eq!(task.await.unwrap().0.body, "v");
-        }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let (_, source) = coalescer.read("k", async { ok("new") }).await;
-        assert_eq!(source, Source::Cache);
-        coalescer.invalidate();
-        let (reply, source) = coalescer.read("k", async { ok("new") }).await;
-        assert_eq!((reply.body, source), (Bytes::from("new"), Source::Upstream));
-    }
-}
+mod tests;

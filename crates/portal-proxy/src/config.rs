@@ -75,6 +75,8 @@ pub struct ProxyConfig {
     pub body_limit_bytes: usize,
     /// How long a list or get answer is reused; writes through the proxy clear it.
     pub cache_ttl: Duration,
+    /// How many distinct reads' answers are kept at most (queries are the client's choice).
+    pub cache_max_entries: usize,
     pub upstream_timeout: Duration,
     /// Attempts of an idempotent call on 429, 5xx or a connection error.
     pub max_attempts: u32,
@@ -98,6 +100,7 @@ impl ProxyConfig {
             rate_limit_per_minute: 600,
             body_limit_bytes: 64 * 1024,
             cache_ttl: Duration::from_millis(1000),
+            cache_max_entries: 1000,
             upstream_timeout: Duration::from_secs(10),
             max_attempts: 3,
             session_lifetime: Duration::from_secs(12 * 3600),
@@ -152,6 +155,7 @@ pub struct FileConfig {
     pub rate_limit_per_minute: Option<u32>,
     pub body_limit_bytes: Option<usize>,
     pub cache_ttl_ms: Option<u64>,
+    pub cache_max_entries: Option<usize>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

@@ -132,6 +132,7 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
         .rate_limit_per_minute
         .unwrap_or(config.rate_limit_per_minute);
     config.body_limit_bytes = file.body_limit_bytes.unwrap_or(config.body_limit_bytes);
+    config.cache_max_entries = file.cache_max_entries.unwrap_or(config.cache_max_entries);
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }

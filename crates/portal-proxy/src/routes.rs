@@ -69,7 +69,7 @@ impl State {
         Ok(State {
             identities: Identities::load(&config).map_err(Error::Config)?,
             upstream,
-            coalescer: Coalescer::new(config.cache_ttl),
+            coalescer: Coalescer::new(config.cache_ttl, config.cache_max_entries),
             owners: Owners::default(),
             rate_limit,
             metrics,
