@@ -31,7 +31,8 @@ use nimble_model::{ApiError, ValidationError};
 #[derive(Clone, Debug)]
 pub struct Refusal {
     status: StatusCode,
-    error: ApiError,
+    /// Boxed: a refusal travels in every handler's `Err`, so it is kept small.
+    error: Box<ApiError>,
     retry_after: Option<u64>,
     request_id: String,
 }
@@ -43,7 +44,7 @@ impl Refusal {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refusal {
             status,
-            error,
+            error: Box::new(error),
             retry_after: None,
             request_id: uuid::Uuid::new_v4().to_string(),
         }
