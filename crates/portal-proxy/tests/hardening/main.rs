@@ -4,4 +4,6 @@
 mod common;
 mod embedded_credential;
 mod indistinguishable;
+mod read_after_write;
+mod slow_upstream;
 mod trusted_header;
