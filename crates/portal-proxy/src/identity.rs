@@ -17,6 +17,8 @@ pub const SESSION_COOKIE: &str = "portal_session";
 /// Failed logins in a row that lock a user out, and for how long.
 pub const LOCKOUT_AFTER: u32 = 5;
 pub const LOCKOUT_FOR: Duration = Duration::from_secs(15 * 60);
+/// The longest user name a sign-in may send; longer is refused before any hashing.
+pub const MAX_LOGIN_BYTES: usize = 256;
 
 /// A signed-in artist.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +189,8 @@ impl Identities {
             && self.users.contains_key(login);
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if !valid {
+            // Failures older than the lockout window count for nothing: forget them.
+            failures.retain(|_, (_, since)| since.elapsed() < LOCKOUT_FOR);
             let entry = failures.entry(login.to_owned()).or_insert((0, now));
             if entry.1.elapsed() >= LOCKOUT_FOR {
                 *entry = (0, now);
@@ -235,6 +239,20 @@ pub fn trusted_peer(proxies: &[ipnet::IpNet], peer: IpAddr) -> bool {
             .any(|net| net.contains(&peer) || net.contains(&canonical))
 }
 
+#[cfg(test)]
+impl Identities {
+    fn failures_len(&self) -> usize {
+        self.failures.lock().unwrap().len()
+    }
+
+    /// Makes every failed sign-in seem `by` older.
+    fn age_failures(&self, by: Duration) {
+        for (_, since) in self.failures.lock().unwrap().values_mut() {
+            *since = since.checked_sub(by).expect("the clock goes back that far");
+        }
+    }
+}
+
 /// The Set-Cookie value for a session (or its removal when `token` is empty).
 pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
     let max_age = if token.is_empty() {
@@ -251,6 +269,25 @@ pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_sign_ins_are_forgotten_after_the_lockout_window() {
+        let upstream = crate::config::Upstream::Url {
+            endpoint: "http://127.0.0.1:1".into(),
+            credentials: None,
+        };
+        let config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
+        let identities = Identities::load(&config).unwrap();
+        assert!(identities.login(&config, "ghost-1", "x").is_err());
+        assert_eq!(identities.failures_len(), 1);
+        identities.age_failures(LOCKOUT_FOR + Duration::from_secs(1));
+        assert!(identities.login(&config, "ghost-2", "x").is_err());
+        assert_eq!(
+            identities.failures_len(),
+            1,
+            "ghost-1's old failure is gone"
+        );
+    }
 
     #[test]
     fn an_ipv4_gateway_on_a_dual_stack_listener_is_trusted() {
