@@ -1,6 +1,8 @@
 //! Hardening: each module holds the tests of one defect found by an attack on portal-proxy,
 //! written to fail before its fix. Shared helpers are in `common.rs`.
 
+mod audit_capture;
+mod audit_disconnect;
 mod common;
 mod embedded_credential;
 mod indistinguishable;

@@ -25,7 +25,6 @@ impl Delays {
 
 pub struct Slow {
     /// The local-studio behind the forwarder.
-    #[allow(dead_code)]
     pub studio: Studio,
     pub delays: Arc<Delays>,
     pub proxy: RunningProxy,
