@@ -2,12 +2,21 @@
 //! and answers are reused for a very short time. Any write through the proxy clears the
 //! cache, so an artist never sees their own action undone by a stale answer.
 //!
+//! Every write bumps a generation. A read joins only a read in flight of the current
+//! generation, and an answer is kept only if no write happened while it was fetched: so
+//! once a write is acknowledged, no later read returns what was read before it.
+//!
+//! The cache is keyed on the exact query, which clients choose: it holds at most
+//! `max_entries` answers (the oldest goes first), and answers older than the TTL are
+//! dropped whenever one is added.
+//!
 //! It keeps any answer type that says whether it may be reused ([`Reusable`]): the proxy's
 //! [`Answer`](crate::upstream::Answer), where only the upstream's successes are kept.
 
 use crate::upstream::{Answer, Reply};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -35,10 +44,13 @@ type Flight<T> = Arc<watch::Sender<Option<T>>>;
 
 pub struct Coalescer<T> {
     ttl: Duration,
+    max_entries: usize,
     cached: Mutex<HashMap<String, (Instant, T)>>,
-    in_flight: Mutex<HashMap<String, Flight<T>>>,
-    /// Bumped by every write; a read that started before it is not cached.
-    generation: Mutex<u64>,
+    /// Reads in flight by generation and key.
+    in_flight: Mutex<HashMap<(u64, String), Flight<T>>>,
+    /// Bumped by every write (with the cache locked); a read that started before it is
+    /// neither joined nor cached.
+    generation: AtomicU64,
 }
 
 /// How a read was answered.
@@ -50,21 +62,26 @@ pub enum Source {
 }
 
 impl<T: Reusable> Coalescer<T> {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
         Coalescer {
             ttl,
+            max_entries,
             cached: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
-            generation: Mutex::new(0),
+            generation: AtomicU64::new(0),
         }
     }
 
+    /// How many answers are kept.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.cached.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     pub fn invalidate(&self) {
-        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.cached
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        cached.clear();
     }
 
     /// Answers `key` from the cache, from an identical call in flight, or by running `fetch`.
@@ -79,21 +96,26 @@ impl<T: Reusable> Coalescer<T> {
                 return (reply.clone(), Source::Cache);
             }
         }
-        // Join the identical call in flight, or become its leader.
+        // Join the identical call of this generation in flight, or become its leader.
+        let generation = self.generation.load(Ordering::SeqCst);
+        let flight_key = (generation, key.to_owned());
         let joined = {
             let mut flights = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-            match flights.get(key) {
+            match flights.get(&flight_key) {
                 Some(flight) => Ok(flight.subscribe()),
                 None => {
                     let flight: Flight<T> = Arc::new(watch::channel(None).0);
-                    flights.insert(key.to_owned(), flight.clone());
+                    flights.insert(flight_key.clone(), flight.clone());
                     Err(flight)
                 }
             }
         };
         let mut flight = match joined {
             Ok(receiver) => receiver,
-            Err(flight) => return (self.lead(key, fetch, flight).await, Source::Upstream),
+            Err(flight) => {
+                let reply = self.lead(&flight_key, fetch, flight).await;
+                return (reply, Source::Upstream);
+            }
         };
         if let Ok(reply) = flight.wait_for(Option::is_some).await {
             if let Some(reply) = reply.clone() {
@@ -104,9 +126,38 @@ impl<T: Reusable> Coalescer<T> {
         (fetch.await, Source::Upstream)
     }
 
-    async fn lead<F: Future<Output = T>>(&self, key: &str, fetch: F, flight: Flight<T>) -> T {
+    /// Keeps `reply` for `key` unless a write came since `generation` began, within the
+    /// bounds: answers past the TTL go, then the oldest while the cache is full.
+    fn keep(&self, key: &str, generation: u64, reply: T) {
+        if self.max_entries == 0 || self.ttl.is_zero() {
+            return;
+        }
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        cached.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        while cached.len() >= self.max_entries && !cached.contains_key(key) {
+            let oldest = cached
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(oldest) => cached.remove(&oldest),
+                None => break,
+            };
+        }
+        cached.insert(key.to_owned(), (Instant::now(), reply));
+    }
+
+    async fn lead<F: Future<Output = T>>(
+        &self,
+        flight_key: &(u64, String),
+        fetch: F,
+        flight: Flight<T>,
+    ) -> T {
         /// Removes the flight even if this request is cancelled mid-way.
-        struct Landing<'a, T>(&'a Coalescer<T>, &'a str);
+        struct Landing<'a, T>(&'a Coalescer<T>, &'a (u64, String));
         impl<T> Drop for Landing<'_, T> {
             fn drop(&mut self) {
                 self.0
@@ -116,16 +167,11 @@ impl<T: Reusable> Coalescer<T> {
                     .remove(self.1);
             }
         }
-        let _landing = Landing(self, key);
-        let generation = *self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let _landing = Landing(self, flight_key);
+        let (generation, key) = flight_key;
         let reply = fetch.await;
-        let still_current =
-            generation == *self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        if reply.reusable() && still_current {
-            self.cached
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key.to_owned(), (Instant::now(), reply.clone()));
+        if reply.reusable() {
+            self.keep(key, *generation, reply.clone());
         }
         flight.send_replace(Some(reply.clone()));
         reply
@@ -133,45 +179,4 @@ impl<T: Reusable> Coalescer<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Bytes;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn ok(text: &str) -> Reply {
-        Reply {
-            status: axum::http::StatusCode::OK,
-            error_type: None,
-            request_id: None,
-            body: Bytes::from(text.to_owned()),
-        }
-    }
-
-    #[tokio::test]
-    async fn identical_reads_in_flight_share_one_call_and_writes_clear_the_cache() {
-        let coalescer = Arc::new(Coalescer::new(Duration::from_secs(60)));
-        let calls = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..20 {
-            let (coalescer, calls) = (coalescer.clone(), calls.clone());
-            tasks.push(tokio::spawn(async move {
-                coalescer
-                    .read("k", async {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        ok("v")
-                    })
-                    .await
-            }));
-        }
-        for task in tasks {
-            assert_eq!(task.await.unwrap().0.body, "v");
-        }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let (_, source) = coalescer.read("k", async { ok("new") }).await;
-        assert_eq!(source, Source::Cache);
-        coalescer.invalidate();
-        let (reply, source) = coalescer.read("k", async { ok("new") }).await;
-        assert_eq!((reply.body, source), (Bytes::from("new"), Source::Upstream));
-    }
-}
+mod tests;

@@ -67,11 +67,16 @@ pub struct ProxyConfig {
     pub user_map: HashMap<String, String>,
     /// Trusted-header mode: only these peers may send the identity header.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Trusted-header mode without `trusted_proxies`: start anyway, trusting the header from
+    /// anyone who can reach the port. Without it, such a config does not start.
+    pub insecure_trust_any_client: bool,
     /// Requests per minute per user, with bursts of a fifth of it; beyond, 429.
     pub rate_limit_per_minute: u32,
     pub body_limit_bytes: usize,
     /// How long a list or get answer is reused; writes through the proxy clear it.
     pub cache_ttl: Duration,
+    /// How many distinct reads' answers are kept at most (queries are the client's choice).
+    pub cache_max_entries: usize,
     pub upstream_timeout: Duration,
     /// Attempts of an idempotent call on 429, 5xx or a connection error.
     pub max_attempts: u32,
@@ -91,13 +96,30 @@ impl ProxyConfig {
             admins: Vec::new(),
             user_map: HashMap::new(),
             trusted_proxies: Vec::new(),
+            insecure_trust_any_client: false,
             rate_limit_per_minute: 600,
             body_limit_bytes: 64 * 1024,
             cache_ttl: Duration::from_millis(1000),
+            cache_max_entries: 1000,
             upstream_timeout: Duration::from_secs(10),
             max_attempts: 3,
             session_lifetime: Duration::from_secs(12 * 3600),
         }
+    }
+
+    /// Refuses a config that would be open to anyone: trusted-header mode needs the
+    /// gateway's networks, or an explicit `insecure_trust_any_client`.
+    pub fn check(&self) -> Result<(), String> {
+        let header_mode = matches!(self.auth, AuthMode::TrustedHeader(_));
+        if header_mode && self.trusted_proxies.is_empty() && !self.insecure_trust_any_client {
+            return Err(
+                "trusted-header mode needs --trusted-proxy CIDR (the sign-in gateway's \
+                 network): without it anyone who can reach this port can claim any user. \
+                 --insecure-trust-any-client starts anyway"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
     /// The studio user a login acts as.
@@ -128,9 +150,12 @@ pub struct FileConfig {
     pub user_map: HashMap<String, String>,
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    #[serde(default)]
+    pub insecure_trust_any_client: bool,
     pub rate_limit_per_minute: Option<u32>,
     pub body_limit_bytes: Option<usize>,
     pub cache_ttl_ms: Option<u64>,
+    pub cache_max_entries: Option<usize>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

@@ -13,7 +13,9 @@
 //! - `content-type: application/json` and `cache-control: no-store` ([`api_response`],
 //!   shared with the upstream's answers passed through);
 //! - `X-Amzn-ErrorType`, the exception's shape name (`AccessDeniedException`, ...);
-//! - `Retry-After`, in whole seconds, when set.
+//! - `Retry-After`, in whole seconds, when set;
+//! - `x-amzn-RequestId`, a v4 UUID made for it, as the upstream's answers carry one: a
+//!   stranger's session must answer exactly as a missing one does, down to the headers.
 //!
 //! The status is the one the model gives the error type (`ThrottlingException` is 429)
 //! unless [`Refusal::with_status`] says something more precise: 401 for "not signed in",
@@ -29,8 +31,10 @@ use nimble_model::{ApiError, ValidationError};
 #[derive(Clone, Debug)]
 pub struct Refusal {
     status: StatusCode,
-    error: ApiError,
+    /// Boxed: a refusal travels in every handler's `Err`, so it is kept small.
+    error: Box<ApiError>,
     retry_after: Option<u64>,
+    request_id: String,
 }
 
 impl Refusal {
@@ -40,8 +44,9 @@ impl Refusal {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refusal {
             status,
-            error,
+            error: Box::new(error),
             retry_after: None,
+            request_id: uuid::Uuid::new_v4().to_string(),
         }
     }
 
@@ -59,6 +64,11 @@ impl Refusal {
 
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The id it is answered with (and audited under), like an upstream request id.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
     }
 }
 
@@ -83,6 +93,9 @@ impl IntoResponse for Refusal {
             "x-amzn-errortype",
             HeaderValue::from_static(self.error.kind.shape_name()),
         );
+        if let Ok(id) = HeaderValue::from_str(&self.request_id) {
+            headers.insert("x-amzn-requestid", id);
+        }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -115,6 +128,7 @@ mod tests {
         assert_eq!(headers["cache-control"], "no-store");
         assert_eq!(headers["x-amzn-errortype"], "ThrottlingException");
         assert_eq!(headers["retry-after"], "3");
+        assert_eq!(headers["x-amzn-requestid"].len(), 36);
         let body = axum::body::to_bytes(response.into_body(), 1 << 16)
             .await
             .unwrap();

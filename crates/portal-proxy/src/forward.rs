@@ -14,7 +14,9 @@
 //!    upstream call; a write clears its cache and teaches the owners cache.
 //!
 //! Every call that got this far is counted in `/metrics`, and every state change is written
-//! to the audit log, refused or not.
+//! to the audit log, refused or not. A state change is forwarded and audited in a task of
+//! its own, which a client that hangs up mid-request cannot cancel: once sent, the change
+//! is finished and logged whatever happens to the connection.
 
 use crate::coalesce::Source;
 use crate::error::Refusal;
@@ -47,14 +49,28 @@ pub async fn call(
         .resolve(&state.config, &headers, peer.ip())?;
     guards::csrf(&method, &headers)?;
     state.rate_limit.check(&identity.user)?;
-    let sent = Sent {
-        query: uri.query().unwrap_or(""),
-        headers: &headers,
-        body: &body,
+    let is_read = route.operation.is_read();
+    let handled = async move {
+        let sent = Sent {
+            query: uri.query().unwrap_or(""),
+            headers: &headers,
+            body: &body,
+        };
+        let answer = forward(&state, &identity, &route, &sent).await;
+        record(&state, &identity, &route, &answer, started);
+        answer
     };
-    let answer = forward(&state, &identity, &route, &sent).await;
-    record(&state, &identity, &route, &answer, started);
-    Ok(answer)
+    if is_read {
+        return Ok(handled.await);
+    }
+    // Dropping this handler (the client hung up) does not stop the spawned task.
+    tokio::task::spawn(handled).await.map_err(|error| {
+        tracing::error!(%error, "a state change's task failed");
+        Refusal::from(ApiError::new(
+            ErrorType::InternalServerError,
+            "The portal failed while handling this change",
+        ))
+    })
 }
 
 /// The operation at this path: 404 when there is none, 400 for an empty or undecodable id.

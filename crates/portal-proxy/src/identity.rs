@@ -17,6 +17,8 @@ pub const SESSION_COOKIE: &str = "portal_session";
 /// Failed logins in a row that lock a user out, and for how long.
 pub const LOCKOUT_AFTER: u32 = 5;
 pub const LOCKOUT_FOR: Duration = Duration::from_secs(15 * 60);
+/// The longest user name a sign-in may send; longer is refused before any hashing.
+pub const MAX_LOGIN_BYTES: usize = 256;
 
 /// A signed-in artist.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,17 +109,26 @@ impl Identities {
         match &config.auth {
             AuthMode::Dev(user) => Ok(Self::identity(config, user)),
             AuthMode::TrustedHeader(name) => {
-                if !config.trusted_proxies.is_empty()
-                    && !config.trusted_proxies.iter().any(|net| net.contains(&peer))
-                {
+                if !trusted_peer(&config.trusted_proxies, peer) {
                     let error = ApiError::new(
                         ErrorType::AccessDenied,
                         "Requests must come through the studio's sign-in gateway",
                     );
                     return Err(error.into());
                 }
-                let login = headers
-                    .get(name.as_str())
+                // A gateway that appends its header after the client's would otherwise let
+                // the client's own value win: more than one is refused.
+                let mut values = headers.get_all(name.as_str()).iter();
+                let first = values.next();
+                if values.next().is_some() {
+                    let error = ApiError::new(
+                        ErrorType::AccessDenied,
+                        "The sign-in gateway's identity header appears more than once",
+                    )
+                    .with_code("AMBIGUOUS_IDENTITY");
+                    return Err(error.into());
+                }
+                let login = first
                     .and_then(|v| v.to_str().ok())
                     .map(str::trim)
                     .filter(|v| !v.is_empty());
@@ -178,6 +189,8 @@ impl Identities {
             && self.users.contains_key(login);
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if !valid {
+            // Failures older than the lockout window count for nothing: forget them.
+            failures.retain(|_, (_, since)| since.elapsed() < LOCKOUT_FOR);
             let entry = failures.entry(login.to_owned()).or_insert((0, now));
             if entry.1.elapsed() >= LOCKOUT_FOR {
                 *entry = (0, now);
@@ -214,6 +227,32 @@ impl Identities {
     }
 }
 
+/// Whether `peer` may set the identity header: any peer when no proxy is listed (start
+/// allows that only with `insecure_trust_any_client`), else one inside a listed network.
+/// An IPv4 peer on a dual-stack listener arrives as `::ffff:a.b.c.d`: it matches IPv4
+/// networks as itself.
+pub fn trusted_peer(proxies: &[ipnet::IpNet], peer: IpAddr) -> bool {
+    let canonical = peer.to_canonical();
+    proxies.is_empty()
+        || proxies
+            .iter()
+            .any(|net| net.contains(&peer) || net.contains(&canonical))
+}
+
+#[cfg(test)]
+impl Identities {
+    fn failures_len(&self) -> usize {
+        self.failures.lock().unwrap().len()
+    }
+
+    /// Makes every failed sign-in seem `by` older.
+    fn age_failures(&self, by: Duration) {
+        for (_, since) in self.failures.lock().unwrap().values_mut() {
+            *since = since.checked_sub(by).expect("the clock goes back that far");
+        }
+    }
+}
+
 /// The Set-Cookie value for a session (or its removal when `token` is empty).
 pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
     let max_age = if token.is_empty() {
@@ -228,26 +267,4 @@ pub fn session_cookie(token: &str, lifetime: Duration, secure: bool) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashes_verify_and_cookies_are_strict() {
-        let hash = hash_password("s3cret").unwrap();
-        let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"s3cret", &parsed)
-            .is_ok());
-        assert!(Argon2::default()
-            .verify_password(b"wrong", &parsed)
-            .is_err());
-        let value = session_cookie("abc", Duration::from_secs(60), true);
-        assert_eq!(
-            value,
-            "portal_session=abc; HttpOnly; SameSite=Strict; Path=/; Max-Age=60; Secure"
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert("cookie", "a=1; portal_session=tok".parse().unwrap());
-        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
-    }
-}
+mod tests;

@@ -96,15 +96,22 @@ pub async fn start(
     listener: tokio::net::TcpListener,
     config: ProxyConfig,
 ) -> Result<RunningProxy, Error> {
+    config.check().map_err(Error::Config)?;
     let (endpoint, credentials, embedded) = match &config.upstream {
         Upstream::Embedded(studio_config) => {
+            let mut studio_config = studio_config.clone();
+            // The public development credential on a loopback port would let any local
+            // process act on every artist's sessions: unless the config names credentials
+            // of its own, the embedded server accepts only one made up now.
+            if studio_config.credentials == [local_studio::Credential::dev()] {
+                studio_config.credentials = vec![embedded_credential()];
+            }
             let upstream_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let server = local_studio::start(upstream_listener, studio_config.clone()).await?;
-            let credential = studio_config
-                .credentials
-                .first()
-                .cloned()
-                .unwrap_or_else(local_studio::Credential::dev);
+            let credential =
+                studio_config.credentials.first().cloned().ok_or_else(|| {
+                    Error::Config("the embedded upstream has no credential".into())
+                })?;
+            let server = local_studio::start(upstream_listener, studio_config).await?;
             let credentials = signing::Credentials::fixed(
                 &credential.access_key_id,
                 &credential.secret_access_key,
@@ -137,4 +144,15 @@ pub async fn start(
     let serving = serving::Serving::spawn(listener, router)?;
     tracing::info!(addr = %serving.addr(), "portal-proxy listening");
     Ok(RunningProxy { serving, embedded })
+}
+
+/// A credential known only to this process, for the embedded local-studio: 244 random bits
+/// from the OS's CSPRNG (two v4 UUIDs) as the secret.
+fn embedded_credential() -> local_studio::Credential {
+    let random = || uuid::Uuid::new_v4().simple().to_string();
+    local_studio::Credential {
+        access_key_id: format!("PORTAL{}", random()[..14].to_ascii_uppercase()),
+        secret_access_key: format!("{}{}", random(), random()),
+        user: "portal-proxy".into(),
+    }
 }

@@ -11,6 +11,8 @@
 //!   when the TLS terminator in front says `X-Forwarded-Proto: https`. The sessions
 //!   themselves, the password check and the lockout live in `identity.rs`.
 //! - Every sign-in attempt, good or bad, is written to the audit log.
+//! - A user name longer than `MAX_LOGIN_BYTES` (256) is refused (400) before any hashing,
+//!   so the failed-login table cannot be filled with huge keys.
 //!
 //! In the other modes `/login` sends the browser to `/`, and `/api/login` answers 404.
 
@@ -55,6 +57,11 @@ pub async fn login(
     let Some(Credentials { user, password }) = credentials else {
         return Err(ValidationError::new("user", "user and password are required").into());
     };
+    if user.len() > identity::MAX_LOGIN_BYTES {
+        audit::login(&user, false);
+        let limit = identity::MAX_LOGIN_BYTES;
+        return Err(ValidationError::new("user", format!("is longer than {limit} bytes")).into());
+    }
     let signed_in = state.identities.login(&state.config, &user, &password);
     audit::login(&user, signed_in.is_ok());
     match signed_in {

@@ -40,6 +40,10 @@ struct Args {
     /// Trusted-header mode: a gateway network allowed to set the header. Repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxies: Vec<String>,
+    /// Trusted-header mode without --trusted-proxy: start anyway, trusting the header from
+    /// any client that can reach the port (never beyond a private network).
+    #[arg(long)]
+    insecure_trust_any_client: bool,
     /// Embedded upstream: run real desktops for the demo's workstations, keeping their
     /// files in DIR (keep it short: a socket path under it must fit in 107 bytes).
     /// Without it, or without the desktop packages, the demo is simulated.
@@ -122,10 +126,13 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
                 .map_err(|e| format!("--trusted-proxy {cidr}: {e}"))
         })
         .collect::<Result<_, _>>()?;
+    config.insecure_trust_any_client =
+        args.insecure_trust_any_client || file.insecure_trust_any_client;
     config.rate_limit_per_minute = file
         .rate_limit_per_minute
         .unwrap_or(config.rate_limit_per_minute);
     config.body_limit_bytes = file.body_limit_bytes.unwrap_or(config.body_limit_bytes);
+    config.cache_max_entries = file.cache_max_entries.unwrap_or(config.cache_max_entries);
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }

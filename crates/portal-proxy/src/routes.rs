@@ -62,12 +62,14 @@ impl State {
         .map_err(Error::Config)?;
         let rate_limit = RateLimit::per_minute(config.rate_limit_per_minute)?;
         if matches!(config.auth, AuthMode::TrustedHeader(_)) && config.trusted_proxies.is_empty() {
-            tracing::warn!("trusted-header mode without --trusted-proxy: anyone who can reach this port can claim any user");
+            tracing::warn!(
+                "--insecure-trust-any-client: anyone who can reach this port can claim any user"
+            );
         }
         Ok(State {
             identities: Identities::load(&config).map_err(Error::Config)?,
             upstream,
-            coalescer: Coalescer::new(config.cache_ttl),
+            coalescer: Coalescer::new(config.cache_ttl, config.cache_max_entries),
             owners: Owners::default(),
             rate_limit,
             metrics,

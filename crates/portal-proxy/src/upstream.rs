@@ -67,11 +67,11 @@ impl Answer {
         }
     }
 
-    /// The upstream's request id; a refusal made here has none.
+    /// The upstream's request id, or the one a refusal made here was given.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Answer::Upstream(reply) => reply.request_id.as_deref(),
-            Answer::Refused(_) => None,
+            Answer::Refused(refusal) => Some(refusal.request_id()),
         }
     }
 

@@ -30,6 +30,7 @@ async fn header_proxy() -> RunningProxy {
         Upstream::Embedded(studio_config()),
         AuthMode::TrustedHeader("x-user".into()),
     );
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.admins = vec!["carol".into()];
     start(config).await
 }
@@ -779,6 +780,7 @@ async fn body_limit_and_per_user_rate_limit() {
         Upstream::Embedded(studio_config()),
         AuthMode::TrustedHeader("x-user".into()),
     );
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.rate_limit_per_minute = 60;
     let proxy = start(config).await;
     let huge = json!({"launchProfileId": "lp-review", "tags": {"x": "y".repeat(100_000)}});
@@ -868,6 +870,7 @@ async fn logins_map_to_studio_users() {
         Upstream::Embedded(studio_config()),
         AuthMode::TrustedHeader("x-user".into()),
     );
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.user_map = [("alice@studio.example".to_owned(), "alice".to_owned())].into();
     let proxy = start(config).await;
     let me = send(&proxy, "GET", "/api/me", Some("alice@studio.example"), None).await;

@@ -1,0 +1,73 @@
+//! What the hardening tests share: proxies on loopback and a small client.
+
+use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use std::time::Duration;
+
+pub const API: &str = "/api/2020-08-01/studios/demo-studio";
+
+pub fn studio_config() -> local_studio::Config {
+    local_studio::Config {
+        demo: true,
+        transition: Duration::ZERO,
+        ..local_studio::Config::default()
+    }
+}
+
+pub async fn start(config: ProxyConfig) -> RunningProxy {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    portal_proxy::start(listener, config)
+        .await
+        .expect("proxy starts")
+}
+
+/// An embedded upstream, and the artist taken from `X-User` set by a gateway on loopback.
+pub fn header_config() -> ProxyConfig {
+    let mut config = ProxyConfig::new(
+        Upstream::Embedded(studio_config()),
+        AuthMode::TrustedHeader("x-user".into()),
+    );
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    config
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+/// Sends `method path` as `user` (header `X-User`), marked as coming from the portal.
+pub async fn send(
+    proxy: &RunningProxy,
+    method: &str,
+    path: &str,
+    user: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = reqwest::Client::new().request(
+        method.parse().unwrap(),
+        format!("http://{}{path}", proxy.addr()),
+    );
+    if let Some(user) = user {
+        request = request.header("x-user", user);
+    }
+    if method != "GET" {
+        request = request.header("x-studio-portal", "1");
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    Reply {
+        status,
+        headers,
+        json: serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}

@@ -1,0 +1,12 @@
+//! Hardening: each module holds the tests of one defect found by an attack on portal-proxy,
+//! written to fail before its fix. Shared helpers are in `common.rs`.
+
+mod audit_capture;
+mod audit_disconnect;
+mod common;
+mod embedded_credential;
+mod indistinguishable;
+mod login_bounds;
+mod read_after_write;
+mod slow_upstream;
+mod trusted_header;
