@@ -29,7 +29,11 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
     ];
     // Real desktops for the demo when the packages are there (set-up installs them as
     // root); otherwise local-studio says why and simulates them.
-    let desktops = root().join(".data/desktops").to_string_lossy().into_owned();
+    // A desktop's VNC socket path lives under this folder and must fit in 107 bytes.
+    let mut desktops = root().join(".data/desktops").to_string_lossy().into_owned();
+    if desktops.len() > 48 {
+        desktops = "/tmp/studio-portal-desktops".into();
+    }
     let viewer = root()
         .join(".tools/desktop-viewer")
         .to_string_lossy()
