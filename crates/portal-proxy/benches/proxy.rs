@@ -18,6 +18,11 @@
 //! the hop: the upstream calls of each proxied run are printed beside its figures, and with
 //! several workers the mix is also run with reads that no two workers share (the same
 //! answers, asked in words of each worker's own), where the ratio is the hop alone.
+//!
+//! Last, `/healthz` idle and during a sign-in flood (`proxy/login_flood.rs`).
+
+#[path = "proxy/login_flood.rs"]
+mod login_flood;
 
 use test_support as support;
 
@@ -143,14 +148,7 @@ async fn main() {
         ..local_studio::Config::default()
     };
     let studio = local_studio::start(listener, studio_config).await.unwrap();
-    let credential = local_studio::Credential::dev();
-    let upstream = Upstream::Url {
-        endpoint: format!("http://{}", studio.addr()),
-        credentials: Some((
-            credential.access_key_id.clone(),
-            credential.secret_access_key.clone(),
-        )),
-    };
+    let upstream = upstream_of(&studio);
     let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
     config.rate_limit_per_minute = 10_000_000;
     // No cache for the overhead figures: every proxied request goes upstream.
@@ -268,5 +266,14 @@ async fn main() {
         elapsed
     );
     proxy.shutdown().await;
+    login_flood::run(upstream_of(&studio)).await;
     studio.shutdown().await;
+}
+
+fn upstream_of(studio: &local_studio::RunningServer) -> Upstream {
+    let credential = local_studio::Credential::dev();
+    Upstream::Url {
+        endpoint: format!("http://{}", studio.addr()),
+        credentials: Some((credential.access_key_id, credential.secret_access_key)),
+    }
 }

@@ -82,6 +82,12 @@ pub struct ProxyConfig {
     pub max_attempts: u32,
     /// Lifetime of a users-file login session.
     pub session_lifetime: Duration,
+    /// Sign-in attempts per minute from one client address, and for one user name;
+    /// beyond, 429 before any hashing.
+    pub login_per_minute_per_address: u32,
+    pub login_per_minute_per_name: u32,
+    /// Password hashes computed at once (each ~33 ms of a core); more sign-ins wait.
+    pub login_concurrency: usize,
 }
 
 impl ProxyConfig {
@@ -104,6 +110,9 @@ impl ProxyConfig {
             upstream_timeout: Duration::from_secs(10),
             max_attempts: 3,
             session_lifetime: Duration::from_secs(12 * 3600),
+            login_per_minute_per_address: 10,
+            login_per_minute_per_name: 5,
+            login_concurrency: 2,
         }
     }
 
@@ -156,6 +165,9 @@ pub struct FileConfig {
     pub body_limit_bytes: Option<usize>,
     pub cache_ttl_ms: Option<u64>,
     pub cache_max_entries: Option<usize>,
+    pub login_per_minute_per_address: Option<u32>,
+    pub login_per_minute_per_name: Option<u32>,
+    pub login_concurrency: Option<usize>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

@@ -7,8 +7,10 @@
 //!   preflight, which this server never grants. So every request other than GET and HEAD
 //!   must carry `X-Studio-Portal: 1` and, when it has an Origin, our own ([`csrf`]). The
 //!   login form cannot set headers: it is held to the Origin check alone ([`same_origin`]).
-//! - **Rate limit.** A token bucket per studio user ([`RateLimit`]); the refusal says in
-//!   Retry-After when the next request will be accepted.
+//! - **Rate limit.** A token bucket per studio user ([`RateLimit`]), and for sign-ins,
+//!   before any password hashing, one per client address and one per name
+//!   ([`SignInLimit`]); the refusal says in Retry-After when the next request will be
+//!   accepted.
 //! - **Ownership.** Operations on one session or backup need its owner to be the artist
 //!   (or the artist to be an admin): [`check_owner`] learns the owner once, through the
 //!   upstream's Get, and remembers it, since ownership never changes. A stranger gets the
@@ -25,7 +27,10 @@ use axum::http::{HeaderMap, Method};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use nimble_model::{ApiError, ErrorType, Operation, Route};
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Whether the request's Origin, when it has one, is this server itself.
 pub fn same_origin(headers: &HeaderMap) -> bool {
@@ -78,19 +83,62 @@ impl RateLimit {
 
     /// Takes one request from `user`'s bucket, or refuses with 429 and Retry-After.
     pub fn check(&self, user: &str) -> Result<(), Refusal> {
-        let Err(not_until) = self.0.check_key(&user.to_owned()) else {
-            return Ok(());
+        take(&self.0, &user.to_owned())
+    }
+}
+
+/// Takes one from `key`'s bucket, or refuses with 429 Throttling and Retry-After.
+fn take<K: Clone + Hash + Eq>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+) -> Result<(), Refusal> {
+    let Err(not_until) = limiter.check_key(key) else {
+        return Ok(());
+    };
+    let seconds = not_until
+        .wait_time_from(DefaultClock::default().now())
+        .as_secs()
+        + 1;
+    let error = ApiError::new(
+        ErrorType::Throttling,
+        format!("Too many requests: wait {seconds} s"),
+    )
+    .with_code("RATE_LIMITED");
+    Err(Refusal::new(error).retry_after(seconds))
+}
+
+/// Sign-in attempts per minute per client address and per user name (each may be spent
+/// at once, then refills evenly), checked before any password is hashed.
+pub struct SignInLimit {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_name: DefaultKeyedRateLimiter<String>,
+    checks: AtomicU32,
+}
+
+impl SignInLimit {
+    pub fn per_minute(per_address: u32, per_name: u32) -> Result<Self, String> {
+        let quota = |n: u32| {
+            NonZeroU32::new(n)
+                .map(Quota::per_minute)
+                .ok_or("sign-in limits must be at least 1 per minute")
         };
-        let seconds = not_until
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            + 1;
-        let error = ApiError::new(
-            ErrorType::Throttling,
-            format!("Too many requests: wait {seconds} s"),
-        )
-        .with_code("RATE_LIMITED");
-        Err(Refusal::new(error).retry_after(seconds))
+        Ok(SignInLimit {
+            per_address: RateLimiter::keyed(quota(per_address)?),
+            per_name: RateLimiter::keyed(quota(per_name)?),
+            checks: AtomicU32::new(0),
+        })
+    }
+
+    /// Takes one attempt from `peer`'s bucket, then one from `name`'s. An address over
+    /// its limit spends nothing of the name's, so it cannot lock a name out faster.
+    pub fn check(&self, peer: IpAddr, name: &str) -> Result<(), Refusal> {
+        // Full buckets hold nothing worth keeping: forget them now and then.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            self.per_address.retain_recent();
+            self.per_name.retain_recent();
+        }
+        take(&self.per_address, &peer.to_canonical())?;
+        take(&self.per_name, &name.to_owned())
     }
 }
 

@@ -1,16 +1,22 @@
 //! Who the artist is: a fixed development user, a header set by a trusted SSO gateway, or
 //! a login against a users file with argon2 hashes, held in an HttpOnly session cookie.
 //! Who is refused gets a [`Refusal`]: 401 without an identity, 403 from an untrusted peer.
+//!
+//! A sign-in is checked against the limits per address and per name first
+//! (`guards::SignInLimit`), then the lockout; only then is the password hashed, on a
+//! blocking thread and at most `login_concurrency` at once, so a flood of sign-ins leaves
+//! the async workers free to answer everything else.
 
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
 use crate::error::Refusal;
+use crate::guards::SignInLimit;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::http::{HeaderMap, StatusCode};
 use nimble_model::{ApiError, ErrorType};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "portal_session";
@@ -36,6 +42,9 @@ pub struct Identities {
     dummy_hash: String,
     sessions: Mutex<HashMap<String, (String, Instant)>>,
     failures: Mutex<HashMap<String, (u32, Instant)>>,
+    limit: SignInLimit,
+    /// Permits to hash: a permit is held until its hash is done, even if the client left.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// An argon2id PHC string for `password` (for the users file).
@@ -88,6 +97,11 @@ impl Identities {
             dummy_hash,
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            limit: SignInLimit::per_minute(
+                config.login_per_minute_per_address,
+                config.login_per_minute_per_name,
+            )?,
+            hashing: Arc::new(tokio::sync::Semaphore::new(config.login_concurrency.max(1))),
         })
     }
 
@@ -153,40 +167,31 @@ impl Identities {
         }
     }
 
-    /// Checks a password and opens a session; returns the session token.
-    pub fn login(
+    /// Checks a password from `peer` and opens a session; returns the session token.
+    pub async fn login(
         &self,
         config: &ProxyConfig,
+        peer: IpAddr,
         login: &str,
         password: &str,
     ) -> Result<String, Refusal> {
-        let now = Instant::now();
-        {
-            let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((count, since)) = failures.get(login) {
-                if *count >= LOCKOUT_AFTER && since.elapsed() < LOCKOUT_FOR {
-                    let minutes = (LOCKOUT_FOR - since.elapsed()).as_secs() / 60 + 1;
-                    let message =
-                        format!("Too many failed sign-ins: try again in {minutes} minutes");
-                    let error =
-                        ApiError::new(ErrorType::Throttling, message).with_code("LOCKED_OUT");
-                    return Err(error.into());
-                }
-            }
-        }
+        self.limit.check(peer, login)?;
+        self.check_lockout(login)?;
+        // Unknown names are checked against a dummy hash: the same time as a wrong password.
         let stored = self
             .users
             .get(login)
-            .map(|u| u.password_hash.as_str())
-            .unwrap_or(&self.dummy_hash);
-        let valid = PasswordHash::new(stored)
-            .map(|hash| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &hash)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-            && self.users.contains_key(login);
+            .map_or(self.dummy_hash.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let permit = self.hashing.clone().acquire_owned().await;
+        let verified = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify(&stored, &password)
+        })
+        .await
+        .unwrap_or(false);
+        let valid = verified && self.users.contains_key(login);
+        let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if !valid {
             // Failures older than the lockout window count for nothing: forget them.
@@ -217,6 +222,21 @@ impl Identities {
         Ok(token)
     }
 
+    /// 429 LOCKED_OUT while `login` has failed too often lately.
+    fn check_lockout(&self, login: &str) -> Result<(), Refusal> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match failures.get(login) {
+            Some((count, since)) if *count >= LOCKOUT_AFTER && since.elapsed() < LOCKOUT_FOR => {
+                let minutes = (LOCKOUT_FOR - since.elapsed()).as_secs() / 60 + 1;
+                let message = format!("Too many failed sign-ins: try again in {minutes} minutes");
+                Err(ApiError::new(ErrorType::Throttling, message)
+                    .with_code("LOCKED_OUT")
+                    .into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn logout(&self, headers: &HeaderMap) {
         if let Some(token) = cookie(headers, SESSION_COOKIE) {
             self.sessions
@@ -225,6 +245,15 @@ impl Identities {
                 .remove(&token);
         }
     }
+}
+
+/// Whether `password` matches the PHC string `stored` (argon2: ~33 ms of a core).
+fn verify(stored: &str, password: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// Whether `peer` may set the identity header: any peer when no proxy is listed (start

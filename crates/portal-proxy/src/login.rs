@@ -11,6 +11,10 @@
 //!   when the TLS terminator in front says `X-Forwarded-Proto: https`. The sessions
 //!   themselves, the password check and the lockout live in `identity.rs`.
 //! - Every sign-in attempt, good or bad, is written to the audit log.
+//! - Sign-ins are limited per client address (10 a minute) and per name (5 a minute):
+//!   beyond, 429 Throttling with Retry-After (a form: `/login?locked`), before any
+//!   password hashing. The address is the TCP peer's: behind a reverse proxy, all its
+//!   clients share one budget.
 //! - A user name longer than `MAX_LOGIN_BYTES` (256) is refused (400) before any hashing,
 //!   so the failed-login table cannot be filled with huge keys.
 //!
@@ -21,16 +25,18 @@ use crate::error::Refusal;
 use crate::routes::Shared;
 use crate::{audit, guards, identity, static_files};
 use axum::body::Bytes;
-use axum::extract::State as AxumState;
+use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use nimble_model::{ApiError, ErrorType, ValidationError};
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 /// Accepts a form (the login page) or JSON; a form is answered with a redirect.
 pub async fn login(
     AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
@@ -62,7 +68,10 @@ pub async fn login(
         let limit = identity::MAX_LOGIN_BYTES;
         return Err(ValidationError::new("user", format!("is longer than {limit} bytes")).into());
     }
-    let signed_in = state.identities.login(&state.config, &user, &password);
+    let signed_in = state
+        .identities
+        .login(&state.config, peer.ip(), &user, &password)
+        .await;
     audit::login(&user, signed_in.is_ok());
     match signed_in {
         Ok(token) => {

@@ -133,6 +133,13 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
         .unwrap_or(config.rate_limit_per_minute);
     config.body_limit_bytes = file.body_limit_bytes.unwrap_or(config.body_limit_bytes);
     config.cache_max_entries = file.cache_max_entries.unwrap_or(config.cache_max_entries);
+    config.login_per_minute_per_address = file
+        .login_per_minute_per_address
+        .unwrap_or(config.login_per_minute_per_address);
+    config.login_per_minute_per_name = file
+        .login_per_minute_per_name
+        .unwrap_or(config.login_per_minute_per_name);
+    config.login_concurrency = file.login_concurrency.unwrap_or(config.login_concurrency);
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }

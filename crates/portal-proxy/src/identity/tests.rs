@@ -2,18 +2,25 @@
 
 use super::*;
 
-#[test]
-fn failed_sign_ins_are_forgotten_after_the_lockout_window() {
+#[tokio::test]
+async fn failed_sign_ins_are_forgotten_after_the_lockout_window() {
     let upstream = crate::config::Upstream::Url {
         endpoint: "http://127.0.0.1:1".into(),
         credentials: None,
     };
     let config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
     let identities = Identities::load(&config).unwrap();
-    assert!(identities.login(&config, "ghost-1", "x").is_err());
+    let peer: IpAddr = "127.0.0.1".parse().unwrap();
+    assert!(identities
+        .login(&config, peer, "ghost-1", "x")
+        .await
+        .is_err());
     assert_eq!(identities.failures_len(), 1);
     identities.age_failures(LOCKOUT_FOR + Duration::from_secs(1));
-    assert!(identities.login(&config, "ghost-2", "x").is_err());
+    assert!(identities
+        .login(&config, peer, "ghost-2", "x")
+        .await
+        .is_err());
     assert_eq!(
         identities.failures_len(),
         1,
