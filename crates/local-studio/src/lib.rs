@@ -87,6 +87,8 @@ pub struct Config {
     /// How long a DELETED session stays readable (as the API's waiters need) before it
     /// is purged, with its streams ([`DEFAULT_DELETED_RETENTION`] by default).
     pub deleted_retention: Duration,
+    /// Header read timeout and connection cap of the HTTP server.
+    pub limits: serving::Limits,
 }
 
 impl Default for Config {
@@ -103,6 +105,7 @@ impl Default for Config {
             desktops: None,
             drift_interval: Duration::from_secs(5),
             deleted_retention: DEFAULT_DELETED_RETENTION,
+            limits: serving::Limits::default(),
         }
     }
 }
@@ -217,7 +220,7 @@ pub async fn start(
     *app.faults.write().unwrap_or_else(|e| e.into_inner()) = config.faults;
 
     let reconciler = reconciler::spawn(app.clone(), config.drift_interval);
-    let serving = serving::Serving::spawn(listener, http::router(app.clone()))?;
+    let serving = serving::Serving::spawn(listener, http::router(app.clone()), config.limits)?;
     tracing::info!(addr = %serving.addr(), "local-studio listening");
     Ok(RunningServer {
         serving,

@@ -88,6 +88,8 @@ pub struct ProxyConfig {
     pub login_per_minute_per_name: u32,
     /// Password hashes computed at once (each ~33 ms of a core); more sign-ins wait.
     pub login_concurrency: usize,
+    /// Header read timeout and connection cap of the proxy's own HTTP server.
+    pub connection_limits: serving::Limits,
 }
 
 impl ProxyConfig {
@@ -113,6 +115,7 @@ impl ProxyConfig {
             login_per_minute_per_address: 10,
             login_per_minute_per_name: 5,
             login_concurrency: 2,
+            connection_limits: serving::Limits::default(),
         }
     }
 
@@ -168,6 +171,8 @@ pub struct FileConfig {
     pub login_per_minute_per_address: Option<u32>,
     pub login_per_minute_per_name: Option<u32>,
     pub login_concurrency: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub header_read_timeout_ms: Option<u64>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

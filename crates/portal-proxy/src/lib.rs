@@ -139,9 +139,10 @@ pub async fn start(
              Never expose this server beyond your own machine."
         );
     }
+    let limits = config.connection_limits;
     let state = Arc::new(routes::State::new(config, endpoint, credentials)?);
     let router = routes::router(state.clone());
-    let serving = serving::Serving::spawn(listener, router)?;
+    let serving = serving::Serving::spawn(listener, router, limits)?;
     tracing::info!(addr = %serving.addr(), "portal-proxy listening");
     Ok(RunningProxy { serving, embedded })
 }

@@ -56,6 +56,9 @@ struct Args {
         default_value = ".tools/desktop-viewer"
     )]
     viewer_dir: PathBuf,
+    /// Connections served at once; more wait until one closes (default 1024).
+    #[arg(long, env = "PORTAL_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
     /// A login with the admin role (sees every session of the studio). Repeatable.
     #[arg(long = "admin", value_name = "LOGIN")]
     admins: Vec<String>,
@@ -140,6 +143,14 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
         .login_per_minute_per_name
         .unwrap_or(config.login_per_minute_per_name);
     config.login_concurrency = file.login_concurrency.unwrap_or(config.login_concurrency);
+    let limits = &mut config.connection_limits;
+    limits.max_connections = args
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(limits.max_connections);
+    if let Some(ms) = file.header_read_timeout_ms {
+        limits.header_read_timeout = std::time::Duration::from_millis(ms);
+    }
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }

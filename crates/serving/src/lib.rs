@@ -4,13 +4,39 @@
 //!
 //! Handlers may extract `ConnectInfo<SocketAddr>`: the peer address is always provided.
 //!
+//! What a client can hold is bounded by [`Limits`]: how long it may take to send a request
+//! head, and how many connections are served at once (`connections.rs`).
+//!
 //! A binary's `main` binds with [`bind`], starts its server, and hands it to [`run`],
 //! which says where it listens, serves until a signal, drains, and gives the exit code.
 
+mod connections;
+
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Bounds on what clients can hold of a server.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// How long a client may take to send a whole request head (request line and
+    /// headers), and to start the next one on a kept-alive connection; beyond, the
+    /// connection is closed. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait, unaccepted, until one closes. Default 1024.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
 
 /// A router being served; dropping it without [`Serving::shutdown`] leaves it running
 /// until the runtime ends.
@@ -21,18 +47,15 @@ pub struct Serving {
 }
 
 impl Serving {
-    /// Serves `router` on `listener` in a new task.
-    pub fn spawn(listener: TcpListener, router: axum::Router) -> std::io::Result<Serving> {
+    /// Serves `router` on `listener` in a new task, within `limits`.
+    pub fn spawn(
+        listener: TcpListener,
+        router: axum::Router,
+        limits: Limits,
+    ) -> std::io::Result<Serving> {
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(connections::serve(listener, router, limits, stopped));
         Ok(Serving { addr, stop, task })
     }
 
@@ -124,7 +147,7 @@ mod tests {
             }),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let serving = Serving::spawn(listener, router).unwrap();
+        let serving = Serving::spawn(listener, router, Limits::default()).unwrap();
         let addr = serving.addr();
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};

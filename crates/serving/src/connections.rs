@@ -1,0 +1,108 @@
+//! The accept loop behind [`crate::Serving`]: HTTP/1.1 with hyper, under [`crate::Limits`].
+//!
+//! axum 0.8's `serve` sets no timer, so hyper's header read timeout never applied, and it
+//! accepts without bound. Here a connection is accepted only with a permit of a semaphore
+//! of `max_connections`: beyond the cap, clients wait in the listen backlog until one
+//! closes. Each connection's hyper has a timer, so a client that has not sent a whole
+//! request head within `header_read_timeout` (also while idle between requests) is cut off.
+//! Stopping stops accepting, asks every connection to finish its request in flight and
+//! close, and waits until all permits are back.
+
+use crate::Limits;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
+
+/// Serves `router` on `listener` until `stop` resolves (or its sender is dropped), then
+/// drains.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS) as u32;
+    let permits = Arc::new(Semaphore::new(max as usize));
+    let (stopping, stop_watch) = watch::channel(false);
+    let mut stop = pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            _ = &mut stop => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let connection = Connection {
+            router: router.clone(),
+            peer,
+            stopping: stop_watch.clone(),
+            _permit: permit,
+        };
+        tokio::spawn(connection.serve(stream, limits.header_read_timeout));
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    // Every connection holds a permit until it is closed.
+    let _ = permits.acquire_many(max).await;
+    Ok(())
+}
+
+/// One accepted connection, and the permit it holds while open.
+struct Connection {
+    router: axum::Router,
+    peer: SocketAddr,
+    stopping: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    async fn serve(mut self, stream: TcpStream, header_read_timeout: Duration) {
+        let _ = stream.set_nodelay(true);
+        let (router, peer) = (self.router.clone(), self.peer);
+        let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout);
+        let mut connection = pin!(builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades());
+        let mut asked = false;
+        loop {
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(error) = served {
+                        tracing::debug!(%error, %peer, "connection ended");
+                    }
+                    break;
+                }
+                _ = self.stopping.wait_for(|stop| *stop), if !asked => {
+                    asked = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
