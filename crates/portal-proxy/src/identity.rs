@@ -2,8 +2,8 @@
 //! a login against a users file with argon2 hashes, held in an HttpOnly session cookie.
 //! Who is refused gets a [`Refusal`]: 401 without an identity, 403 from an untrusted peer.
 //!
-//! A sign-in is checked against the limits per address and per name first
-//! (`guards::SignInLimit`), then the lockout; only then is the password hashed, on a
+//! A sign-in is checked against the lockout first, then the limits per address and per
+//! name (`guards::SignInLimit`); only then is the password hashed, on a
 //! blocking thread and at most `login_concurrency` at once, so a flood of sign-ins leaves
 //! the async workers free to answer everything else.
 
@@ -175,8 +175,9 @@ impl Identities {
         login: &str,
         password: &str,
     ) -> Result<String, Refusal> {
-        self.limit.check(peer, login)?;
+        // A locked-out name hears so (LOCKED_OUT) rather than a rate limit.
         self.check_lockout(login)?;
+        self.limit.check(peer, login)?;
         // Unknown names are checked against a dummy hash: the same time as a wrong password.
         let stored = self
             .users
