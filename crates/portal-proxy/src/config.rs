@@ -82,6 +82,10 @@ pub struct ProxyConfig {
     pub max_attempts: u32,
     /// Lifetime of a users-file login session.
     pub session_lifetime: Duration,
+    /// Peers that may read `/metrics` and `/readyz` without a token (default: loopback).
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that opens `/metrics` and `/readyz` from anywhere.
+    pub metrics_token: Option<String>,
 }
 
 impl ProxyConfig {
@@ -104,6 +108,8 @@ impl ProxyConfig {
             upstream_timeout: Duration::from_secs(10),
             max_attempts: 3,
             session_lifetime: Duration::from_secs(12 * 3600),
+            metrics_allow: loopback(),
+            metrics_token: None,
         }
     }
 
@@ -131,6 +137,13 @@ impl ProxyConfig {
     }
 }
 
+/// This machine only: the default of `metrics_allow`.
+pub fn loopback() -> Vec<ipnet::IpNet> {
+    let v4 = ipnet::Ipv4Net::new(std::net::Ipv4Addr::LOCALHOST, 8).unwrap_or_default();
+    let v6 = ipnet::Ipv6Net::new(std::net::Ipv6Addr::LOCALHOST, 128).unwrap_or_default();
+    vec![v4.into(), v6.into()]
+}
+
 /// The TOML file of `--config`: every flag, plus the tables flags cannot express.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,6 +169,10 @@ pub struct FileConfig {
     pub body_limit_bytes: Option<usize>,
     pub cache_ttl_ms: Option<u64>,
     pub cache_max_entries: Option<usize>,
+    /// Networks that may read `/metrics` and `/readyz` (default: loopback only).
+    pub metrics_allow: Option<Vec<String>>,
+    /// The bearer token that opens `/metrics` and `/readyz` from anywhere.
+    pub metrics_token: Option<String>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

@@ -7,6 +7,7 @@ mod common;
 mod embedded_credential;
 mod indistinguishable;
 mod login_bounds;
+mod metrics_access;
 mod read_after_write;
 mod slow_upstream;
 mod trusted_header;
