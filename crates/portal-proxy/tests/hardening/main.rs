@@ -5,6 +5,7 @@ mod audit_capture;
 mod audit_disconnect;
 mod common;
 mod embedded_credential;
+mod hsts;
 mod indistinguishable;
 mod login_bounds;
 mod metrics_access;
