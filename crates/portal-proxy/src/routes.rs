@@ -19,11 +19,12 @@ use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
 use crate::guards::RateLimit;
 use crate::identity::Identities;
-use crate::metrics::Metrics;
+use crate::metrics::{self, Metrics};
 use crate::upstream::{self, Answer};
 use crate::{forward, login, ops_access, signing, static_files, Error};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
@@ -97,6 +98,10 @@ pub fn router(state: Shared) -> Router {
         Some(dist) => router.fallback_service(static_files::service(dist)),
         None => router.fallback(|| async { (StatusCode::NOT_FOUND, "not found") }),
     };
+    let router = router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        metrics::count_refusals,
+    ));
     static_files::with_security_headers(router.with_state(state))
 }
 

@@ -10,5 +10,6 @@ mod indistinguishable;
 mod login_bounds;
 mod metrics_access;
 mod read_after_write;
+mod refusal_metrics;
 mod slow_upstream;
 mod trusted_header;
