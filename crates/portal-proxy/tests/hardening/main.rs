@@ -4,6 +4,7 @@
 mod audit_capture;
 mod audit_disconnect;
 mod common;
+mod data_file_modes;
 mod embedded_credential;
 mod hsts;
 mod indistinguishable;
