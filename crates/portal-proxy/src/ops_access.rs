@@ -18,12 +18,36 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;
 
-/// `Ok` when `peer` with `headers` may read the operations endpoints, else the refusal.
-pub fn check(config: &ProxyConfig, peer: IpAddr, headers: &HeaderMap) -> Result<(), Response> {
+/// Why a request may not read the operations endpoints.
+#[derive(Debug, PartialEq)]
+pub enum Refused {
+    /// 401: a bearer token that is not the configured one.
+    WrongToken,
+    /// 403: no token, from outside `metrics_allow`.
+    NotAllowed,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NotAllowed => (StatusCode::FORBIDDEN, "forbidden\n").into_response(),
+            Refused::WrongToken => {
+                let mut response = (StatusCode::UNAUTHORIZED, "unauthorized\n").into_response();
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+        }
+    }
+}
+
+/// `Ok` when `peer` with `headers` may read the operations endpoints.
+pub fn check(config: &ProxyConfig, peer: IpAddr, headers: &HeaderMap) -> Result<(), Refused> {
     if let Some(sent) = bearer(headers) {
         return match &config.metrics_token {
             Some(token) if same_secret(sent.as_bytes(), token.as_bytes()) => Ok(()),
-            _ => Err(unauthorized()),
+            _ => Err(Refused::WrongToken),
         };
     }
     // An empty list opens to nobody by address (`trusted_peer` would take it as anyone).
@@ -32,7 +56,7 @@ pub fn check(config: &ProxyConfig, peer: IpAddr, headers: &HeaderMap) -> Result<
     if allowed {
         Ok(())
     } else {
-        Err((StatusCode::FORBIDDEN, "forbidden\n").into_response())
+        Err(Refused::NotAllowed)
     }
 }
 
@@ -40,14 +64,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-fn unauthorized() -> Response {
-    let mut response = (StatusCode::UNAUTHORIZED, "unauthorized\n").into_response();
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    response
 }
 
 /// Compares without stopping at the first difference, so the time taken does not tell how

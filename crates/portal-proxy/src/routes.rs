@@ -129,7 +129,7 @@ async fn readyz(
     headers: HeaderMap,
 ) -> Response {
     if let Err(refused) = ops_access::check(&state.config, peer.ip(), &headers) {
-        return refused;
+        return refused.into_response();
     }
     if state.upstream.reachable().await {
         (StatusCode::OK, "ready").into_response()
@@ -145,7 +145,7 @@ async fn metrics(
     headers: HeaderMap,
 ) -> Response {
     if let Err(refused) = ops_access::check(&state.config, peer.ip(), &headers) {
-        return refused;
+        return refused.into_response();
     }
     (
         [("content-type", "text/plain; version=0.0.4")],
