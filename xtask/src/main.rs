@@ -5,21 +5,25 @@
 //! - `dev`:   portal-proxy with the embedded local-studio and demo data, plus `trunk serve`.
 //! - `test`:  fmt, clippy, native tests, wasm tests, browser end-to-end tests.
 //! - `bench`: the benchmarks, printed side by side.
+//! - `dist`:  the portal, both servers and the desktop viewer, built into one folder.
 
 mod bench;
 mod dev;
+mod dist;
 mod run;
 mod setup;
 mod test;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|dev|test|bench>
+const USAGE: &str = "usage: cargo xtask <setup|dev|test|bench|dist [DIR]>
 
   setup   install the wasm target, Trunk, wasm-bindgen-cli, wasm-opt and Chromium
   dev     run the portal with the embedded local-studio and demo data
   test    run every check and test; ends with 'N passed, N failed'
-  bench   print the benchmark figures";
+  bench   print the benchmark figures
+  dist    build the portal, portal-proxy, local-studio and the desktop viewer into DIR
+          (default target/dist), ready to copy to a server";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
         Some("dev") => setup::setup().and_then(|()| dev::dev(&args[1..])),
         Some("test") => setup::setup().and_then(|()| test::test()),
         Some("bench") => setup::setup().and_then(|()| bench::bench()),
+        Some("dist") => setup::setup().and_then(|()| dist::dist(&args[1..])),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -90,6 +90,10 @@ pub struct ProxyConfig {
     pub login_concurrency: usize,
     /// Header read timeout and connection cap of the proxy's own HTTP server.
     pub connection_limits: serving::Limits,
+    /// Peers that may read `/metrics` and `/readyz` without a token (default: loopback).
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that opens `/metrics` and `/readyz` from anywhere.
+    pub metrics_token: Option<String>,
 }
 
 impl ProxyConfig {
@@ -116,6 +120,8 @@ impl ProxyConfig {
             login_per_minute_per_name: 5,
             login_concurrency: 2,
             connection_limits: serving::Limits::default(),
+            metrics_allow: loopback(),
+            metrics_token: None,
         }
     }
 
@@ -141,6 +147,13 @@ impl ProxyConfig {
             .cloned()
             .unwrap_or_else(|| login.to_owned())
     }
+}
+
+/// This machine only: the default of `metrics_allow`.
+pub fn loopback() -> Vec<ipnet::IpNet> {
+    let v4 = ipnet::Ipv4Net::new(std::net::Ipv4Addr::LOCALHOST, 8).unwrap_or_default();
+    let v6 = ipnet::Ipv6Net::new(std::net::Ipv6Addr::LOCALHOST, 128).unwrap_or_default();
+    vec![v4.into(), v6.into()]
 }
 
 /// The TOML file of `--config`: every flag, plus the tables flags cannot express.
@@ -173,6 +186,10 @@ pub struct FileConfig {
     pub login_concurrency: Option<usize>,
     pub max_connections: Option<usize>,
     pub header_read_timeout_ms: Option<u64>,
+    /// Networks that may read `/metrics` and `/readyz` (default: loopback only).
+    pub metrics_allow: Option<Vec<String>>,
+    /// The bearer token that opens `/metrics` and `/readyz` from anywhere.
+    pub metrics_token: Option<String>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

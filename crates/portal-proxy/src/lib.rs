@@ -22,7 +22,8 @@
 //!   Origin, our own: a cross-site page can send neither without a CORS preflight, which
 //!   this server never grants (CSRF).
 //!
-//! Operations: `/healthz` (alive), `/readyz` (upstream reachable), `/metrics` (Prometheus).
+//! Operations: `/healthz` (alive), `/readyz` (upstream reachable), `/metrics` (Prometheus);
+//! the last two only for `metrics_allow` networks or the `metrics_token` (`ops_access.rs`).
 //! An audit line (tracing target `audit`, JSON) is written for every state-changing action.
 
 mod audit;
@@ -35,6 +36,7 @@ mod guards;
 mod identity;
 mod login;
 mod metrics;
+mod ops_access;
 mod routes;
 mod signing;
 mod static_files;

@@ -62,6 +62,14 @@ struct Args {
     /// A login with the admin role (sees every session of the studio). Repeatable.
     #[arg(long = "admin", value_name = "LOGIN")]
     admins: Vec<String>,
+    /// A network that may read /metrics and /readyz without a token (default: loopback
+    /// only; giving one replaces the default). Repeatable.
+    #[arg(long = "metrics-allow", value_name = "CIDR")]
+    metrics_allow: Vec<String>,
+    /// The bearer token that opens /metrics and /readyz from anywhere (environment only,
+    /// so it never shows in the process list; or `metrics_token` in the file).
+    #[arg(skip = std::env::var("PORTAL_METRICS_TOKEN").ok())]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,14 +129,10 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     config.dist = args.dist.or(file.dist);
     config.admins = [args.admins, file.admins].concat();
     config.user_map = file.user_map;
-    config.trusted_proxies = [args.trusted_proxies, file.trusted_proxies]
-        .concat()
-        .iter()
-        .map(|cidr| {
-            cidr.parse()
-                .map_err(|e| format!("--trusted-proxy {cidr}: {e}"))
-        })
-        .collect::<Result<_, _>>()?;
+    config.trusted_proxies = parse_networks(
+        "--trusted-proxy",
+        &[args.trusted_proxies, file.trusted_proxies].concat(),
+    )?;
     config.insecure_trust_any_client =
         args.insecure_trust_any_client || file.insecure_trust_any_client;
     config.rate_limit_per_minute = file
@@ -154,11 +158,29 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }
+    let metrics_allow = match (args.metrics_allow, file.metrics_allow) {
+        (flags, _) if !flags.is_empty() => Some(flags),
+        (_, from_file) => from_file,
+    };
+    if let Some(cidrs) = metrics_allow {
+        config.metrics_allow = parse_networks("--metrics-allow", &cidrs)?;
+    }
+    config.metrics_token = args
+        .metrics_token
+        .or(file.metrics_token)
+        .filter(|token| !token.is_empty());
     let listen = args
         .listen
         .or(file.listen)
         .unwrap_or_else(|| "127.0.0.1:8080".into());
     Ok((listen, config))
+}
+
+fn parse_networks(flag: &str, cidrs: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
+    cidrs
+        .iter()
+        .map(|cidr| cidr.parse().map_err(|e| format!("{flag} {cidr}: {e}")))
+        .collect()
 }
 
 fn init_logging() {

@@ -1,11 +1,24 @@
 //! Prometheus metrics at `/metrics`: requests by operation and status, request latency,
-//! upstream calls, and cache and coalescing hits.
+//! upstream calls, cache and coalescing hits, and the refusals that tell of an attack or a
+//! client in a loop ([`count_refusals`]: cross-site, rate-limited, locked out).
 
+use crate::routes::Shared;
+use axum::body::Body;
+use axum::extract::{Request, State as AxumState};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+    /// `csrf`, `rate_limited` or `locked_out`.
+    pub reason: &'static str,
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -20,6 +33,7 @@ pub struct Metrics {
     pub upstream_calls: Counter,
     pub cache_hits: Counter,
     pub coalesced: Counter,
+    pub refusals: Family<RefusalLabels, Counter>,
 }
 
 impl Metrics {
@@ -30,6 +44,7 @@ impl Metrics {
         let upstream_calls = Counter::default();
         let cache_hits = Counter::default();
         let coalesced = Counter::default();
+        let refusals = Family::<RefusalLabels, Counter>::default();
         let mut registry = Registry::with_prefix("portal_proxy");
         registry.register(
             "requests",
@@ -56,7 +71,14 @@ impl Metrics {
             "Reads that joined an identical read in flight",
             coalesced.clone(),
         );
+        registry.register(
+            "refusals",
+            "Requests refused as cross-site (csrf), over the rate limit (rate_limited) \
+             or from a locked-out login (locked_out)",
+            refusals.clone(),
+        );
         Metrics {
+            refusals,
             registry,
             requests,
             latency,
@@ -73,4 +95,41 @@ impl Metrics {
         }
         text
     }
+}
+
+/// The refusal codes counted in `refusals`, by the `code` of the proxy's own error body.
+const COUNTED: [(&str, &str); 3] = [
+    ("CSRF", "csrf"),
+    ("RATE_LIMITED", "rate_limited"),
+    ("LOCKED_OUT", "locked_out"),
+];
+
+/// Middleware: counts each answer that is one of the proxy's refusals in [`COUNTED`]. Only
+/// 403 and 429 answers are looked into; their bodies are small JSON, read and put back.
+pub async fn count_refusals(
+    AxumState(state): AxumState<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        // Too big for one of ours, or broken: not a refusal of the proxy's.
+        return (parts.status, parts.headers, "").into_response();
+    };
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|json| json["code"].as_str().map(str::to_owned));
+    if let Some((_, reason)) = COUNTED.iter().find(|(c, _)| Some(*c) == code.as_deref()) {
+        state
+            .metrics
+            .refusals
+            .get_or_create(&RefusalLabels { reason })
+            .inc();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -5,8 +5,8 @@
 //! | `GET /api/me` | [`me`] | who is signed in, in which studio, admin or not |
 //! | `POST /api/login`, `POST /api/logout`, `GET /login` | `login.rs` | users-file sign-in |
 //! | `/api/...` | [`forward::call`] | the Nimble operations, checked, signed and forwarded |
-//! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable |
-//! | `GET /metrics` | [`metrics`] | Prometheus text |
+//! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable (`ops_access.rs`) |
+//! | `GET /metrics` | [`metrics`] | Prometheus text (`ops_access.rs`) |
 //! | anything else | `static_files.rs` | the built portal (404 without `--dist`) |
 //!
 //! Bodies under `/api` are capped at `body_limit_bytes` (413 beyond), and every response,
@@ -19,12 +19,13 @@ use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
 use crate::guards::RateLimit;
 use crate::identity::Identities;
-use crate::metrics::Metrics;
+use crate::metrics::{self, Metrics};
 use crate::upstream::{self, Answer};
-use crate::{forward, login, signing, static_files, Error};
+use crate::{forward, login, ops_access, signing, static_files, Error};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use nimble_model::Me;
@@ -97,6 +98,10 @@ pub fn router(state: Shared) -> Router {
         Some(dist) => router.fallback_service(static_files::service(dist)),
         None => router.fallback(|| async { (StatusCode::NOT_FOUND, "not found") }),
     };
+    let router = router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        metrics::count_refusals,
+    ));
     static_files::with_security_headers(router.with_state(state))
 }
 
@@ -116,19 +121,35 @@ async fn me(
     }))
 }
 
-/// `GET /readyz`: 200 while the upstream answers at all, else 503.
-async fn readyz(AxumState(state): AxumState<Shared>) -> impl IntoResponse {
+/// `GET /readyz`: 200 while the upstream answers at all, else 503 (see `ops_access.rs`
+/// for who may ask).
+async fn readyz(
+    AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = ops_access::check(&state.config, peer.ip(), &headers) {
+        return refused.into_response();
+    }
     if state.upstream.reachable().await {
-        (StatusCode::OK, "ready")
+        (StatusCode::OK, "ready").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable")
+        (StatusCode::SERVICE_UNAVAILABLE, "upstream unreachable").into_response()
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-async fn metrics(AxumState(state): AxumState<Shared>) -> impl IntoResponse {
+/// `GET /metrics`: Prometheus text format (see `ops_access.rs` for who may ask).
+async fn metrics(
+    AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = ops_access::check(&state.config, peer.ip(), &headers) {
+        return refused.into_response();
+    }
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
 }

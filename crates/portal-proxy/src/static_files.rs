@@ -1,9 +1,11 @@
 //! The built portal: correct MIME types, precompressed `.br`/`.gz` files when present,
 //! long cache lifetimes for hashed assets and none for index.html, a single-page-app
-//! fallback, and the security headers on every response.
+//! fallback, and the security headers on every response (plus `Strict-Transport-Security`
+//! on those to a browser that came over HTTPS).
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::path::Path;
@@ -57,9 +59,41 @@ pub fn service(dist: &Path) -> axum::routing::MethodRouter {
     })
 }
 
+/// One year: browsers keep using HTTPS for this host that long after the last visit.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// Whether the browser used HTTPS, as the TLS terminator in front says
+/// (`X-Forwarded-Proto: https`). Anyone may send the header, which is harmless where it is
+/// used: a browser ignores HSTS on a plain-HTTP answer, and a `Secure` cookie only narrows
+/// where it is sent.
+pub fn behind_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// Adds HSTS to the answer of a request that came over HTTPS, and only then: pinning
+/// `localhost` to HTTPS would break every plain-HTTP development server on it.
+async fn hsts(request: Request, next: Next) -> Response {
+    let https = behind_https(request.headers());
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            STRICT_TRANSPORT_SECURITY_HEADER,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
+    response
+}
+
+const STRICT_TRANSPORT_SECURITY_HEADER: HeaderName =
+    HeaderName::from_static("strict-transport-security");
+
 /// `same-origin` rather than `no-referrer`: with no-referrer, Chromium sends `Origin: null`
 /// on the login form's POST, which the Origin check must refuse.
 pub fn with_security_headers(router: Router) -> Router {
+    let router = router.layer(axum::middleware::from_fn(hsts));
     let headers = [
         ("content-security-policy", CONTENT_SECURITY_POLICY),
         ("x-content-type-options", "nosniff"),

@@ -4,10 +4,14 @@
 mod audit_capture;
 mod audit_disconnect;
 mod common;
+mod data_file_modes;
 mod embedded_credential;
+mod hsts;
 mod indistinguishable;
 mod login_bounds;
 mod login_flood;
+mod metrics_access;
 mod read_after_write;
+mod refusal_metrics;
 mod slow_upstream;
 mod trusted_header;
