@@ -3,8 +3,10 @@
 //! Launch, in order, each step bounded by one deadline ([`DesktopsConfig::start_timeout`]):
 //! write the cookie; start Xvnc and read the display number it prints on `-displayfd 1`; wait
 //! until its socket answers `RFB `; start openbox and wait for `_NET_SUPPORTING_WM_CHECK`;
-//! start the start command; write `desktop.json`. Any failure undoes everything (through
-//! [`Desktops::stop`]'s own code) and returns the error with the end of the relevant log.
+//! start the start command and give it a moment to show its first window; write
+//! `desktop.json`. Any failure undoes everything (through [`Desktops::stop`]'s own code)
+//! and returns the error with the end of the relevant log. One sequence, kept in one file
+//! (a little over 300 lines) so it reads in order.
 
 use crate::error::{DesktopError, Result, INSTALL_HINT};
 use crate::layout::{check_reachable, give, make_dir, own_home};
@@ -23,6 +25,8 @@ pub(crate) const SAFE_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// Programs every desktop needs besides its start command.
 const REQUIRED: [&str; 3] = ["Xvnc", "openbox", "xprop"];
+/// How long a launch waits for the start command's first window.
+const APP_WINDOW_WAIT: Duration = Duration::from_secs(2);
 
 pub(crate) fn check_installed(start_command: &[String]) -> Result<(), String> {
     let on_path = |program: &str| {
@@ -218,6 +222,7 @@ impl Desktops {
             .stdout(stderr(&session_log)?)
             .stderr(session_log);
         let app = self.spawn(user, program, app, &session_log_path)?;
+        x11::wait_for_app_window(display, &xauthority, &app, APP_WINDOW_WAIT);
 
         let desktop = Desktop {
             session_id: id.to_owned(),

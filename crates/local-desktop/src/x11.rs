@@ -96,8 +96,38 @@ pub(crate) fn vnc_answers(socket: &Path) -> Option<()> {
 /// True once a window manager has set `_NET_SUPPORTING_WM_CHECK` on the root window.
 /// Applications started earlier may stay unmapped, and the viewer would show black.
 pub(crate) fn window_manager_ready(display: u32, xauthority: &Path) -> bool {
+    root_property(display, xauthority, "_NET_SUPPORTING_WM_CHECK")
+}
+
+/// True once the window manager manages at least one application window
+/// (`_NET_CLIENT_LIST`), so keys typed into the desktop reach the application.
+pub(crate) fn has_app_window(display: u32, xauthority: &Path) -> bool {
+    root_property(display, xauthority, "_NET_CLIENT_LIST")
+}
+
+/// Waits, at most `wait`, for the start command's first window. A quick application (a
+/// terminal) shows it within a moment, so a desktop that is READY takes keys at once; a
+/// slow one (a DCC application) is not waited for past `wait`, its desktop usable while it
+/// loads. Never an error: an application without a window is allowed.
+pub(crate) fn wait_for_app_window(
+    display: u32,
+    xauthority: &Path,
+    app: &crate::Process,
+    wait: Duration,
+) {
+    let deadline = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < deadline
+        && app.is_alive()
+        && !has_app_window(display, xauthority)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the root window's `property` names a window.
+fn root_property(display: u32, xauthority: &Path, property: &str) -> bool {
     Command::new("xprop")
-        .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+        .args(["-root", property])
         .env_clear()
         .env("PATH", crate::launch::SAFE_PATH)
         .env("DISPLAY", format!(":{display}"))
