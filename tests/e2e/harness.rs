@@ -5,9 +5,11 @@
 use fantoccini::{Client, ClientBuilder};
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
 use serde_json::json;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::ChildGuard;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,14 +27,31 @@ pub fn dist() -> PathBuf {
     dist
 }
 
-/// Chromedriver on a free port, stopped when dropped.
-pub struct Driver(Child, u16);
+/// Chromedriver in a process group of its own, which the Chromium it starts joins: the
+/// whole group is killed (and chromedriver reaped) on drop, so a failed test leaves no
+/// browser behind.
+pub struct Chromedriver {
+    child: ChildGuard,
+    port: u16,
+}
 
-impl Drop for Driver {
+impl Drop for Chromedriver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        // The group's id is chromedriver's pid (process_group(0)).
+        let group = format!("-{}", self.child.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        self.child.kill();
     }
+}
+
+/// What keeps a browser alive: chromedriver, Chromium and their folders are gone when it
+/// is dropped.
+pub struct Driver {
+    _chromedriver: Chromedriver,
+    _scratch: tempfile::TempDir,
 }
 
 pub fn free_port() -> u16 {
@@ -43,16 +62,26 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Headless Chromium through chromedriver, both on free ports and in folders of their own.
 pub async fn browser() -> (Driver, Client) {
+    // The profile, and TMPDIR for the scratch folders Chromium and chromedriver make (they
+    // leave them in /tmp otherwise): all removed with this folder.
+    let scratch = tempfile::tempdir().unwrap();
+    let (profile, tmp) = (scratch.path().join("profile"), scratch.path().join("tmp"));
+    std::fs::create_dir(&tmp).unwrap();
     let port = free_port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .env("TMPDIR", &tmp)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("chromedriver is installed (cargo xtask setup)");
-    let driver = Driver(child, port);
-    let profile = tempfile::tempdir().unwrap().keep();
+    let driver = Chromedriver {
+        child: ChildGuard(child),
+        port,
+    };
     let args = [
         "--headless",
         "--no-sandbox",
@@ -76,10 +105,16 @@ pub async fn browser() -> (Driver, Client) {
             ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         match builder
             .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
         {
-            Ok(client) => return (driver, client),
+            Ok(client) => {
+                let driver = Driver {
+                    _chromedriver: driver,
+                    _scratch: scratch,
+                };
+                return (driver, client);
+            }
             Err(e) if started.elapsed() > Duration::from_secs(20) => {
                 panic!("chromedriver did not start: {e}")
             }
@@ -103,11 +138,13 @@ pub async fn proxy(auth: AuthMode) -> RunningProxy {
     portal_proxy::start(listener, config).await.unwrap()
 }
 
-pub async fn shot(client: &Client, name: &str) {
+/// Saves what Chromium shows to `screenshots/NAME.png`; the path.
+pub async fn shot(client: &Client, name: &str) -> PathBuf {
     let dir = root().join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    let png = client.screenshot().await.unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, client.screenshot().await.unwrap()).unwrap();
+    path
 }
 
 /// Polls `read` until `done` holds, for at most `limit`.

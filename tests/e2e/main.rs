@@ -4,6 +4,8 @@
 //! budget of the first load is checked here too (`budget.rs`).
 
 mod budget;
+mod desktop;
+mod desktop_bench;
 mod harness;
 mod page;
 

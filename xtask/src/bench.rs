@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: every benchmark in one run, so the figures are comparable.
 
 use crate::run::{run, Result};
-use crate::test::{DESKTOP_TEST, E2E_TESTS};
+use crate::test::E2E_TESTS;
 
 pub fn bench() -> Result {
     println!("=== local-studio: GetStreamingSession and full ListStreamingSessions walks ===");
@@ -26,9 +26,9 @@ pub fn bench() -> Result {
     run("trunk", &["build", "--release"])?;
     // The same (debug) test build as `cargo xtask test`; the browser does the work measured.
     // It prints the first load's size with its margin to the budget that test enforces.
-    let bench = ["--", "--ignored", "--nocapture", "bench"];
+    let bench = ["--", "--ignored", "--nocapture", "bench_first_render"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     println!("\n=== real desktops: start to READY, Connect to first frame in Chromium, memory ===");
     let bench = ["--", "--ignored", "--nocapture", "bench_desktops"];
-    run(DESKTOP_TEST[0], &[&DESKTOP_TEST[1..], &bench[..]].concat())
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())
 }
