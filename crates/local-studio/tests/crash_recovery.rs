@@ -4,14 +4,14 @@
 use test_support as support;
 
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-use support::{Client, SESSIONS};
+use support::{ChildGuard, Client, SESSIONS};
 
-/// Starts the real binary and reads the address it prints.
-fn spawn(data_dir: &std::path::Path) -> (Child, std::net::SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local-studio"))
+/// Starts the real binary on the data dir; killed when the guard drops.
+fn spawn(data_dir: &std::path::Path) -> (ChildGuard, std::net::SocketAddr) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local-studio"));
+    command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -20,23 +20,8 @@ fn spawn(data_dir: &std::path::Path) -> (Child, std::net::SocketAddr) {
             "2",
         ])
         .arg("--data-dir")
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("local-studio starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .parse()
-        .expect("address printed");
-    (child, addr)
+        .arg(data_dir);
+    support::spawn_server(&mut command)
 }
 
 #[tokio::test]
@@ -77,8 +62,7 @@ async fn a_killed_server_loses_nothing_acknowledged_and_resumes_transitions() {
     let before = client.walk("").await;
 
     // Both transitions are in flight: kill -9 now.
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.kill();
 
     let (mut second, addr) = spawn(dir.path());
     let client = Client::new(addr);
@@ -115,6 +99,5 @@ async fn a_killed_server_loses_nothing_acknowledged_and_resumes_transitions() {
         2,
         "the demo backup and the new stop's"
     );
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
 }

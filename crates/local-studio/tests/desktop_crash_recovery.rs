@@ -5,14 +5,14 @@
 mod workstations;
 
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use test_support::{ChildGuard, Client};
 use workstations::*;
 
 fn spawn(host: &Host, data: &std::path::Path) -> (ChildGuard, Client) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local-studio"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local-studio"));
+    command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -26,23 +26,9 @@ fn spawn(host: &Host, data: &std::path::Path) -> (ChildGuard, Client) {
         .arg("--desktops-dir")
         .arg(host.root.path())
         .arg("--data-dir")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("local-studio starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    (ChildGuard(child), Client::new(addr))
+        .arg(data);
+    let (server, addr) = test_support::spawn_server(&mut command);
+    (server, Client::new(addr))
 }
 
 /// Xvnc processes serving `session`'s desktop, found by their command line.

@@ -10,7 +10,7 @@ mod processes;
 mod servers;
 mod signed;
 
-pub use processes::{ChildGuard, DesktopRoot};
+pub use processes::{spawn_server, ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 

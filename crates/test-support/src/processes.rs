@@ -22,6 +22,30 @@ impl Drop for ChildGuard {
     }
 }
 
+/// Starts a server binary (local-studio) and reads the address it announces on its first
+/// line of standard output ("… listening on http://ADDR"). Killed when the guard drops.
+pub fn spawn_server(command: &mut std::process::Command) -> (ChildGuard, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let guard = ChildGuard(child);
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("no address announced: {line:?}"));
+    (guard, addr)
+}
+
 /// A short temporary root for desktops (the VNC socket path must fit in 107 bytes); every
 /// desktop under it is stopped, and the root removed, on drop.
 pub struct DesktopRoot {
