@@ -3,9 +3,9 @@
 
 use local_studio::{Credential, Faults};
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
-use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use std::time::Duration;
+use test_support::Reply;
 
 const API: &str = "/api/2020-08-01/studios/demo-studio";
 
@@ -53,13 +53,7 @@ async fn url_proxy(
     (studio, start(config).await)
 }
 
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    json: Value,
-    text: String,
-}
-
+/// Sends `method path` as `user` (header `X-User`), marked as coming from the portal.
 async fn send(
     proxy: &RunningProxy,
     method: &str,
@@ -67,31 +61,7 @@ async fn send(
     user: Option<&str>,
     body: Option<Value>,
 ) -> Reply {
-    let mut request = reqwest::Client::new().request(
-        method.parse().unwrap(),
-        format!("http://{}{path}", proxy.addr()),
-    );
-    if let Some(user) = user {
-        request = request.header("x-user", user);
-    }
-    if method != "GET" {
-        request = request.header("x-studio-portal", "1");
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        json: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    test_support::send_as(proxy.addr(), method, path, user, body).await
 }
 
 fn ids(reply: &Reply, key: &str, id: &str) -> Vec<String> {

@@ -6,10 +6,12 @@
 //! Servers started here stop when the test's runtime ends; call `shutdown` to stop one
 //! earlier (a restart test, say).
 
+mod browser;
 mod processes;
 mod servers;
 mod signed;
 
+pub use browser::send_as;
 pub use processes::{spawn_server, ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};

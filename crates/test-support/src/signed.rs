@@ -30,6 +30,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub json: Value,
+    /// The body as sent (for answers that are not JSON).
+    pub text: String,
 }
 
 impl Reply {
@@ -189,7 +191,7 @@ impl Client {
     }
 }
 
-async fn reply(response: reqwest::Response) -> Reply {
+pub(crate) async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
@@ -198,5 +200,6 @@ async fn reply(response: reqwest::Response) -> Reply {
         status,
         headers,
         json,
+        text,
     }
 }

@@ -1,9 +1,9 @@
 //! What the hardening tests share: proxies on loopback and a small client.
 
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 use std::time::Duration;
+pub use test_support::Reply;
 
 pub const API: &str = "/api/2020-08-01/studios/demo-studio";
 
@@ -32,12 +32,6 @@ pub fn header_config() -> ProxyConfig {
     config
 }
 
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub json: Value,
-}
-
 /// Sends `method path` as `user` (header `X-User`), marked as coming from the portal.
 pub async fn send(
     proxy: &RunningProxy,
@@ -46,28 +40,5 @@ pub async fn send(
     user: Option<&str>,
     body: Option<Value>,
 ) -> Reply {
-    let mut request = reqwest::Client::new().request(
-        method.parse().unwrap(),
-        format!("http://{}{path}", proxy.addr()),
-    );
-    if let Some(user) = user {
-        request = request.header("x-user", user);
-    }
-    if method != "GET" {
-        request = request.header("x-studio-portal", "1");
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        json: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
+    test_support::send_as(proxy.addr(), method, path, user, body).await
 }
