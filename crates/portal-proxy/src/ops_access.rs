@@ -14,9 +14,12 @@
 
 use crate::config::ProxyConfig;
 use crate::identity;
+use crate::routes::Shared;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Why a request may not read the operations endpoints.
 #[derive(Debug, PartialEq)]
@@ -39,6 +42,19 @@ impl IntoResponse for Refused {
                 response
             }
         }
+    }
+}
+
+/// The layer on the operations routes: lets a request through only when [`check`] does.
+pub async fn guard(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match check(&state.config, peer.ip(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
     }
 }
 
