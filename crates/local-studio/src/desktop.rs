@@ -14,6 +14,7 @@
 //! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
 
 use crate::app::App;
+use crate::config::DriverName;
 use crate::store;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -23,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use nimble_model::{Operation, StreamingSessionState};
+use nimble_model::Operation;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -137,21 +138,24 @@ fn desktop_socket(app: &App, token: &str) -> Result<Option<PathBuf>, store::Stor
     let Some(grant) = store::spend_stream_token(&tx, &token_hash(token), now_ms)? else {
         return Ok(None);
     };
+    let record = store::session_by_id(&tx, &grant.session_id)?;
     // The token is spent whatever follows: it never opens a second connection.
     tx.commit()?;
-    let tx = db.transaction()?;
-    let Some(record) = store::session_by_id(&tx, &grant.session_id)? else {
+    let Some(record) = record else {
         return Ok(None);
     };
-    let state = record.state();
-    let ready = state == StreamingSessionState::Ready
-        && state.allows(Operation::CreateStreamingSessionStream);
-    let socket = record
+    // The one rule for what a state allows: a stream is for a READY session.
+    if !record
+        .state()
+        .allows(Operation::CreateStreamingSessionStream)
+    {
+        return Ok(None);
+    }
+    Ok(record
         .driver
         .as_ref()
-        .filter(|link| link.name == "local-desktop")
-        .and_then(|link| link.state["vnc_socket"].as_str().map(PathBuf::from));
-    Ok(socket.filter(|_| ready))
+        .filter(|link| link.name == DriverName::LocalDesktop.as_str())
+        .and_then(|link| link.state["vnc_socket"].as_str().map(PathBuf::from)))
 }
 
 /// Copies bytes both ways until either side closes.

@@ -102,7 +102,7 @@ impl Drivers {
     pub fn of(&self, link: Option<&DriverLink>) -> Option<&Arc<dyn Driver>> {
         match link.map(|l| l.name.as_str()) {
             None => Some(&self.simulated),
-            Some("local-desktop") => self.local_desktop.as_ref(),
+            Some(name) if name == DriverName::LocalDesktop.as_str() => self.local_desktop.as_ref(),
             Some(_) => None,
         }
     }
