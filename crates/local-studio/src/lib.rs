@@ -53,7 +53,7 @@ pub use drivers::DesktopSettings;
 pub use faults::Faults;
 pub use operations::DEFAULT_STREAM_EXPIRATION_SECONDS;
 pub use sigv4::Credential;
-pub use store::Storage;
+pub use store::{open_private as open_private_database, Storage, StoreError};
 
 use app::App;
 use std::net::SocketAddr;

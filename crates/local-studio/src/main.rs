@@ -39,8 +39,15 @@ struct Args {
     #[arg(long, default_value_t = 50)]
     page_size: usize,
     /// An accepted credential, ACCESS_KEY_ID:SECRET[:USER] (USER acts as createdBy; default
-    /// the key id). Repeatable.
-    #[arg(long = "credential", value_name = "AKID:SECRET")]
+    /// the key id). Repeatable; or LOCAL_STUDIO_CREDENTIALS, comma-separated, which keeps
+    /// secrets out of the process list.
+    #[arg(
+        long = "credential",
+        value_name = "AKID:SECRET",
+        env = "LOCAL_STUDIO_CREDENTIALS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     credentials: Vec<String>,
     /// Base of the DCV web-client URL given to READY streams.
     #[arg(long, default_value = "https://dcv.local-studio.invalid/")]

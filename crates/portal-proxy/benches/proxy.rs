@@ -19,8 +19,11 @@
 //! several workers the mix is also run with reads that no two workers share (the same
 //! answers, asked in words of each worker's own), where the ratio is the hop alone.
 //!
-//! Last, `/healthz` idle and during a sign-in flood (`proxy/login_flood.rs`).
+//! Last, the read cache's memory after 100,000 distinct queries (`proxy/cache_memory.rs`)
+//! and `/healthz` idle and during a sign-in flood (`proxy/login_flood.rs`).
 
+#[path = "proxy/cache_memory.rs"]
+mod cache_memory;
 #[path = "proxy/login_flood.rs"]
 mod login_flood;
 
@@ -171,8 +174,9 @@ async fn main() {
         .iter()
         .filter_map(|s| s["sessionId"].as_str())
         .collect();
+    let alice_sessions = ids.join(",");
     let distinct = Mix::Distinct {
-        alice_sessions: ids.join(",").into(),
+        alice_sessions: alice_sessions.as_str().into(),
     };
     println!(
         "portal-proxy benchmark ({REQUESTS} requests per run, list + launch profiles, cache off, \
@@ -219,7 +223,7 @@ async fn main() {
         listener,
         ProxyConfig {
             cache_ttl: Duration::from_millis(1000),
-            ..config
+            ..config.clone()
         },
     )
     .await
@@ -266,6 +270,7 @@ async fn main() {
         elapsed
     );
     proxy.shutdown().await;
+    cache_memory::run(&config, &alice_sessions).await;
     login_flood::run(upstream_of(&studio)).await;
     studio.shutdown().await;
 }

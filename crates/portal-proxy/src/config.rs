@@ -80,8 +80,13 @@ pub struct ProxyConfig {
     pub upstream_timeout: Duration,
     /// Attempts of an idempotent call on 429, 5xx or a connection error.
     pub max_attempts: u32,
-    /// Lifetime of a users-file login session.
+    /// Users-file sign-ins end this long after they began, however busy…
     pub session_lifetime: Duration,
+    /// …and this long after their last request.
+    pub session_idle: Duration,
+    /// Where the proxy keeps its own state (users-file sign-ins and lockouts, in
+    /// `sign-ins.sqlite3`); `None` keeps it in memory, lost on restart.
+    pub data_dir: Option<PathBuf>,
     /// Sign-in attempts per minute from one client address, and for one user name;
     /// beyond, 429 before any hashing.
     pub login_per_minute_per_address: u32,
@@ -116,6 +121,8 @@ impl ProxyConfig {
             upstream_timeout: Duration::from_secs(10),
             max_attempts: 3,
             session_lifetime: Duration::from_secs(12 * 3600),
+            session_idle: Duration::from_secs(4 * 3600),
+            data_dir: None,
             login_per_minute_per_address: 10,
             login_per_minute_per_name: 5,
             login_concurrency: 2,
@@ -190,6 +197,10 @@ pub struct FileConfig {
     pub metrics_allow: Option<Vec<String>>,
     /// The bearer token that opens `/metrics` and `/readyz` from anywhere.
     pub metrics_token: Option<String>,
+    /// The proxy's own data directory (default: the platform data directory).
+    pub data_dir: Option<PathBuf>,
+    pub session_lifetime_minutes: Option<u64>,
+    pub session_idle_minutes: Option<u64>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
 }

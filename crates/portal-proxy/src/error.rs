@@ -78,6 +78,24 @@ impl From<ApiError> for Refusal {
     }
 }
 
+/// A body that could not be read: over `body_limit_bytes` (413), or cut short. Answered
+/// in the API's format like every other refusal, not axum's plain text.
+impl From<axum::extract::rejection::BytesRejection> for Refusal {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        let status = rejection.status();
+        let (code, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            (
+                "BODY_TOO_LARGE",
+                "The request body is larger than this portal accepts",
+            )
+        } else {
+            ("BODY_UNREADABLE", "The request body could not be read")
+        };
+        let error = ApiError::new(nimble_model::ErrorType::Validation, message).with_code(code);
+        Refusal::new(error).with_status(status)
+    }
+}
+
 impl From<ValidationError> for Refusal {
     fn from(error: ValidationError) -> Self {
         Refusal::new(error.into())

@@ -26,6 +26,7 @@ use crate::routes::{Shared, State};
 use crate::upstream::{Answer, Call};
 use crate::{audit, authorize, guards};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, Method, Uri};
 use nimble_model::*;
@@ -40,9 +41,10 @@ pub async fn call(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Answer, Refusal> {
     let started = Instant::now();
+    let body = body?;
     let route = route(&method, &uri)?;
     let identity = state
         .identities

@@ -10,14 +10,15 @@
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
 use crate::error::Refusal;
 use crate::guards::SignInLimit;
+use crate::sign_ins::SignIns;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::http::{HeaderMap, StatusCode};
 use nimble_model::{ApiError, ErrorType};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "portal_session";
 /// Failed logins in a row that lock a user out, and for how long.
@@ -40,8 +41,8 @@ pub struct Identities {
     users: HashMap<String, UserEntry>,
     /// Checked for unknown users, so a wrong name costs the same time as a wrong password.
     dummy_hash: String,
-    sessions: Mutex<HashMap<String, (String, Instant)>>,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// Sessions and failed sign-ins, in the data directory so a restart keeps them.
+    sign_ins: SignIns,
     limit: SignInLimit,
     /// Permits to hash: a permit is held until its hash is done, even if the client left.
     hashing: Arc<tokio::sync::Semaphore>,
@@ -92,11 +93,20 @@ impl Identities {
             _ => HashMap::new(),
         };
         let dummy_hash = hash_password("not a password")?;
+        // Only users-file mode signs in here: the others need no file.
+        let store_dir = match config.auth {
+            AuthMode::UsersFile(_) => config.data_dir.as_deref(),
+            _ => None,
+        };
         Ok(Identities {
             users,
             dummy_hash,
-            sessions: Mutex::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
+            sign_ins: SignIns::open(
+                store_dir,
+                config.session_idle,
+                config.session_lifetime,
+                LOCKOUT_FOR,
+            )?,
             limit: SignInLimit::per_minute(
                 config.login_per_minute_per_address,
                 config.login_per_minute_per_name,
@@ -152,15 +162,8 @@ impl Identities {
             }
             AuthMode::UsersFile(_) => {
                 let token = cookie(headers, SESSION_COOKIE).ok_or_else(not_signed_in)?;
-                let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-                match sessions.get(&token) {
-                    Some((login, expires)) if *expires > Instant::now() => {
-                        Ok(Self::identity(config, login))
-                    }
-                    Some(_) => {
-                        sessions.remove(&token);
-                        Err(not_signed_in())
-                    }
+                match self.sign_ins.session(&token).map_err(store_failed)? {
+                    Some(login) => Ok(Self::identity(config, &login)),
                     None => Err(not_signed_in()),
                 }
             }
@@ -170,7 +173,6 @@ impl Identities {
     /// Checks a password from `peer` and opens a session; returns the session token.
     pub async fn login(
         &self,
-        config: &ProxyConfig,
         peer: IpAddr,
         login: &str,
         password: &str,
@@ -192,43 +194,21 @@ impl Identities {
         .await
         .unwrap_or(false);
         let valid = verified && self.users.contains_key(login);
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if !valid {
-            // Failures older than the lockout window count for nothing: forget them.
-            failures.retain(|_, (_, since)| since.elapsed() < LOCKOUT_FOR);
-            let entry = failures.entry(login.to_owned()).or_insert((0, now));
-            if entry.1.elapsed() >= LOCKOUT_FOR {
-                *entry = (0, now);
-            }
-            entry.0 += 1;
-            entry.1 = now;
+            self.sign_ins.record_failure(login).map_err(store_failed)?;
             let error = ApiError::new(ErrorType::AccessDenied, "Wrong user name or password")
                 .with_code("BAD_CREDENTIALS");
             return Err(Refusal::new(error).with_status(StatusCode::UNAUTHORIZED));
         }
-        failures.remove(login);
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                token.clone(),
-                (login.to_owned(), now + config.session_lifetime),
-            );
-        Ok(token)
+        self.sign_ins.clear_failures(login).map_err(store_failed)?;
+        self.sign_ins.open_session(login).map_err(store_failed)
     }
 
     /// 429 LOCKED_OUT while `login` has failed too often lately.
     fn check_lockout(&self, login: &str) -> Result<(), Refusal> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(login) {
-            Some((count, since)) if *count >= LOCKOUT_AFTER && since.elapsed() < LOCKOUT_FOR => {
-                let minutes = (LOCKOUT_FOR - since.elapsed()).as_secs() / 60 + 1;
+        match self.sign_ins.failures(login).map_err(store_failed)? {
+            (count, left) if count >= LOCKOUT_AFTER => {
+                let minutes = left.as_secs() / 60 + 1;
                 let message = format!("Too many failed sign-ins: try again in {minutes} minutes");
                 Err(ApiError::new(ErrorType::Throttling, message)
                     .with_code("LOCKED_OUT")
@@ -240,10 +220,9 @@ impl Identities {
 
     pub fn logout(&self, headers: &HeaderMap) {
         if let Some(token) = cookie(headers, SESSION_COOKIE) {
-            self.sessions
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&token);
+            if let Err(error) = self.sign_ins.close_session(&token) {
+                tracing::error!(%error, "sign-in store: cannot end a session");
+            }
         }
     }
 }
@@ -269,17 +248,17 @@ pub fn trusted_peer(proxies: &[ipnet::IpNet], peer: IpAddr) -> bool {
             .any(|net| net.contains(&peer) || net.contains(&canonical))
 }
 
+/// The sign-in store failed (a full disk, say): the request is refused, nothing changes.
+fn store_failed(error: rusqlite::Error) -> Refusal {
+    tracing::error!(%error, "sign-in store");
+    let error = ApiError::new(ErrorType::InternalServerError, "Sign-ins are unavailable");
+    Refusal::new(error).with_status(StatusCode::SERVICE_UNAVAILABLE)
+}
+
 #[cfg(test)]
 impl Identities {
-    fn failures_len(&self) -> usize {
-        self.failures.lock().unwrap().len()
-    }
-
-    /// Makes every failed sign-in seem `by` older.
-    fn age_failures(&self, by: Duration) {
-        for (_, since) in self.failures.lock().unwrap().values_mut() {
-            *since = since.checked_sub(by).expect("the clock goes back that far");
-        }
+    fn sign_ins(&self) -> &SignIns {
+        &self.sign_ins
     }
 }
 

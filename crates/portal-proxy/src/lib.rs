@@ -38,6 +38,7 @@ mod login;
 mod metrics;
 mod ops_access;
 mod routes;
+mod sign_ins;
 mod signing;
 mod static_files;
 mod upstream;

@@ -25,6 +25,7 @@ use crate::error::Refusal;
 use crate::routes::Shared;
 use crate::{audit, guards, identity, static_files};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,8 +39,9 @@ pub async fn login(
     AxumState(state): AxumState<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
+    let body = body?;
     if !matches!(state.config.auth, AuthMode::UsersFile(_)) {
         let error = ApiError::new(
             ErrorType::ResourceNotFound,
@@ -68,10 +70,7 @@ pub async fn login(
         let limit = identity::MAX_LOGIN_BYTES;
         return Err(ValidationError::new("user", format!("is longer than {limit} bytes")).into());
     }
-    let signed_in = state
-        .identities
-        .login(&state.config, peer.ip(), &user, &password)
-        .await;
+    let signed_in = state.identities.login(peer.ip(), &user, &password).await;
     audit::login(&user, signed_in.is_ok());
     match signed_in {
         Ok(token) => {

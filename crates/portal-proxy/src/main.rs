@@ -37,6 +37,10 @@ struct Args {
     /// TOML file with these settings plus admins, user_map, limits.
     #[arg(long, env = "PORTAL_CONFIG")]
     config: Option<PathBuf>,
+    /// Where the proxy keeps users-file sign-ins and lockouts, so a restart keeps them
+    /// (default: the platform data directory, e.g. ~/.local/share/studio-portal/portal-proxy).
+    #[arg(long, env = "PORTAL_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Trusted-header mode: a gateway network allowed to set the header. Repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxies: Vec<String>,
@@ -127,6 +131,17 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
         .unwrap_or(config.studio_id);
     config.region = args.region.or(file.region).unwrap_or(config.region);
     config.dist = args.dist.or(file.dist);
+    config.data_dir = args
+        .data_dir
+        .or(file.data_dir)
+        .or_else(|| dirs::data_dir().map(|d| d.join("studio-portal/portal-proxy")));
+    let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
+    config.session_lifetime = file
+        .session_lifetime_minutes
+        .map_or(config.session_lifetime, minutes);
+    config.session_idle = file
+        .session_idle_minutes
+        .map_or(config.session_idle, minutes);
     config.admins = [args.admins, file.admins].concat();
     config.user_map = file.user_map;
     config.trusted_proxies = parse_networks(

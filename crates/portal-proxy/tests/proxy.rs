@@ -763,6 +763,9 @@ async fn body_limit_and_per_user_rate_limit() {
     )
     .await;
     assert_eq!(reply.status, 413);
+    // In the API's error format like every other refusal, not axum's plain text.
+    assert_eq!(reply.headers["x-amzn-errortype"], "ValidationException");
+    assert_eq!(reply.json["code"], "BODY_TOO_LARGE", "{:?}", reply.text);
 
     let mut limited = None;
     for _ in 0..30 {

@@ -12,7 +12,7 @@ mod servers;
 mod signed;
 
 pub use browser::send_as;
-pub use processes::{spawn_server, ChildGuard, DesktopRoot};
+pub use processes::{spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 

@@ -22,27 +22,56 @@ impl Drop for ChildGuard {
     }
 }
 
-/// Starts a server binary (local-studio) and reads the address it announces on its first
-/// line of standard output ("… listening on http://ADDR"). Killed when the guard drops.
+/// Where a server binary announces "… listening on http://ADDR".
+pub enum Announces {
+    /// local-studio: its first line of standard output.
+    Stdout,
+    /// portal-proxy: standard error, among its logs (standard output is the audit trail).
+    Stderr,
+}
+
+/// Starts a server binary (local-studio) and reads the address it announces on standard
+/// output. Killed when the guard drops.
 pub fn spawn_server(command: &mut std::process::Command) -> (ChildGuard, std::net::SocketAddr) {
+    spawn_announcing(command, Announces::Stdout)
+}
+
+/// Starts a server binary and reads the address it announces on `on`; what it writes there
+/// later is read and dropped, so it never blocks on a full pipe. Killed when the guard drops.
+pub fn spawn_announcing(
+    command: &mut std::process::Command,
+    on: Announces,
+) -> (ChildGuard, std::net::SocketAddr) {
     use std::io::BufRead;
+    use std::process::Stdio;
+    let (stdout, stderr) = match on {
+        Announces::Stdout => (Stdio::piped(), Stdio::null()),
+        Announces::Stderr => (Stdio::null(), Stdio::piped()),
+    };
     let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
         .spawn()
         .expect("the server starts");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let output: Box<dyn std::io::Read + Send> = match on {
+        Announces::Stdout => Box::new(child.stdout.take().unwrap()),
+        Announces::Stderr => Box::new(child.stderr.take().unwrap()),
+    };
     let guard = ChildGuard(child);
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("no address announced: {line:?}"));
+    let mut lines = std::io::BufReader::new(output).lines();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("the server ended without announcing its address: {seen:?}");
+        };
+        if let Some((_, addr)) = line.trim().rsplit_once("listening on http://") {
+            break addr
+                .parse()
+                .unwrap_or_else(|_| panic!("no address in {line:?}"));
+        }
+        seen.push(line);
+    };
+    std::thread::spawn(move || lines.for_each(drop));
     (guard, addr)
 }
 

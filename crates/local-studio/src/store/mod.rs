@@ -134,39 +134,42 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, Stor
 pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
     let conn = match storage {
         Storage::InMemory => Connection::open_in_memory()?,
-        Storage::Dir(dir) => {
-            // Sessions, stream tokens and driver state are for this user alone, whatever
-            // the umask: the folder 0700, the database created 0600 before SQLite opens
-            // it (SQLite gives its -wal and -shm files the database's mode; older ones
-            // are set too).
-            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-            let data_dir_error = |e| StoreError::DataDir(dir.display().to_string(), e);
-            std::fs::create_dir_all(dir).map_err(data_dir_error)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(data_dir_error)?;
-            let path = dir.join("local-studio.sqlite3");
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(data_dir_error)?;
-            let conn = Connection::open(&path)?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "FULL")?;
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let file = dir.join(format!("local-studio.sqlite3{suffix}"));
-                if file.exists() {
-                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                        .map_err(data_dir_error)?;
-                }
-            }
-            conn
-        }
+        Storage::Dir(dir) => open_private(dir, "local-studio.sqlite3")?,
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(SCHEMA)?;
     migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Opens (or creates) the SQLite database `file` in `dir`, for this user alone whatever
+/// the umask: the folder 0700, the database created 0600 before SQLite opens it (SQLite
+/// gives its -wal and -shm files the database's mode; older ones are set too). WAL with
+/// full sync: a commit that returned survives a crash. portal-proxy keeps its sign-ins
+/// the same way.
+pub fn open_private(dir: &std::path::Path, file: &str) -> Result<Connection, StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let data_dir_error = |e| StoreError::DataDir(dir.display().to_string(), e);
+    std::fs::create_dir_all(dir).map_err(data_dir_error)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(data_dir_error)?;
+    let path = dir.join(file);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(data_dir_error)?;
+    let conn = Connection::open(&path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let file = dir.join(format!("{file}{suffix}"));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(data_dir_error)?;
+        }
+    }
     Ok(conn)
 }
 

@@ -11,18 +11,14 @@ async fn failed_sign_ins_are_forgotten_after_the_lockout_window() {
     let config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
     let identities = Identities::load(&config).unwrap();
     let peer: IpAddr = "127.0.0.1".parse().unwrap();
-    assert!(identities
-        .login(&config, peer, "ghost-1", "x")
-        .await
-        .is_err());
-    assert_eq!(identities.failures_len(), 1);
-    identities.age_failures(LOCKOUT_FOR + Duration::from_secs(1));
-    assert!(identities
-        .login(&config, peer, "ghost-2", "x")
-        .await
-        .is_err());
+    assert!(identities.login(peer, "ghost-1", "x").await.is_err());
+    assert_eq!(identities.sign_ins().failed_names(), 1);
+    identities
+        .sign_ins()
+        .age(LOCKOUT_FOR + Duration::from_secs(1));
+    assert!(identities.login(peer, "ghost-2", "x").await.is_err());
     assert_eq!(
-        identities.failures_len(),
+        identities.sign_ins().failed_names(),
         1,
         "ghost-1's old failure is gone"
     );

@@ -42,3 +42,15 @@ pub async fn send(
 ) -> Reply {
     test_support::send_as(proxy.addr(), method, path, user, body).await
 }
+
+/// A users file in `dir` where each of `names` has the password "correct horse".
+pub fn users_file(dir: &std::path::Path, names: &[&str]) -> std::path::PathBuf {
+    let hash = portal_proxy::hash_password("correct horse").unwrap();
+    let path = dir.join("users.toml");
+    let entries: String = names
+        .iter()
+        .map(|name| format!("[users.{name}]\npassword_hash = \"{hash}\"\n"))
+        .collect();
+    std::fs::write(&path, entries).unwrap();
+    path
+}

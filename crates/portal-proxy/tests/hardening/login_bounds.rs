@@ -2,20 +2,14 @@
 //! and never pruned. A name beyond 256 bytes is now refused before any hashing. (Pruning
 //! and what the audit log keeps are unit tests in `identity.rs` and `audit.rs`.)
 
-use crate::common::{start, studio_config};
+use crate::common::{start, studio_config, users_file};
 use portal_proxy::{AuthMode, ProxyConfig, Upstream};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn an_overlong_user_name_is_refused_as_invalid() {
     let dir = tempfile::tempdir().unwrap();
-    let users = dir.path().join("users.toml");
-    let hash = portal_proxy::hash_password("correct horse").unwrap();
-    std::fs::write(
-        &users,
-        format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
-    )
-    .unwrap();
+    let users = users_file(dir.path(), &["alice"]);
     let config = ProxyConfig::new(
         Upstream::Embedded(studio_config()),
         AuthMode::UsersFile(users),

@@ -13,5 +13,6 @@ mod login_flood;
 mod metrics_access;
 mod read_after_write;
 mod refusal_metrics;
+mod sign_ins_survive_restart;
 mod slow_upstream;
 mod trusted_header;
