@@ -4,7 +4,8 @@
 //! - `portal/`: the built portal (`trunk build --release`, run with the same PATH as
 //!   `cargo xtask test`, so the project's pinned wasm-opt in `.tools` is found);
 //! - `portal-proxy` and `local-studio`: the two servers, `--profile server`;
-//! - `desktop-viewer/`: the noVNC viewer local-studio serves for real desktops.
+//! - `desktop-viewer/`: the noVNC viewer local-studio serves for real desktops;
+//! - `deploy/systemd/`: the units that run both servers, with their environment files.
 //!
 //! What it does is first written down as a [`Step`] list ([`plan`]), which a test checks
 //! without building anything; [`dist`] then carries the steps out.
@@ -46,6 +47,7 @@ pub fn plan(root: &Path, target: &Path, out: &Path) -> Vec<Step> {
         copy(binaries.join("portal-proxy"), "portal-proxy"),
         copy(binaries.join("local-studio"), "local-studio"),
         copy(root.join(".tools/desktop-viewer"), "desktop-viewer"),
+        copy(root.join("deploy/systemd"), "deploy/systemd"),
     ]
 }
 
@@ -119,7 +121,7 @@ mod tests {
     use crate::run::tool_path;
 
     #[test]
-    fn the_plan_builds_with_the_tool_path_and_gathers_four_things() {
+    fn the_plan_builds_with_the_tool_path_and_gathers_five_things() {
         let (root, target, out) = (Path::new("/w"), Path::new("/t"), Path::new("/o"));
         let steps = plan(root, target, out);
         let runs: Vec<String> = steps
@@ -151,6 +153,7 @@ mod tests {
                 pair("/t/server/portal-proxy", "/o/portal-proxy"),
                 pair("/t/server/local-studio", "/o/local-studio"),
                 pair("/w/.tools/desktop-viewer", "/o/desktop-viewer"),
+                pair("/w/deploy/systemd", "/o/deploy/systemd"),
             ]
         );
     }

@@ -23,6 +23,18 @@ pub const E2E_TESTS: [&str; 7] = [
     "e2e",
 ];
 
+/// The README's deploy steps, run on what `cargo xtask dist` wrote to target/dist.
+const DEPLOY_TESTS: [&str; 8] = [
+    "cargo",
+    "test",
+    "-p",
+    "xtask",
+    "--test",
+    "deploy",
+    "--",
+    "--ignored",
+];
+
 /// A stage is one or more commands; a check (fmt, clippy, a build) counts as one test.
 struct Stage {
     name: &'static str,
@@ -88,9 +100,14 @@ fn stages() -> Vec<Stage> {
             counts_tests: true,
         },
         Stage {
-            name: "browser end-to-end tests",
-            // One cargo run of both test binaries, one after the other.
-            commands: vec![vec!["trunk", "build", "--release"], E2E_TESTS.to_vec()],
+            name: "deploy (the README's steps) and browser end-to-end tests",
+            // `dist` is the README's build step; its `trunk build --release` is also the
+            // portal that the browser tests load from dist/.
+            commands: vec![
+                vec!["cargo", "xtask", "dist"],
+                DEPLOY_TESTS.to_vec(),
+                E2E_TESTS.to_vec(),
+            ],
             counts_tests: true,
         },
     ]
