@@ -3,15 +3,23 @@
 //! the model's constraints, so a bad file fails at start with the field named.
 //!
 //! Beside the API's fields, each launch profile names the workstation driver that makes
-//! its sessions real machines (`driver = "simulated"` by default, or `"local-desktop"`),
-//! the time limit of each action, and what a desktop starts (`start_command`).
+//! its sessions real machines (`driver = "simulated"` by default, `"local-desktop"`, or
+//! `"ec2"` with its `ec2` table: `drivers/ec2/settings.rs`), the time limit of each
+//! action, and what a desktop starts (`start_command`).
+//!
+//! A studio's streaming images are the API's own `StreamingImage`s; an EC2 profile's
+//! `streamingImageIds` must name images that have an `ec2ImageId` (the AMI).
 //!
 //! A studio may map its artists to OS users (`[studios.os_users]`, and `default_os_user` for
 //! the others): their local desktops then run as those users, each home theirs alone. Without
 //! a mapping, desktops run as the user local-studio runs as, and artists are not separated
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
-use nimble_model::{LaunchProfile, LaunchProfileState, Validate};
+use crate::drivers::Ec2Settings;
+use nimble_model::{
+    LaunchProfile, LaunchProfileState, StreamingImage, StreamingImageState,
+    StreamingImageStatusCode, Validate,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,6 +56,9 @@ pub struct Studio {
     pub os_users: BTreeMap<String, String>,
     /// The OS user for artists not in `os_users`; absent, they run as local-studio's own user.
     pub default_os_user: Option<String>,
+    /// What sessions run: AMIs for EC2 profiles (`[[studios.streaming_images]]`).
+    #[serde(default)]
+    pub streaming_images: Vec<StreamingImage>,
 }
 
 /// A launch profile as the API shows it, and how its workstations are made.
@@ -63,6 +74,8 @@ pub struct Profile {
     pub time_limit_seconds: u64,
     /// What a local desktop runs once its window manager is up (default: a terminal).
     pub start_command: Option<Vec<String>>,
+    /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
+    pub ec2: Option<Ec2Settings>,
 }
 
 /// The workstation drivers this build has.
@@ -74,6 +87,8 @@ pub enum DriverName {
     Simulated,
     /// A real X desktop on this host (Xvnc + openbox), shown with noVNC.
     LocalDesktop,
+    /// An Amazon EC2 instance running Amazon DCV.
+    Ec2,
 }
 
 impl DriverName {
@@ -81,6 +96,7 @@ impl DriverName {
         match self {
             DriverName::Simulated => "simulated",
             DriverName::LocalDesktop => "local-desktop",
+            DriverName::Ec2 => "ec2",
         }
     }
 }
@@ -169,6 +185,24 @@ impl StudioConfig {
                     "a studio has an empty studio_id".into(),
                 ));
             }
+            for image in &mut studio.streaming_images {
+                let id = image.streaming_image_id.clone().unwrap_or_default();
+                if id.is_empty() {
+                    return Err(ConfigError::Invalid(format!(
+                        "studio {}: a streaming image has no streamingImageId",
+                        studio.studio_id
+                    )));
+                }
+                image.arn = Some(format!(
+                    "arn:aws:nimble:{region}:{account}:streaming-image/{id}"
+                ));
+                image.studio_id = Some(studio.studio_id.clone());
+                image.owner.get_or_insert_with(|| studio.studio_id.clone());
+                image.state.get_or_insert(StreamingImageState::Ready);
+                image
+                    .status_code
+                    .get_or_insert(StreamingImageStatusCode::StreamingImageReady);
+            }
             for entry in &mut studio.launch_profiles {
                 if entry.time_limit_seconds == 0 {
                     return Err(ConfigError::Invalid(format!(
@@ -191,6 +225,8 @@ impl StudioConfig {
                     return Err(context("streamConfiguration is required".into()));
                 }
                 profile.validate().map_err(|e| context(e.to_string()))?;
+                check_ec2(entry, &studio.streaming_images).map_err(context)?;
+                let profile = &mut entry.api;
                 profile.arn = Some(format!(
                     "arn:aws:nimble:{region}:{account}:launch-profile/{id}"
                 ));
@@ -201,7 +237,41 @@ impl StudioConfig {
     }
 }
 
+/// An `ec2` profile has its settings, and each of its images an AMI; no other has them.
+fn check_ec2(profile: &Profile, images: &[StreamingImage]) -> Result<(), String> {
+    match (&profile.driver, &profile.ec2) {
+        (DriverName::Ec2, None) => {
+            return Err("driver = \"ec2\" needs an [ec2] table (region, subnet_id, …)".into())
+        }
+        (DriverName::Ec2, Some(settings)) => settings.check()?,
+        (_, Some(_)) => return Err("an [ec2] table needs driver = \"ec2\"".into()),
+        (_, None) => return Ok(()),
+    }
+    let config = profile.api.stream_configuration.as_ref();
+    let wanted = config.and_then(|c| c.streaming_image_ids.as_ref());
+    for id in wanted.into_iter().flatten() {
+        let image = images
+            .iter()
+            .find(|i| i.streaming_image_id.as_deref() == Some(id))
+            .ok_or_else(|| {
+                format!("streaming image {id:?} is not in the studio's streaming_images")
+            })?;
+        if image.ec2_image_id.as_deref().is_none_or(str::is_empty) {
+            return Err(format!("streaming image {id:?} has no ec2ImageId"));
+        }
+    }
+    Ok(())
+}
+
 impl Studio {
+    /// The AMI of streaming image `id`.
+    pub fn ec2_image_id(&self, id: &str) -> Option<&str> {
+        self.streaming_images
+            .iter()
+            .find(|i| i.streaming_image_id.as_deref() == Some(id))
+            .and_then(|i| i.ec2_image_id.as_deref())
+    }
+
     /// The OS user that `owner`'s desktops run as; `None` is local-studio's own user.
     pub fn os_user(&self, owner: &str) -> Option<&str> {
         self.os_users
