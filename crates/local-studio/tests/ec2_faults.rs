@@ -118,7 +118,7 @@ async fn ready_waits_for_the_dcv_port() {
     let id = create(&studio, "alice", json!({})).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let session = studio.session(&id).await;
+        let session = session(&studio, &id).await;
         let message = session["statusMessage"].as_str().unwrap_or("");
         if message.contains("Waiting for Amazon DCV to answer") {
             assert_eq!(session["state"], "CREATE_IN_PROGRESS");
@@ -167,9 +167,16 @@ async fn kill_9_between_run_instances_and_recording_it_leaves_one_instance() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let launched = s.moto.instances(&id).await[0].id.clone();
-    let waiting = client.session(&id).await;
-    assert_eq!(waiting["state"], "CREATE_IN_PROGRESS");
-    assert_eq!(waiting["statusMessage"], "Launching the EC2 instance…");
+    // The session says what it waits for.
+    loop {
+        let waiting = session(&client, &id).await;
+        assert_eq!(waiting["state"], "CREATE_IN_PROGRESS");
+        if waiting["statusMessage"] == "Launching the EC2 instance…" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{waiting}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.kill();
     s.proxy.rules(|r| r.hold.clear());
 

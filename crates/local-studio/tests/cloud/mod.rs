@@ -103,6 +103,13 @@ initial_backoff_ms = 20
 poll_ms = 50
 "#;
 
+/// The session's document now.
+pub async fn session(client: &Client, id: &str) -> Value {
+    let reply = client.get(&format!("{SESSIONS}/{id}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    reply.json["session"].clone()
+}
+
 /// Polls the session until `state`, for up to 30 s; its last document.
 pub async fn wait_for(client: &Client, id: &str, state: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
