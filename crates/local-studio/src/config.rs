@@ -15,11 +15,10 @@
 //! a mapping, desktops run as the user local-studio runs as, and artists are not separated
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
+mod images;
+
 use crate::drivers::Ec2Settings;
-use nimble_model::{
-    LaunchProfile, LaunchProfileState, StreamingImage, StreamingImageState,
-    StreamingImageStatusCode, Validate,
-};
+use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -185,24 +184,7 @@ impl StudioConfig {
                     "a studio has an empty studio_id".into(),
                 ));
             }
-            for image in &mut studio.streaming_images {
-                let id = image.streaming_image_id.clone().unwrap_or_default();
-                if id.is_empty() {
-                    return Err(ConfigError::Invalid(format!(
-                        "studio {}: a streaming image has no streamingImageId",
-                        studio.studio_id
-                    )));
-                }
-                image.arn = Some(format!(
-                    "arn:aws:nimble:{region}:{account}:streaming-image/{id}"
-                ));
-                image.studio_id = Some(studio.studio_id.clone());
-                image.owner.get_or_insert_with(|| studio.studio_id.clone());
-                image.state.get_or_insert(StreamingImageState::Ready);
-                image
-                    .status_code
-                    .get_or_insert(StreamingImageStatusCode::StreamingImageReady);
-            }
+            images::complete(studio, &region, &account)?;
             for entry in &mut studio.launch_profiles {
                 if entry.time_limit_seconds == 0 {
                     return Err(ConfigError::Invalid(format!(
@@ -225,7 +207,7 @@ impl StudioConfig {
                     return Err(context("streamConfiguration is required".into()));
                 }
                 profile.validate().map_err(|e| context(e.to_string()))?;
-                check_ec2(entry, &studio.streaming_images).map_err(context)?;
+                images::check_profile(entry, &studio.streaming_images).map_err(context)?;
                 let profile = &mut entry.api;
                 profile.arn = Some(format!(
                     "arn:aws:nimble:{region}:{account}:launch-profile/{id}"
@@ -237,41 +219,7 @@ impl StudioConfig {
     }
 }
 
-/// An `ec2` profile has its settings, and each of its images an AMI; no other has them.
-fn check_ec2(profile: &Profile, images: &[StreamingImage]) -> Result<(), String> {
-    match (&profile.driver, &profile.ec2) {
-        (DriverName::Ec2, None) => {
-            return Err("driver = \"ec2\" needs an [ec2] table (region, subnet_id, …)".into())
-        }
-        (DriverName::Ec2, Some(settings)) => settings.check()?,
-        (_, Some(_)) => return Err("an [ec2] table needs driver = \"ec2\"".into()),
-        (_, None) => return Ok(()),
-    }
-    let config = profile.api.stream_configuration.as_ref();
-    let wanted = config.and_then(|c| c.streaming_image_ids.as_ref());
-    for id in wanted.into_iter().flatten() {
-        let image = images
-            .iter()
-            .find(|i| i.streaming_image_id.as_deref() == Some(id))
-            .ok_or_else(|| {
-                format!("streaming image {id:?} is not in the studio's streaming_images")
-            })?;
-        if image.ec2_image_id.as_deref().is_none_or(str::is_empty) {
-            return Err(format!("streaming image {id:?} has no ec2ImageId"));
-        }
-    }
-    Ok(())
-}
-
 impl Studio {
-    /// The AMI of streaming image `id`.
-    pub fn ec2_image_id(&self, id: &str) -> Option<&str> {
-        self.streaming_images
-            .iter()
-            .find(|i| i.streaming_image_id.as_deref() == Some(id))
-            .and_then(|i| i.ec2_image_id.as_deref())
-    }
-
     /// The OS user that `owner`'s desktops run as; `None` is local-studio's own user.
     pub fn os_user(&self, owner: &str) -> Option<&str> {
         self.os_users

@@ -183,3 +183,44 @@ impl Ec2Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_users_are_plain_linux_names_because_user_data_holds_them() {
+        let settings: Ec2Settings =
+            toml::from_str("region = \"us-west-2\"\nos_users = { \"Alice Smith\" = \"alice\" }")
+                .unwrap();
+        assert_eq!(settings.os_user("Alice Smith").unwrap(), "alice");
+        assert_eq!(settings.os_user("bob").unwrap(), "bob", "unmapped: the id");
+        for bad in [
+            "Carol",
+            "dave; reboot",
+            "$(id)",
+            "",
+            "a234567890123456789012345678901234",
+        ] {
+            let error = settings.os_user(bad).unwrap_err();
+            assert!(error.contains("ec2.os_users"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn dcv_hosts_and_probes_read_as_documented() {
+        let host = |t: &str| DcvHost::try_from(t.to_owned());
+        assert_eq!(
+            host("gateway:gw.example.com:8443"),
+            Ok(DcvHost::Gateway("gw.example.com:8443".into()))
+        );
+        assert!(host("gateway:").is_err());
+        let probe = |t: &str| Probe::try_from(t.to_owned());
+        assert_eq!(
+            probe("tcp:127.0.0.1:9"),
+            Ok(Probe::Tcp("127.0.0.1:9".into()))
+        );
+        assert_eq!(probe("none"), Ok(Probe::None));
+        assert!(probe("tcp:nohost").is_err());
+    }
+}
