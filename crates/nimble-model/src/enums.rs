@@ -196,6 +196,10 @@ wire_enum!(StreamingImageStatusCode {
     AccessDenied = "ACCESS_DENIED",
 });
 
+wire_enum!(StreamingImageEncryptionConfigurationKeyType {
+    CustomerManagedKey = "CUSTOMER_MANAGED_KEY",
+});
+
 wire_enum!(LaunchProfileState {
     CreateInProgress = "CREATE_IN_PROGRESS",
     Ready = "READY",

@@ -142,6 +142,7 @@ wire_struct!(
         arn: String,
         description: String,
         ec2_image_id: String,
+        encryption_configuration: StreamingImageEncryptionConfiguration,
         eula_ids: Vec<String>,
         name: String,
         owner: String,
@@ -154,6 +155,11 @@ wire_struct!(
         tags: Tags,
     }
 );
+
+wire_struct!(StreamingImageEncryptionConfiguration {
+    key_arn: String,
+    key_type: StreamingImageEncryptionConfigurationKeyType,
+});
 
 wire_struct!(StreamConfiguration {
     automatic_termination_mode: AutomaticTerminationMode,
