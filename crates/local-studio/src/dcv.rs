@@ -60,14 +60,14 @@ async fn verify(
     let user = tokio::task::spawn_blocking(move || user_for(&app, &form)).await;
     match user {
         Ok(Ok(Some(user))) => {
-            tracing::info!(session = %session, client = %client, "DCV connection allowed");
+            tracing::info!(session = ?session, client = ?client, "DCV connection allowed");
             xml(format!(
                 r#"<auth result="yes"><username>{}</username></auth>"#,
                 escape(&user)
             ))
         }
         Ok(Ok(None)) => {
-            tracing::info!(session = %session, client = %client, "DCV connection refused");
+            tracing::info!(session = ?session, client = ?client, "DCV connection refused");
             xml(NO.into())
         }
         Ok(Err(error)) => {

@@ -1,6 +1,6 @@
 //! The EC2 driver through the real local-studio API (SigV4-signed) against moto's EC2
-//! server: the whole lifecycle of a session (create, stop RETAIN, start, drift, stop with
-//! a backup, start from it, stop DELETE, delete), checked on the EC2 side; then Connect
+//! server: the whole lifecycle of a session (create, stop RETAIN, start, drift both ways,
+//! stop with a backup, start from it, stop DELETE, delete), checked on the EC2 side; then Connect
 //! and the DCV verifier. Nothing connects to the addresses moto hands out: the readiness
 //! probe is a loopback listener of the test's own.
 
@@ -83,6 +83,20 @@ async fn a_session_is_an_ec2_instance_through_its_whole_lifecycle() {
         .to_owned();
     assert_eq!(moto.backup_images(&first_backup).await.len(), 1);
 
+    // Started outside the portal while the session is STOPPED: the portal stops it again.
+    moto.ec2
+        .start_instances()
+        .instance_ids(&first.id)
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while moto.live(&id).await[0].state != Ec2::Stopped {
+        assert!(std::time::Instant::now() < deadline, "never stopped again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(session(&studio, &id).await["state"], "STOPPED");
+
     // Start: the same instance runs again.
     act(&studio, &id, "start", json!({})).await;
     wait_for(&studio, &id, "READY").await;
@@ -150,6 +164,18 @@ async fn a_session_is_an_ec2_instance_through_its_whole_lifecycle() {
     let live = moto.live(&id).await;
     assert_eq!((live.len(), &live[0].image_id), (1, &ami));
 
+    // Terminated outside the portal: STOPPED within the drift interval; start relaunches.
+    moto.ec2
+        .terminate_instances()
+        .instance_ids(&live[0].id)
+        .send()
+        .await
+        .unwrap();
+    wait_for(&studio, &id, "STOPPED").await;
+    act(&studio, &id, "start", json!({})).await;
+    wait_for(&studio, &id, "READY").await;
+    assert_eq!(moto.live(&id).await.len(), 1);
+
     // Delete terminates.
     let reply = studio
         .call("DELETE", &format!("{SESSIONS}/{id}"), None, None)
@@ -159,7 +185,7 @@ async fn a_session_is_an_ec2_instance_through_its_whole_lifecycle() {
     assert!(moto.live(&id).await.is_empty());
     assert_eq!(
         moto.instances(&id).await.len(),
-        3,
+        4,
         "every instance it had, all terminated"
     );
 }

@@ -77,8 +77,9 @@ pub fn alive(shared: &Arc<Shared>, runtime: &tokio::runtime::Handle, machine: &M
     }
     match known {
         Some(up) => up,
-        // Before the first look nothing is known: assume what the database says.
-        None => !loaded,
+        // Before the first look: what the last action left, as the database says.
+        None if !loaded => machine.up,
+        None => false,
     }
 }
 

@@ -61,6 +61,10 @@ pub struct Machine {
     pub public_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_ip: Option<String>,
+    /// Whether the last action left the instance running: what `alive` assumes until
+    /// EC2 has been asked.
+    #[serde(default)]
+    pub up: bool,
 }
 
 impl Machine {

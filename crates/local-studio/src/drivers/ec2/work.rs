@@ -144,7 +144,7 @@ async fn act(ctx: &Ctx<'_>, work: &Work, report: &(dyn Fn(&str) + Sync)) -> Step
             for old in pruned {
                 images::delete(ctx, old).await?;
             }
-            Ok(ctx.machine.clone())
+            Ok(down(ctx))
         }
         Work::Delete => {
             let ids: Vec<String> = instances::of_session(ctx)
@@ -153,7 +153,7 @@ async fn act(ctx: &Ctx<'_>, work: &Work, report: &(dyn Fn(&str) + Sync)) -> Step
                 .map(|i| i.id)
                 .collect();
             terminate(ctx, &ids, report).await?;
-            Ok(ctx.machine.clone())
+            Ok(down(ctx))
         }
     }
 }
@@ -187,8 +187,18 @@ async fn ready(ctx: &Ctx<'_>, id: &str, report: &(dyn Fn(&str) + Sync)) -> Step<
         public_dns: seen.public_dns,
         public_ip: seen.public_ip,
         private_ip: seen.private_ip,
+        up: true,
         ..ctx.machine.clone()
     })
+}
+
+/// The state a stop or delete leaves: the same instance (stream tokens stay bound to it),
+/// not running.
+fn down(ctx: &Ctx<'_>) -> Machine {
+    Machine {
+        up: false,
+        ..ctx.machine.clone()
+    }
 }
 
 /// The profile's user-data script for this session, base64-encoded as RunInstances takes
