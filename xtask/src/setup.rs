@@ -13,6 +13,8 @@ const BINARYEN_VERSION: &str = "132.0.0";
 pub(crate) const ESBUILD_VERSION: &str = "0.28.2";
 /// The last botocore that ships the nimble model (see API-REFERENCE.md).
 const BOTOCORE_VERSION: &str = "1.35.47";
+/// The EC2 API server the EC2 driver's tests run against (TOOLCHAIN.md, "EC2 and DCV").
+const MOTO_VERSION: &str = "5.2.5";
 
 pub fn setup() -> Result {
     wasm_target()?;
@@ -23,6 +25,7 @@ pub fn setup() -> Result {
     chromium()?;
     desktop::packages()?;
     desktop::viewer()?;
+    moto()?;
     service_model()
 }
 
@@ -205,4 +208,21 @@ with zipfile.ZipFile(wheel) as z:
         "python3",
         &["-c", script, &wheels, &local.to_string_lossy()],
     )
+}
+
+/// moto's server in a virtualenv of the project's own (.tools/moto), for the EC2 tests.
+fn moto() -> Result {
+    let venv = root().join(".tools/moto");
+    let python = venv.join("bin/python");
+    let python = python.to_string_lossy();
+    let check = format!("import moto, sys; sys.exit(moto.__version__ != '{MOTO_VERSION}')");
+    if venv.join("bin/moto_server").is_file() && output(&python, &["-c", &check]).is_some() {
+        return Ok(());
+    }
+    step(&format!(
+        "installing moto[server] {MOTO_VERSION} into .tools/moto (about a minute)"
+    ));
+    run("python3", &["-m", "venv", &venv.to_string_lossy()])?;
+    let package = format!("moto[server]=={MOTO_VERSION}");
+    run(&python, &["-m", "pip", "install", "--quiet", &package])
 }

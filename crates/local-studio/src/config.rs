@@ -3,15 +3,22 @@
 //! the model's constraints, so a bad file fails at start with the field named.
 //!
 //! Beside the API's fields, each launch profile names the workstation driver that makes
-//! its sessions real machines (`driver = "simulated"` by default, or `"local-desktop"`),
-//! the time limit of each action, and what a desktop starts (`start_command`).
+//! its sessions real machines (`driver = "simulated"` by default, `"local-desktop"`, or
+//! `"ec2"` with its `ec2` table: `drivers/ec2/settings.rs`), the time limit of each
+//! action, and what a desktop starts (`start_command`).
+//!
+//! A studio's streaming images are the API's own `StreamingImage`s; an EC2 profile's
+//! `streamingImageIds` must name images that have an `ec2ImageId` (the AMI).
 //!
 //! A studio may map its artists to OS users (`[studios.os_users]`, and `default_os_user` for
 //! the others): their local desktops then run as those users, each home theirs alone. Without
 //! a mapping, desktops run as the user local-studio runs as, and artists are not separated
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
-use nimble_model::{LaunchProfile, LaunchProfileState, Validate};
+mod images;
+
+use crate::drivers::Ec2Settings;
+use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,6 +55,9 @@ pub struct Studio {
     pub os_users: BTreeMap<String, String>,
     /// The OS user for artists not in `os_users`; absent, they run as local-studio's own user.
     pub default_os_user: Option<String>,
+    /// What sessions run: AMIs for EC2 profiles (`[[studios.streaming_images]]`).
+    #[serde(default)]
+    pub streaming_images: Vec<StreamingImage>,
 }
 
 /// A launch profile as the API shows it, and how its workstations are made.
@@ -63,6 +73,8 @@ pub struct Profile {
     pub time_limit_seconds: u64,
     /// What a local desktop runs once its window manager is up (default: a terminal).
     pub start_command: Option<Vec<String>>,
+    /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
+    pub ec2: Option<Ec2Settings>,
 }
 
 /// The workstation drivers this build has.
@@ -74,6 +86,8 @@ pub enum DriverName {
     Simulated,
     /// A real X desktop on this host (Xvnc + openbox), shown with noVNC.
     LocalDesktop,
+    /// An Amazon EC2 instance running Amazon DCV.
+    Ec2,
 }
 
 impl DriverName {
@@ -81,6 +95,7 @@ impl DriverName {
         match self {
             DriverName::Simulated => "simulated",
             DriverName::LocalDesktop => "local-desktop",
+            DriverName::Ec2 => "ec2",
         }
     }
 }
@@ -169,6 +184,7 @@ impl StudioConfig {
                     "a studio has an empty studio_id".into(),
                 ));
             }
+            images::complete(studio, &region, &account)?;
             for entry in &mut studio.launch_profiles {
                 if entry.time_limit_seconds == 0 {
                     return Err(ConfigError::Invalid(format!(
@@ -191,6 +207,8 @@ impl StudioConfig {
                     return Err(context("streamConfiguration is required".into()));
                 }
                 profile.validate().map_err(|e| context(e.to_string()))?;
+                images::check_profile(entry, &studio.streaming_images).map_err(context)?;
+                let profile = &mut entry.api;
                 profile.arn = Some(format!(
                     "arn:aws:nimble:{region}:{account}:launch-profile/{id}"
                 ));

@@ -20,7 +20,10 @@ use std::sync::Arc;
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 pub fn router(app: Arc<App>) -> Router {
-    crate::desktop::routes().fallback(handle).with_state(app)
+    crate::desktop::routes()
+        .merge(crate::dcv::routes())
+        .fallback(handle)
+        .with_state(app)
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {

@@ -28,10 +28,13 @@
 //! - **Workstations**: each launch profile names a driver (`drivers/`). `simulated`
 //!   keeps the timers above; `local-desktop` makes each session a real X desktop on this
 //!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
-//!   `/desktop/` (`desktop.rs`), whose stream token opens one connection.
+//!   `/desktop/` (`desktop.rs`), whose stream token opens one connection. `ec2` makes
+//!   each session an Amazon EC2 instance running Amazon DCV (`drivers/ec2/`), whose DCV
+//!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`).
 
 mod app;
 mod config;
+mod dcv;
 mod demo;
 mod desktop;
 mod drivers;
@@ -195,6 +198,14 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let wake_reconciler = Arc::new(tokio::sync::Notify::new());
     let local_desktop = local_desktop_driver(&config, &mut studios, addr, &wake_reconciler)?;
+    let uses_ec2 = studios.studios.iter().any(|s| {
+        s.launch_profiles
+            .iter()
+            .any(|p| p.driver == config::DriverName::Ec2)
+    });
+    let ec2 = uses_ec2.then(|| {
+        Arc::new(drivers::Ec2::new(&studios, wake_reconciler.clone())) as Arc<dyn drivers::Driver>
+    });
     let app = Arc::new(App {
         db: Mutex::new(store::open(&config.storage)?),
         studios,
@@ -204,7 +215,7 @@ pub async fn start(
         faults: RwLock::new(Faults::default()),
         clock_offset_ms: AtomicI64::new(0),
         requests: AtomicU64::new(0),
-        drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop),
+        drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop, ec2),
         wake_reconciler,
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,

@@ -234,6 +234,62 @@ async fn launch_profiles_parse() {
 }
 
 #[tokio::test]
+async fn streaming_images_parse() {
+    let studio = start(test_config()).await;
+    let nimble = client(&studio);
+    let images = nimble
+        .list_streaming_images()
+        .studio_id(STUDIO)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = images
+        .streaming_images()
+        .iter()
+        .map(|i| i.name().unwrap())
+        .collect();
+    assert_eq!(names, ["Artist workstation 2026", "Review station 2026"]);
+    let none = nimble
+        .list_streaming_images()
+        .studio_id(STUDIO)
+        .owner("amazon")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        none.streaming_images().is_empty(),
+        "the studio owns its images"
+    );
+    let image = nimble
+        .get_streaming_image()
+        .studio_id(STUDIO)
+        .streaming_image_id("img-review-2026")
+        .send()
+        .await
+        .unwrap();
+    let image = image.streaming_image().unwrap();
+    assert_eq!(image.owner(), Some(STUDIO));
+    assert_eq!(
+        image.state(),
+        Some(&aws_sdk_nimble::types::StreamingImageState::Ready)
+    );
+    assert_eq!(
+        image.arn(),
+        Some("arn:aws:nimble:us-west-2:123456789012:streaming-image/img-review-2026")
+    );
+    let missing = nimble
+        .get_streaming_image()
+        .studio_id(STUDIO)
+        .streaming_image_id("img-nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(missing
+        .into_service_error()
+        .is_resource_not_found_exception());
+}
+
+#[tokio::test]
 async fn every_error_kind_reaches_the_sdk_as_its_modeled_error() {
     let studio = start(Config {
         transition: Duration::from_secs(60),

@@ -175,6 +175,31 @@ wire_enum!(StreamingClipboardMode {
 
 wire_enum!(StreamingSessionStorageMode { Upload = "UPLOAD" });
 
+wire_enum!(StreamingImageState {
+    CreateInProgress = "CREATE_IN_PROGRESS",
+    Ready = "READY",
+    DeleteInProgress = "DELETE_IN_PROGRESS",
+    Deleted = "DELETED",
+    UpdateInProgress = "UPDATE_IN_PROGRESS",
+    UpdateFailed = "UPDATE_FAILED",
+    CreateFailed = "CREATE_FAILED",
+    DeleteFailed = "DELETE_FAILED",
+});
+
+wire_enum!(StreamingImageStatusCode {
+    StreamingImageCreateInProgress = "STREAMING_IMAGE_CREATE_IN_PROGRESS",
+    StreamingImageReady = "STREAMING_IMAGE_READY",
+    StreamingImageDeleteInProgress = "STREAMING_IMAGE_DELETE_IN_PROGRESS",
+    StreamingImageDeleted = "STREAMING_IMAGE_DELETED",
+    StreamingImageUpdateInProgress = "STREAMING_IMAGE_UPDATE_IN_PROGRESS",
+    InternalError = "INTERNAL_ERROR",
+    AccessDenied = "ACCESS_DENIED",
+});
+
+wire_enum!(StreamingImageEncryptionConfigurationKeyType {
+    CustomerManagedKey = "CUSTOMER_MANAGED_KEY",
+});
+
 wire_enum!(LaunchProfileState {
     CreateInProgress = "CREATE_IN_PROGRESS",
     Ready = "READY",

@@ -28,10 +28,12 @@ pub enum Operation {
     GetStreamingSessionBackup,
     ListLaunchProfiles,
     GetLaunchProfile,
+    ListStreamingImages,
+    GetStreamingImage,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 14] = [
         Self::ListStreamingSessions,
         Self::GetStreamingSession,
         Self::CreateStreamingSession,
@@ -44,6 +46,8 @@ impl Operation {
         Self::GetStreamingSessionBackup,
         Self::ListLaunchProfiles,
         Self::GetLaunchProfile,
+        Self::ListStreamingImages,
+        Self::GetStreamingImage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +64,8 @@ impl Operation {
             Self::GetStreamingSessionBackup => "GetStreamingSessionBackup",
             Self::ListLaunchProfiles => "ListLaunchProfiles",
             Self::GetLaunchProfile => "GetLaunchProfile",
+            Self::ListStreamingImages => "ListStreamingImages",
+            Self::GetStreamingImage => "GetStreamingImage",
         }
     }
 
@@ -103,6 +109,10 @@ impl Operation {
             Self::ListLaunchProfiles => "/2020-08-01/studios/{studioId}/launch-profiles",
             Self::GetLaunchProfile => {
                 "/2020-08-01/studios/{studioId}/launch-profiles/{launchProfileId}"
+            }
+            Self::ListStreamingImages => "/2020-08-01/studios/{studioId}/streaming-images",
+            Self::GetStreamingImage => {
+                "/2020-08-01/studios/{studioId}/streaming-images/{streamingImageId}"
             }
         }
     }
@@ -265,6 +275,10 @@ impl Route {
 
     pub fn launch_profile_id(&self) -> Option<&str> {
         self.label("launchProfileId")
+    }
+
+    pub fn streaming_image_id(&self) -> Option<&str> {
+        self.label("streamingImageId")
     }
 }
 

@@ -1,4 +1,4 @@
-//! Request bodies, query strings and response bodies of the twelve operations.
+//! Request bodies, query strings and response bodies of the fourteen operations.
 //! Path labels live in [`crate::Route`]; the client token is the `X-Amz-Client-Token` header.
 
 use crate::enums::*;
@@ -65,6 +65,14 @@ wire_struct!(
     ListStreamingSessionBackupsQuery {
         next_token: String,
         owned_by: String,
+    }
+);
+
+wire_struct!(
+    /// GET /streaming-images query: `owner` is a studio id, or `amazon` for Amazon's images.
+    ListStreamingImagesQuery {
+        next_token: String,
+        owner: String,
     }
 );
 
@@ -142,6 +150,22 @@ impl QueryString for ListStreamingSessionBackupsQuery {
     }
 }
 
+impl QueryString for ListStreamingImagesQuery {
+    fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        push(&mut out, "nextToken", &self.next_token);
+        push(&mut out, "owner", &self.owner);
+        out
+    }
+
+    fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationError> {
+        Ok(Self {
+            next_token: last(pairs, "nextToken"),
+            owner: last(pairs, "owner"),
+        })
+    }
+}
+
 impl QueryString for ListLaunchProfilesQuery {
     fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -209,6 +233,15 @@ wire_struct!(ListLaunchProfilesResponse {
 
 wire_struct!(GetLaunchProfileResponse {
     launch_profile: LaunchProfile,
+});
+
+wire_struct!(ListStreamingImagesResponse {
+    next_token: String,
+    streaming_images: Vec<StreamingImage>,
+});
+
+wire_struct!(GetStreamingImageResponse {
+    streaming_image: StreamingImage,
 });
 
 /// `GET /api/me` on portal-proxy: who is signed in, and in which studio.

@@ -136,6 +136,31 @@ wire_struct!(
     }
 );
 
+wire_struct!(
+    /// What a session runs: an EC2 machine image (AMI) and what the portal shows of it.
+    StreamingImage {
+        arn: String,
+        description: String,
+        ec2_image_id: String,
+        encryption_configuration: StreamingImageEncryptionConfiguration,
+        eula_ids: Vec<String>,
+        name: String,
+        owner: String,
+        platform: String,
+        state: StreamingImageState,
+        status_code: StreamingImageStatusCode,
+        status_message: String,
+        streaming_image_id: String,
+        studio_id: String,
+        tags: Tags,
+    }
+);
+
+wire_struct!(StreamingImageEncryptionConfiguration {
+    key_arn: String,
+    key_type: StreamingImageEncryptionConfigurationKeyType,
+});
+
 wire_struct!(StreamConfiguration {
     automatic_termination_mode: AutomaticTerminationMode,
     clipboard_mode: StreamingClipboardMode,

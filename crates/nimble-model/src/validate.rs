@@ -204,6 +204,12 @@ impl Validate for ListStreamingSessionBackupsQuery {
     }
 }
 
+impl Validate for ListStreamingImagesQuery {
+    fn validate(&self) -> Checked {
+        Ok(())
+    }
+}
+
 impl Validate for ListLaunchProfilesQuery {
     fn validate(&self) -> Checked {
         if let Some(max) = self.max_results {

@@ -1,5 +1,5 @@
 //! Checks nimble-model against botocore's `service-2.json`, member by member: every shape
-//! the twelve operations use must exist in Rust with the same wire names, JSON types and
+//! the fourteen operations use must exist in Rust with the same wire names, JSON types and
 //! enum values. A fully populated sample is generated from the model, read into the Rust
 //! type and written back; anything Rust drops, renames or retypes shows up as a difference.
 
@@ -32,6 +32,8 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetStreamingSessionBackup => round_trip::<GetStreamingSessionBackupResponse>(sample),
         ListLaunchProfiles => round_trip::<ListLaunchProfilesResponse>(sample),
         GetLaunchProfile => round_trip::<GetLaunchProfileResponse>(sample),
+        ListStreamingImages => round_trip::<ListStreamingImagesResponse>(sample),
+        GetStreamingImage => round_trip::<GetStreamingImageResponse>(sample),
     }
 }
 
@@ -46,6 +48,7 @@ fn input_round_trip(op: Operation, sample: &Value) -> Option<Result<Value, Strin
         ListStreamingSessions => round_trip::<ListStreamingSessionsQuery>(sample),
         ListStreamingSessionBackups => round_trip::<ListStreamingSessionBackupsQuery>(sample),
         ListLaunchProfiles => round_trip::<ListLaunchProfilesQuery>(sample),
+        ListStreamingImages => round_trip::<ListStreamingImagesQuery>(sample),
         _ => return None,
     })
 }
@@ -60,6 +63,7 @@ fn query_names(op: Operation, sample: &Value) -> Vec<&'static str> {
         Operation::ListStreamingSessions => names::<ListStreamingSessionsQuery>(sample),
         Operation::ListStreamingSessionBackups => names::<ListStreamingSessionBackupsQuery>(sample),
         Operation::ListLaunchProfiles => names::<ListLaunchProfilesQuery>(sample),
+        Operation::ListStreamingImages => names::<ListStreamingImagesQuery>(sample),
         _ => Vec::new(),
     }
 }
@@ -102,6 +106,12 @@ const ENUMS: &[(&str, &[&str])] = &[
     (
         "LaunchProfileValidationType",
         LaunchProfileValidationType::VALUES,
+    ),
+    ("StreamingImageState", StreamingImageState::VALUES),
+    ("StreamingImageStatusCode", StreamingImageStatusCode::VALUES),
+    (
+        "StreamingImageEncryptionConfigurationKeyType",
+        StreamingImageEncryptionConfigurationKeyType::VALUES,
     ),
 ];
 

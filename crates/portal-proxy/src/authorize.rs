@@ -25,7 +25,9 @@ pub enum Rule {
 pub fn rule(operation: Operation) -> Rule {
     use Operation::*;
     match operation {
-        ListLaunchProfiles | GetLaunchProfile => Rule::Open,
+        ListLaunchProfiles | GetLaunchProfile | ListStreamingImages | GetStreamingImage => {
+            Rule::Open
+        }
         ListStreamingSessions | ListStreamingSessionBackups => Rule::OwnedByFilter,
         CreateStreamingSession => Rule::OwnedByOnCreate,
         GetStreamingSession

@@ -160,7 +160,7 @@ fn prepare<'a>(
     })
 }
 
-/// The query of the three lists, validated; the two session lists are held to the artist.
+/// The query of the four lists, validated; the two session lists are held to the artist.
 fn upstream_query(
     identity: &Identity,
     operation: Operation,
@@ -179,6 +179,9 @@ fn upstream_query(
         }
         Operation::ListLaunchProfiles => {
             parse_query::<ListLaunchProfilesQuery>(query)?.to_query_string()
+        }
+        Operation::ListStreamingImages => {
+            parse_query::<ListStreamingImagesQuery>(query)?.to_query_string()
         }
         _ => String::new(),
     })

@@ -10,14 +10,14 @@
 //! Each session's desktop runs as the OS user its link names (the studio's `os_users`
 //! mapping for the session's owner), or as local-studio's own user when it names none.
 
+use super::jobs::Jobs;
 use super::{Driver, Progress, Work};
 use crate::lifecycle::DriverLink;
 use local_desktop::{DesktopError, Desktops, DesktopsConfig};
 use nimble_model::StreamingSessionStatusCode as Code;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Where desktops live on this host and how they look.
 #[derive(Clone, Debug)]
@@ -42,14 +42,9 @@ pub struct LocalDesktop {
     url_base: String,
     /// Why no desktop can start here (missing packages), reported by every action.
     unusable: Option<String>,
-    jobs: Mutex<HashMap<String, Arc<Mutex<Job>>>>,
+    jobs: Jobs,
     /// Told when an action finishes, so its outcome is written at once.
     finished: Arc<tokio::sync::Notify>,
-}
-
-struct Job {
-    work: Work,
-    progress: Progress,
 }
 
 impl LocalDesktop {
@@ -70,17 +65,9 @@ impl LocalDesktop {
             desktops: Arc::new(desktops),
             url_base,
             unusable: Desktops::check_installed().err(),
-            jobs: Mutex::default(),
+            jobs: Jobs::default(),
             finished,
         })
-    }
-
-    fn job(&self, session: &str) -> Option<Arc<Mutex<Job>>> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(session)
-            .cloned()
     }
 }
 
@@ -156,12 +143,6 @@ fn failure(error: DesktopError) -> Progress {
 
 impl Driver for LocalDesktop {
     fn begin(&self, session: &str, work: Work, link: &DriverLink) {
-        if let Some(job) = self.job(session) {
-            let job = job.lock().unwrap_or_else(|e| e.into_inner());
-            if job.work == work && matches!(job.progress, Progress::Working(_)) {
-                return; // already under way
-            }
-        }
         let progress = match &self.unusable {
             Some(why) => Progress::Failed(
                 Code::InternalError,
@@ -170,14 +151,9 @@ impl Driver for LocalDesktop {
             None => Progress::Working(working(&work).to_owned()),
         };
         let start = matches!(progress, Progress::Working(_));
-        let job = Arc::new(Mutex::new(Job {
-            work: work.clone(),
-            progress,
-        }));
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(session.to_owned(), job.clone());
+        let Some(job) = self.jobs.start(session, &work, progress) else {
+            return; // already under way
+        };
         if !start {
             return;
         }
@@ -194,38 +170,28 @@ impl Driver for LocalDesktop {
                 Ok(state) => Progress::Done(state),
                 Err(error) => failure(error),
             };
-            job.lock().unwrap_or_else(|e| e.into_inner()).progress = progress;
+            job.report(progress);
             finished.notify_one();
         });
     }
 
     fn observe(&self, session: &str, work: &Work) -> Progress {
-        match self.job(session) {
-            Some(job) => {
-                let job = job.lock().unwrap_or_else(|e| e.into_inner());
-                if job.work == *work {
-                    job.progress.clone()
-                } else {
-                    Progress::Idle
-                }
-            }
-            None => Progress::Idle,
-        }
+        self.jobs.observe(session, work)
     }
 
     fn forget(&self, session: &str) {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(session);
+        self.jobs.forget(session);
     }
 
     fn alive(&self, session: &str, _state: &Value) -> bool {
         self.desktops.find(session).is_some()
     }
 
-    fn stream_url(&self, session: &str, token: &str) -> String {
-        format!("{}desktop/?authToken={token}#{session}", self.url_base)
+    fn stream_url(&self, session: &str, _state: &Value, token: &str) -> Option<String> {
+        Some(format!(
+            "{}desktop/?authToken={token}#{session}",
+            self.url_base
+        ))
     }
 
     fn capacity(&self) -> Option<usize> {

@@ -8,15 +8,18 @@
 //! reconciler (`reconciler.rs`) is the only caller of begin and observe; the API reads
 //! the database only.
 
+mod ec2;
+mod jobs;
 mod local_desktop;
 mod simulated;
 
+pub use ec2::{Ec2, Ec2Settings};
 pub use local_desktop::{DesktopSettings, LocalDesktop};
 
 use crate::config::{DriverName, Profile, Studio};
 use crate::lifecycle::{DriverLink, SessionRecord};
 use crate::store;
-use nimble_model::{ApiError, ErrorType, StreamingSessionStatusCode as Code};
+use nimble_model::{ApiError, ErrorType, StreamingSession, StreamingSessionStatusCode as Code};
 use rusqlite::Transaction;
 use serde_json::Value;
 use std::sync::Arc;
@@ -62,8 +65,9 @@ pub trait Driver: Send + Sync {
     /// Whether the machine that `state` describes is still there. Called every drift
     /// interval for each session, so it must be cheap.
     fn alive(&self, session: &str, state: &Value) -> bool;
-    /// The URL that a stream of `session` opens, carrying its one-time `token`.
-    fn stream_url(&self, session: &str, token: &str) -> String;
+    /// The URL that a stream of `session`, whose machine `state` describes, opens with its
+    /// one-time `token`; `None` when the machine has no address to give.
+    fn stream_url(&self, session: &str, state: &Value, token: &str) -> Option<String>;
     /// Machines this host can run at once, if limited.
     fn capacity(&self) -> Option<usize>;
 }
@@ -72,30 +76,49 @@ pub trait Driver: Send + Sync {
 pub struct Drivers {
     simulated: Arc<dyn Driver>,
     local_desktop: Option<Arc<dyn Driver>>,
+    ec2: Option<Arc<dyn Driver>>,
 }
 
 impl Drivers {
-    pub fn new(dcv_url_base: &str, local_desktop: Option<Arc<dyn Driver>>) -> Drivers {
+    pub fn new(
+        dcv_url_base: &str,
+        local_desktop: Option<Arc<dyn Driver>>,
+        ec2: Option<Arc<dyn Driver>>,
+    ) -> Drivers {
         Drivers {
             simulated: Arc::new(simulated::Simulated::new(dcv_url_base)),
             local_desktop,
+            ec2,
         }
     }
 
-    /// The link a new session of `studio`'s `profile`, owned by `owner`, gets (with the OS
-    /// user the studio maps the owner to); `None` for a simulated one, whose transitions are
-    /// timers.
-    pub fn link(&self, studio: &Studio, profile: &Profile, owner: &str) -> Option<DriverLink> {
-        match profile.driver {
-            DriverName::Simulated => None,
-            name => Some(DriverLink {
-                name: name.as_str().to_owned(),
-                time_limit_ms: profile.time_limit_seconds as i64 * 1000,
-                state: Value::Null,
-                command: profile.start_command.clone(),
-                os_user: studio.os_user(owner).map(str::to_owned),
-            }),
-        }
+    /// The link a new `session` of `studio`'s `profile` gets (with the OS user its owner
+    /// runs as); `None` for a simulated one, whose transitions are timers. An EC2 session's
+    /// first state names what it launches; a bad owner name for an EC2 OS user is refused.
+    pub fn link(
+        &self,
+        studio: &Studio,
+        profile: &Profile,
+        session: &StreamingSession,
+    ) -> Result<Option<DriverLink>, ApiError> {
+        let owner = session.owned_by.as_deref().unwrap_or_default();
+        let (state, os_user) = match (profile.driver, &profile.ec2) {
+            (DriverName::Simulated, _) => return Ok(None),
+            (DriverName::Ec2, Some(settings)) => {
+                let os_user = settings.os_user(owner).map_err(|message| {
+                    ApiError::from(nimble_model::ValidationError::new("ownedBy", message))
+                })?;
+                (ec2::first_state(studio, profile, session), Some(os_user))
+            }
+            _ => (Value::Null, studio.os_user(owner).map(str::to_owned)),
+        };
+        Ok(Some(DriverLink {
+            name: profile.driver.as_str().to_owned(),
+            time_limit_ms: profile.time_limit_seconds as i64 * 1000,
+            state,
+            command: profile.start_command.clone(),
+            os_user,
+        }))
     }
 
     /// The driver of a session.
@@ -103,13 +126,26 @@ impl Drivers {
         match link.map(|l| l.name.as_str()) {
             None => Some(&self.simulated),
             Some(name) if name == DriverName::LocalDesktop.as_str() => self.local_desktop.as_ref(),
+            Some(name) if name == DriverName::Ec2.as_str() => self.ec2.as_ref(),
             Some(_) => None,
         }
     }
 
     pub fn stream_url(&self, record: &SessionRecord, token: &str) -> Option<String> {
-        self.of(record.driver.as_ref())
-            .map(|driver| driver.stream_url(record.session_id(), token))
+        let state = record
+            .driver
+            .as_ref()
+            .map(|l| &l.state)
+            .unwrap_or(&Value::Null);
+        self.of(record.driver.as_ref())?
+            .stream_url(record.session_id(), state, token)
+    }
+
+    /// The machine a session runs on now (an EC2 instance id), which its stream tokens
+    /// are bound to.
+    pub fn machine_of(record: &SessionRecord) -> Option<String> {
+        let link = record.driver.as_ref()?;
+        link.state[ec2::MACHINE_KEY].as_str().map(str::to_owned)
     }
 
     /// Refuses, before anything starts, a machine more than the host can run.

@@ -32,8 +32,8 @@ impl Driver for Simulated {
         true
     }
 
-    fn stream_url(&self, session: &str, token: &str) -> String {
-        format!("{}?authToken={token}#{session}", self.dcv_url_base)
+    fn stream_url(&self, session: &str, _state: &Value, token: &str) -> Option<String> {
+        Some(format!("{}?authToken={token}#{session}", self.dcv_url_base))
     }
 
     fn capacity(&self) -> Option<usize> {

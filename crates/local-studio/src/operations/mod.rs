@@ -1,10 +1,11 @@
-//! The twelve operations, one file per resource, each run inside the request's
+//! The fourteen operations, one file per resource, each run inside the request's
 //! transaction. Inputs are validated by nimble-model before anything is read or written,
 //! so a bad request changes nothing.
 
 mod backups;
 mod launch_profiles;
 mod sessions;
+mod streaming_images;
 mod streams;
 
 pub use sessions::settle;
@@ -56,6 +57,8 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::GetStreamingSessionBackup => backups::get(tx, call),
         Operation::ListLaunchProfiles => launch_profiles::list(call, studio),
         Operation::GetLaunchProfile => launch_profiles::get(call, studio),
+        Operation::ListStreamingImages => streaming_images::list(call, studio),
+        Operation::GetStreamingImage => streaming_images::get(call, studio),
     }
 }
 

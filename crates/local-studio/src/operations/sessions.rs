@@ -132,8 +132,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         volume_configuration: config.volume_configuration.clone().filter(|_| persistent),
         ..Default::default()
     };
-    let owner = session.owned_by.as_deref().unwrap_or_default();
-    let driver = app.drivers.link(studio, profile, owner);
+    let driver = app.drivers.link(studio, profile, &session)?;
     let mut record = SessionRecord {
         studio_id: studio.studio_id.clone(),
         session,

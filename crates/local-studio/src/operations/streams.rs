@@ -55,6 +55,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         },
         ready_ms: call.now_ms + app.transition_ms,
         expires_ms: call.now_ms + seconds * 1000,
+        machine: crate::drivers::Drivers::machine_of(&record),
     };
     store::put_stream(tx, &stream)?;
     to_json(&StreamResponse {

@@ -93,6 +93,8 @@ const ADDED: &[(&str, &str, &str)] = &[
     ("streams", "token_hash", "CREATE UNIQUE INDEX IF NOT EXISTS streams_token ON streams (token_hash)"),
     ("streams", "used_ms", ""),
     ("sessions", "deleted_ms", "CREATE INDEX IF NOT EXISTS sessions_deleted ON sessions (deleted_ms) WHERE deleted_ms IS NOT NULL"),
+    // The machine (an EC2 instance) a stream's token was issued for: it opens no other.
+    ("streams", "machine", ""),
 ];
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {

@@ -14,12 +14,14 @@ pub struct StreamRecord {
     pub stream: StreamingSessionStream,
     pub ready_ms: i64,
     pub expires_ms: i64,
+    /// The machine the session ran on when the stream was made (an EC2 instance id).
+    pub machine: Option<String>,
 }
 
 pub fn put_stream(tx: &Transaction, record: &StreamRecord) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash, machine)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             record.stream.stream_id.as_deref().unwrap_or(""),
             record.session_id,
@@ -27,6 +29,7 @@ pub fn put_stream(tx: &Transaction, record: &StreamRecord) -> Result<(), StoreEr
             record.expires_ms,
             serde_json::to_string(&record.stream)?,
             record.token_hash,
+            record.machine,
         ],
     )?;
     Ok(())
@@ -56,6 +59,7 @@ pub fn get_stream(
             stream: serde_json::from_str(&doc)?,
             ready_ms,
             expires_ms,
+            machine: None,
         })
     })
     .transpose()
@@ -67,6 +71,8 @@ pub struct TokenGrant {
     pub stream_id: String,
     pub session_id: String,
     pub expires_ms: i64,
+    /// The machine it was issued for, if its driver names one.
+    pub machine: Option<String>,
 }
 
 /// Spends the stream token whose hash is `token_hash`: the grant the first time, while the
@@ -78,7 +84,7 @@ pub fn spend_stream_token(
 ) -> Result<Option<TokenGrant>, StoreError> {
     let grant = tx
         .query_row(
-            "SELECT stream_id, session_id, expires_ms FROM streams
+            "SELECT stream_id, session_id, expires_ms, machine FROM streams
              WHERE token_hash = ?1 AND used_ms IS NULL AND ready_ms <= ?2 AND expires_ms > ?2",
             params![token_hash, now_ms],
             |row| {
@@ -86,6 +92,7 @@ pub fn spend_stream_token(
                     stream_id: row.get(0)?,
                     session_id: row.get(1)?,
                     expires_ms: row.get(2)?,
+                    machine: row.get(3)?,
                 })
             },
         )
