@@ -25,6 +25,9 @@
 //!   `LOCALSTUDIODEV` / `local-studio-dev-secret` ([`Credential::dev`]), used when no
 //!   `--credential` is given; never use it outside a developer's machine.
 //! - **Faults**: probabilities of failed transitions, 429 and 500 ([`Faults`]).
+//! - **Watch** (`events.rs`): every change to a session or stream is also an ordered
+//!   event, written in the change's own transaction; `GET /2020-08-01/studios/{id}/events`
+//!   long-polls them, so clients learn of changes at once without polling every session.
 //! - **Workstations**: each launch profile names a driver (`drivers/`). `simulated`
 //!   keeps the timers above; `local-desktop` makes each session a real X desktop on this
 //!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
@@ -35,6 +38,7 @@ mod config;
 mod demo;
 mod desktop;
 mod drivers;
+mod events;
 mod faults;
 mod http;
 mod lifecycle;
@@ -156,6 +160,7 @@ impl RunningServer {
 
     /// Stops accepting connections, finishes requests in flight, and returns.
     pub async fn shutdown(self) {
+        self.app.stopping.send_replace(true);
         self.serving.shutdown().await;
         self.reconciler.abort();
     }
@@ -209,6 +214,8 @@ pub async fn start(
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),
+        committed: tokio::sync::watch::channel(0).0,
+        stopping: tokio::sync::watch::channel(false).0,
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
