@@ -37,6 +37,8 @@ pub(crate) struct App {
     /// Set when the server stops, so waiting watches answer at once instead of holding
     /// the drain up.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Whether the watch is served (`Config::watch`).
+    pub watch: bool,
 }
 
 impl App {

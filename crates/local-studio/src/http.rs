@@ -105,7 +105,8 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
     }
 
     // The watch is ours, not the Nimble API's: it has no route in the model.
-    if let Some(studio_id) = crate::events::watch_path(parts.method.as_str(), parts.uri.path()) {
+    let watch = crate::events::watch_path(parts.method.as_str(), parts.uri.path());
+    if let Some(studio_id) = watch.filter(|_| app.watch) {
         return crate::events::watch(app, studio_id, parts.uri.query().unwrap_or("")).await;
     }
     let route = Route::parse(parts.method.as_str(), parts.uri.path())

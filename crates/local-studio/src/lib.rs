@@ -93,6 +93,9 @@ pub struct Config {
     pub deleted_retention: Duration,
     /// Header read timeout and connection cap of the HTTP server.
     pub limits: serving::Limits,
+    /// Serves the watch (`events.rs`); `false` answers it 404 as a Nimble endpoint
+    /// without the extension would (tests of clients that must cope without it).
+    pub watch: bool,
 }
 
 impl Default for Config {
@@ -110,6 +113,7 @@ impl Default for Config {
             drift_interval: Duration::from_secs(5),
             deleted_retention: DEFAULT_DELETED_RETENTION,
             limits: serving::Limits::default(),
+            watch: true,
         }
     }
 }
@@ -216,6 +220,7 @@ pub async fn start(
         last_purge_ms: AtomicI64::new(i64::MIN),
         committed: tokio::sync::watch::channel(0).0,
         stopping: tokio::sync::watch::channel(false).0,
+        watch: config.watch,
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
