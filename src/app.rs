@@ -1,30 +1,48 @@
 //! The app: the signed-in artist's workstations, refreshed live, with their actions.
-//! It creates the shared [`Portal`] state, asks who is signed in, polls the list (fast
-//! while anything changes, never while the tab is hidden) and lays out the page.
+//! It creates the shared [`Portal`] state, asks who is signed in, listens for changes
+//! (`live.rs`) or, where that cannot be used, polls the list (fast while anything
+//! changes, never while the tab is hidden), and lays out the page.
 
 use crate::api;
 use crate::components::{Header, NewWorkstation, SessionCard};
+use crate::live::{self, merge};
 use crate::logic;
-use crate::portal::{explain, now_ms, Load, Portal};
+use crate::portal::{explain, now_ms, Live, Load, Portal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use nimble_model::StreamingSession;
 use std::time::Duration;
 
 fn tab_hidden() -> bool {
     document().hidden()
 }
 
-async fn refresh(portal: Portal) {
+/// Shows `after` in place of `before`, announcing each change of state once.
+fn show(portal: Portal, before: &[StreamingSession], after: Vec<StreamingSession>) {
+    let changes = logic::announcements(before, &after);
+    if !changes.is_empty() {
+        portal.announcement.set(changes.join(". "));
+        notify_if_hidden(portal, &changes);
+    }
+    portal.sessions.set(after);
+}
+
+/// A change of one session from the event stream.
+pub(crate) fn apply_event(portal: Portal, session: StreamingSession) {
+    let before = portal.sessions.get_untracked();
+    if let Some(after) = merge::event(&before, session) {
+        show(portal, &before, after);
+    }
+}
+
+/// Reads the whole list (the first load, a catch-up, a poll).
+pub(crate) async fn refresh(portal: Portal) {
     let studio = portal.studio.get_untracked();
     match api::list_sessions(&studio).await {
         Ok(sessions) => {
             let before = portal.sessions.get_untracked();
-            let changes = logic::announcements(&before, &sessions);
-            if !changes.is_empty() {
-                portal.announcement.set(changes.join(". "));
-                notify_if_hidden(portal, &changes);
-            }
-            portal.sessions.set(sessions);
+            let after = merge::list(&before, sessions);
+            show(portal, &before, after);
             // Setting it again would rebuild the list and lose what each card shows.
             if portal.load.get_untracked() != Load::Ready {
                 portal.load.set(Load::Ready);
@@ -57,12 +75,14 @@ fn notify_if_hidden(portal: Portal, changes: &[String]) {
 }
 
 /// Refreshes quickly while anything is changing, slowly otherwise, and not at all while
-/// the tab is hidden; a kick or the tab coming back refreshes at once.
+/// the tab is hidden or the page listens to the event stream; a kick, the tab coming
+/// back, or the stream failing refreshes at once.
 fn start_polling(portal: Portal) {
     spawn_local(async move {
         let mut quick_polls = 0;
         loop {
-            if !tab_hidden() {
+            let polling = portal.live.get_untracked() == Live::Off;
+            if polling && !tab_hidden() {
                 refresh(portal).await;
             }
             let busy = portal.sessions.with_untracked(|all| {
@@ -78,7 +98,8 @@ fn start_polling(portal: Portal) {
                 gloo_timers::future::sleep(Duration::from_millis(250)).await;
                 waited += Duration::from_millis(250);
                 let came_back = was_hidden && !tab_hidden();
-                if portal.kick.get_untracked() != kick || came_back {
+                let now_polling = portal.live.get_untracked() == Live::Off;
+                if portal.kick.get_untracked() != kick || came_back || now_polling != polling {
                     quick_polls = 0;
                     break;
                 }
@@ -110,6 +131,7 @@ pub fn App() -> impl IntoView {
                 portal.user.set(me.user);
                 portal.admin.set(me.admin);
                 portal.studio.set(me.studio_id.clone());
+                live::start(portal);
                 start_polling(portal);
                 // Profile names for the cards; the ids show until they arrive.
                 if let Ok(profiles) = api::launch_profiles(&me.studio_id).await {

@@ -1,5 +1,7 @@
-//! Connecting to a workstation: ask for a streaming-session stream, poll it until it is
-//! READY, and show the stream's URL (the DCV client) in a new tab.
+//! Connecting to a workstation: ask for a streaming-session stream, wait until it is
+//! READY, and show the stream's URL (the DCV client) in a new tab. The page hears of
+//! readiness from the event stream (`live.rs`) and then reads the URL at once; polls on
+//! a backing-off schedule are the fallback (and the only way without live updates).
 //!
 //! Popup blockers allow `window.open` only while a click is being handled, never after an
 //! `await`. So [`begin`] opens a blank tab at once, inside the click, and the future it
@@ -7,11 +9,13 @@
 //! caller gets the URL to offer as a link.
 
 use crate::api;
+use crate::live;
 use crate::logic::{self, describe};
 use crate::portal::explain;
 use leptos::prelude::window;
 use nimble_model::StreamingSessionStreamState;
 use std::future::Future;
+use std::time::Duration;
 
 /// How a connection attempt ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +51,21 @@ pub fn begin(studio: String, id: String, token: String) -> impl Future<Output = 
     }
 }
 
+/// Waits `delay`, or less if an event says stream `id` is no longer being prepared.
+async fn wait(delay: Duration, id: &str) {
+    let tick = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    while waited < delay {
+        let settled = live::stream_state(id)
+            .is_some_and(|state| state != StreamingSessionStreamState::CreateInProgress);
+        if settled {
+            return;
+        }
+        gloo_timers::future::sleep(tick).await;
+        waited += tick;
+    }
+}
+
 /// Asks for a stream and waits, with backoff and a bound, until it is READY.
 async fn ready_url(studio: &str, id: &str, token: &str) -> Result<String, String> {
     let stream = api::create_stream(studio, id, token)
@@ -66,7 +85,7 @@ async fn ready_url(studio: &str, id: &str, token: &str) -> Result<String, String
             }
             _ => {}
         }
-        gloo_timers::future::sleep(delay).await;
+        wait(delay, &stream_id).await;
         current = api::get_stream(studio, id, &stream_id)
             .await
             .map_err(|f| describe(&f))?;

@@ -2,7 +2,8 @@
 //! their cloud workstations.
 //!
 //! Data flows one way: `app` lays out the page from `components`; both read the shared
-//! state from `portal`; `connect` runs the Connect flow; `api` is the typed client;
+//! state from `portal`; `connect` runs the Connect flow; `live` listens for changes;
+//! `api` is the typed client;
 //! `intent` says what an artist may ask of a workstation, and `logic` holds the other
 //! decisions. Those two are tested natively, without a browser.
 
@@ -11,6 +12,7 @@ pub mod app;
 pub mod components;
 pub mod connect;
 pub mod intent;
+pub mod live;
 pub mod logic;
 pub mod portal;
 #[cfg(all(test, not(target_arch = "wasm32")))]

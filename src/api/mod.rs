@@ -48,7 +48,7 @@ pub fn new_client_token() -> String {
 
 /// The browser parses the JSON; serde only reads the parsed value. Smaller than carrying
 /// a JSON parser in the wasm.
-fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Failure> {
+pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Failure> {
     serde_wasm_bindgen::from_value(value).map_err(|_| Failure::Network)
 }
 

@@ -124,6 +124,11 @@ pub async fn browser() -> (Driver, Client) {
 }
 
 pub async fn proxy(auth: AuthMode) -> RunningProxy {
+    proxy_with(auth, |_| {}).await
+}
+
+/// [`proxy`], with `tweak` applied to its config first.
+pub async fn proxy_with(auth: AuthMode, tweak: impl FnOnce(&mut ProxyConfig)) -> RunningProxy {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let studio = local_studio::Config {
@@ -135,6 +140,7 @@ pub async fn proxy(auth: AuthMode) -> RunningProxy {
     };
     let mut config = ProxyConfig::new(Upstream::Embedded(studio), auth);
     config.dist = Some(dist());
+    tweak(&mut config);
     portal_proxy::start(listener, config).await.unwrap()
 }
 

@@ -7,6 +7,7 @@ mod budget;
 mod desktop;
 mod desktop_bench;
 mod harness;
+mod live;
 mod page;
 
 use fantoccini::Locator;
@@ -165,13 +166,16 @@ async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words
     client.close_window().await.unwrap();
     client.switch_to_window(home).await.unwrap();
 
-    // A Conflict: the workstation was stopped elsewhere a moment ago; this view is stale.
+    // A Conflict: the artist is asked to confirm a delete while the workstation is
+    // stopped elsewhere; the page hears of the stop at once, but the question stays open,
+    // and confirming it now meets the stop in progress.
     let dailies = session_id_of(&client, "Dailies").await;
+    click_in_card(&client, "Dailies", "Delete").await;
     let script = format!(
         "return fetch('{studio_path}/{dailies}/stop', {{method: 'POST', headers: {{'X-Studio-Portal': '1', 'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => r.status)"
     );
     assert_eq!(client.execute(&script, vec![]).await.unwrap(), json!(200));
-    click_in_card(&client, "Dailies", "Stop").await;
+    click_in_card(&client, "Dailies", "Delete workstation").await;
     let text = wait_for_card_text(&client, "Dailies", "Another operation", wait).await;
     assert!(
         text.contains("Another operation is in progress on this workstation"),

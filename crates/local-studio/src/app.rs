@@ -31,6 +31,14 @@ pub(crate) struct App {
     pub deleted_retention: std::time::Duration,
     /// When (lifecycle clock) the reconciler last purged; `i64::MIN` before the first.
     pub last_purge_ms: AtomicI64,
+    /// Bumped after every commit that changed the store: event watchers (`events.rs`)
+    /// wake on it and read the log.
+    pub committed: tokio::sync::watch::Sender<u64>,
+    /// Set when the server stops, so waiting watches answer at once instead of holding
+    /// the drain up.
+    pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Whether the watch is served (`Config::watch`).
+    pub watch: bool,
 }
 
 impl App {
@@ -40,6 +48,21 @@ impl App {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         wall + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Commits `tx`, waking event watchers if it changed anything since `changes_before`
+    /// (the connection's `total_changes()` when the work began).
+    pub fn commit(
+        &self,
+        tx: rusqlite::Transaction,
+        changes_before: u64,
+    ) -> Result<(), crate::store::StoreError> {
+        let changed = tx.total_changes() != changes_before;
+        tx.commit()?;
+        if changed {
+            self.committed.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        Ok(())
     }
 
     pub fn faults(&self) -> Faults {

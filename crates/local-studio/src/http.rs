@@ -107,6 +107,11 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
         ));
     }
 
+    // The watch is ours, not the Nimble API's: it has no route in the model.
+    let watch = crate::events::watch_path(parts.method.as_str(), parts.uri.path());
+    if let Some(studio_id) = watch.filter(|_| app.watch) {
+        return crate::events::watch(app, studio_id, parts.uri.query().unwrap_or("")).await;
+    }
     let route = Route::parse(parts.method.as_str(), parts.uri.path())
         .map_err(|e| route_error(e, parts.method.as_str(), parts.uri.path()))?;
     let token = match parts.headers.get(CLIENT_TOKEN_HEADER) {
@@ -125,6 +130,7 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
     // SQLite work is blocking: keep it off the async workers.
     tokio::task::spawn_blocking(move || {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        let changes_before = db.total_changes();
         let tx = db.transaction().map_err(store::StoreError::from)?;
         let now_ms = app.now_ms();
         operations::settle(&app, &tx, now_ms)?;
@@ -142,7 +148,7 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
         };
         // On an error the transaction is dropped, rolling back: a refused request changes nothing.
         if result.is_ok() {
-            tx.commit().map_err(store::StoreError::from)?;
+            app.commit(tx, changes_before)?;
         }
         result
     })

@@ -25,6 +25,9 @@
 //!   `LOCALSTUDIODEV` / `local-studio-dev-secret` ([`Credential::dev`]), used when no
 //!   `--credential` is given; never use it outside a developer's machine.
 //! - **Faults**: probabilities of failed transitions, 429 and 500 ([`Faults`]).
+//! - **Watch** (`events.rs`): every change to a session or stream is also an ordered
+//!   event, written in the change's own transaction; `GET /2020-08-01/studios/{id}/events`
+//!   long-polls them, so clients learn of changes at once without polling every session.
 //! - **Workstations**: each launch profile names a driver (`drivers/`). `simulated`
 //!   keeps the timers above; `local-desktop` makes each session a real X desktop on this
 //!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
@@ -38,6 +41,7 @@ mod dcv;
 mod demo;
 mod desktop;
 mod drivers;
+mod events;
 mod faults;
 mod http;
 mod lifecycle;
@@ -92,6 +96,9 @@ pub struct Config {
     pub deleted_retention: Duration,
     /// Header read timeout and connection cap of the HTTP server.
     pub limits: serving::Limits,
+    /// Serves the watch (`events.rs`); `false` answers it 404 as a Nimble endpoint
+    /// without the extension would (tests of clients that must cope without it).
+    pub watch: bool,
 }
 
 impl Default for Config {
@@ -109,6 +116,7 @@ impl Default for Config {
             drift_interval: Duration::from_secs(5),
             deleted_retention: DEFAULT_DELETED_RETENTION,
             limits: serving::Limits::default(),
+            watch: true,
         }
     }
 }
@@ -159,6 +167,7 @@ impl RunningServer {
 
     /// Stops accepting connections, finishes requests in flight, and returns.
     pub async fn shutdown(self) {
+        self.app.stopping.send_replace(true);
         self.serving.shutdown().await;
         self.reconciler.abort();
     }
@@ -220,6 +229,9 @@ pub async fn start(
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),
+        committed: tokio::sync::watch::channel(0).0,
+        stopping: tokio::sync::watch::channel(false).0,
+        watch: config.watch,
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

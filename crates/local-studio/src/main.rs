@@ -145,6 +145,7 @@ fn config(args: &Args) -> Result<Config, String> {
         drift_interval: Duration::from_secs_f64(args.drift_seconds),
         deleted_retention: Duration::from_secs(args.deleted_retention_hours * 3600),
         limits: serving::Limits::default(),
+        watch: true,
     })
 }
 

@@ -10,8 +10,10 @@
 //! minute.
 //!
 //! It checks quickly while anything is in flight (from 100 ms, backing off to 1 s) and
-//! otherwise only at the drift interval. The API never waits for it: reads are
-//! database-only.
+//! otherwise only at the drift interval, or when the next timed change is due (a
+//! simulated transition ends, a stream becomes ready), so that change is written, and
+//! its event sent to watchers, when it happens rather than at the next request. The API
+//! never waits for it: reads are database-only.
 
 use crate::app::App;
 use crate::drivers::{work_of, Progress, Work};
@@ -37,16 +39,28 @@ pub fn spawn(app: Arc<App>, drift_interval: Duration) -> tokio::task::JoinHandle
                 last_drift_check = Some(Instant::now());
             }
             let pass_app = app.clone();
-            let busy = tokio::task::spawn_blocking(move || pass(&pass_app, check_drift)).await;
-            delay = match busy {
-                Ok(Ok(true)) => (delay * 2).min(SLOWEST_IN_FLIGHT),
-                Ok(Ok(false)) => drift_interval.min(SLOWEST_IN_FLIGHT * 5),
+            let passed = tokio::task::spawn_blocking(move || pass(&pass_app, check_drift)).await;
+            let mut next_due = None;
+            delay = match passed {
+                Ok(Ok((busy, due))) => {
+                    next_due = due;
+                    if busy {
+                        (delay * 2).min(SLOWEST_IN_FLIGHT)
+                    } else {
+                        drift_interval.min(SLOWEST_IN_FLIGHT * 5)
+                    }
+                }
                 Ok(Err(error)) => {
                     tracing::error!(%error, "reconciler pass failed");
                     SLOWEST_IN_FLIGHT
                 }
                 Err(_) => SLOWEST_IN_FLIGHT,
             };
+            if let Some(due) = next_due {
+                let until_due =
+                    Duration::from_millis(due.saturating_sub(app.now_ms()).max(0) as u64);
+                delay = delay.min(until_due.max(Duration::from_millis(5)));
+            }
             // A request that begins an action wakes the reconciler at once.
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -56,9 +70,11 @@ pub fn spawn(app: Arc<App>, drift_interval: Duration) -> tokio::task::JoinHandle
     })
 }
 
-/// One look at every driven session; whether any action is still in flight.
-fn pass(app: &App, check_drift: bool) -> Result<bool, StoreError> {
+/// One look at every driven session; whether any action is still in flight, and when
+/// the next timed change is due.
+fn pass(app: &App, check_drift: bool) -> Result<(bool, Option<i64>), StoreError> {
     let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let changes_before = db.total_changes();
     let tx = db.transaction()?;
     let now_ms = app.now_ms();
     // Time limits end here even when no request comes.
@@ -79,8 +95,9 @@ fn pass(app: &App, check_drift: bool) -> Result<bool, StoreError> {
             store::put_session(&tx, &record)?;
         }
     }
-    tx.commit()?;
-    Ok(busy)
+    let next_due = store::next_due_ms(&tx, now_ms)?;
+    app.commit(tx, changes_before)?;
+    Ok((busy, next_due))
 }
 
 /// Moves one action on; whether the record changed.

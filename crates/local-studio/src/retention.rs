@@ -1,4 +1,4 @@
-//! What local-studio keeps only for a while, and when it forgets it. Without this, three
+//! What local-studio keeps only for a while, and when it forgets it. Without this, four
 //! tables grow with every request forever:
 //!
 //! - **Client tokens** are remembered for [`CLIENT_TOKEN_RETENTION`] (24 hours), AWS's
@@ -10,6 +10,10 @@
 //!   by default, `--deleted-retention-hours`): the SDK's waiters and the portal read a
 //!   deleted session as DELETED, and must not see it vanish while they wait. After that,
 //!   the session and its streams are removed; its backups are kept.
+//!
+//! - **Events** (the watch's log, `store/events.rs`): the newest
+//!   [`store::EVENTS_KEPT`] (10,000) are kept; a watcher whose `since` is older is told
+//!   to re-list.
 //!
 //! The reconciler's pass calls [`purge_if_due`], which purges at most once per
 //! [`PURGE_INTERVAL`] of the lifecycle clock (the one tests move with `advance_clock`).
@@ -48,9 +52,11 @@ pub fn purge_if_due(app: &App, tx: &Transaction, now_ms: i64) -> Result<(), Stor
             deleted_before_ms: before(app.deleted_retention),
         },
     )?;
+    let events = store::purge_events(tx, store::EVENTS_KEPT)?;
     app.last_purge_ms.store(now_ms, Ordering::Relaxed);
-    if purged != store::Purged::default() {
+    if purged != store::Purged::default() || events > 0 {
         tracing::info!(
+            events,
             client_tokens = purged.client_tokens,
             streams = purged.streams,
             sessions = purged.sessions,

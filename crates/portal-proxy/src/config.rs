@@ -99,6 +99,11 @@ pub struct ProxyConfig {
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// A bearer token that opens `/metrics` and `/readyz` from anywhere.
     pub metrics_token: Option<String>,
+    /// `/api/events` (live updates over server-sent events); off, it answers 404 and the
+    /// portal polls instead.
+    pub live_updates: bool,
+    /// Event streams one artist may hold open at once; beyond, 429.
+    pub live_connections_per_user: usize,
 }
 
 impl ProxyConfig {
@@ -129,6 +134,8 @@ impl ProxyConfig {
             connection_limits: serving::Limits::default(),
             metrics_allow: loopback(),
             metrics_token: None,
+            live_updates: true,
+            live_connections_per_user: 16,
         }
     }
 
@@ -203,6 +210,9 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<u64>,
     /// The embedded local-studio's data directory (default: the platform data directory).
     pub embedded_data_dir: Option<PathBuf>,
+    /// `false` turns `/api/events` off (the portal then polls).
+    pub live_updates: Option<bool>,
+    pub live_connections_per_user: Option<usize>,
 }
 
 /// One entry of the users file (`[users.NAME]`).

@@ -121,6 +121,8 @@ async fn forward(state: &State, identity: &Identity, route: &Route, sent: &Sent<
     }
     let answer = state.upstream.call(&call).await;
     state.coalescer.invalidate();
+    // A polling live watch looks at once, so other pages see this change soon.
+    state.live.kick.notify_one();
     guards::learn_owner(state, &answer);
     answer
 }

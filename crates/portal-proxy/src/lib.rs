@@ -16,6 +16,7 @@
 //!   streaming-session operations, ListLaunchProfiles and GetLaunchProfile; bodies are the
 //!   upstream's, unchanged. Errors use the API's `{message, code, context}` body and
 //!   `X-Amzn-ErrorType`, so the browser parses one format.
+//! - `GET /api/events`: the changes the artist may see, as server-sent events (`live/`).
 //! - `GET /api/me` → `{user, studioId, admin}`; `POST /api/login`, `POST /api/logout`
 //!   (users-file mode). Anything else under `/api` answers 404.
 //! - Every request other than GET must carry `X-Studio-Portal: 1` and, when it has an
@@ -34,6 +35,7 @@ mod error;
 mod forward;
 mod guards;
 mod identity;
+mod live;
 mod login;
 mod metrics;
 mod ops_access;
@@ -62,6 +64,7 @@ pub enum Error {
 /// A proxy started by [`start`].
 pub struct RunningProxy {
     serving: serving::Serving,
+    state: routes::Shared,
     embedded: Option<local_studio::RunningServer>,
 }
 
@@ -77,6 +80,8 @@ impl RunningProxy {
 
     /// Stops accepting, finishes requests in flight, then stops the embedded upstream.
     pub async fn shutdown(self) {
+        // Event streams never end by themselves: end them, or the drain would wait forever.
+        self.state.live.stop();
         self.serving.shutdown().await;
         if let Some(embedded) = self.embedded {
             embedded.shutdown().await;
@@ -146,8 +151,13 @@ pub async fn start(
     let state = Arc::new(routes::State::new(config, endpoint, credentials)?);
     let router = routes::router(state.clone());
     let serving = serving::Serving::spawn(listener, router, limits)?;
+    live::spawn(state.clone());
     tracing::info!(addr = %serving.addr(), "portal-proxy listening");
-    Ok(RunningProxy { serving, embedded })
+    Ok(RunningProxy {
+        serving,
+        state,
+        embedded,
+    })
 }
 
 /// A credential known only to this process, for the embedded local-studio: 244 random bits

@@ -162,6 +162,10 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
         .login_per_minute_per_name
         .unwrap_or(config.login_per_minute_per_name);
     config.login_concurrency = file.login_concurrency.unwrap_or(config.login_concurrency);
+    config.live_updates = file.live_updates.unwrap_or(config.live_updates);
+    config.live_connections_per_user = file
+        .live_connections_per_user
+        .unwrap_or(config.live_connections_per_user);
     let limits = &mut config.connection_limits;
     limits.max_connections = args
         .max_connections

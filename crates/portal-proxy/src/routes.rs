@@ -3,6 +3,7 @@
 //! | route | handler | |
 //! | --- | --- | --- |
 //! | `GET /api/me` | [`me`] | who is signed in, in which studio, admin or not |
+//! | `GET /api/events` | [`live::events`] | live changes, server-sent events (`live/`) |
 //! | `POST /api/login`, `POST /api/logout`, `GET /login` | `login.rs` | users-file sign-in |
 //! | `/api/...` | [`forward::call`] | the Nimble operations, checked, signed and forwarded |
 //! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable (`ops_access.rs`) |
@@ -19,6 +20,7 @@ use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
 use crate::guards::RateLimit;
 use crate::identity::Identities;
+use crate::live::{self, Live};
 use crate::metrics::{self, Metrics};
 use crate::upstream::{self, Answer};
 use crate::{forward, login, ops_access, signing, static_files, Error};
@@ -41,6 +43,7 @@ pub struct State {
     pub owners: Owners,
     pub rate_limit: RateLimit,
     pub metrics: Arc<Metrics>,
+    pub live: Arc<Live>,
 }
 
 pub type Shared = Arc<State>;
@@ -74,6 +77,7 @@ impl State {
             owners: Owners::default(),
             rate_limit,
             metrics,
+            live: Arc::new(Live::new(config.live_connections_per_user)),
             config,
         })
     }
@@ -83,6 +87,7 @@ pub fn router(state: Shared) -> Router {
     let limit = state.config.body_limit_bytes;
     let api = Router::new()
         .route("/api/me", get(me))
+        .route("/api/events", get(live::events))
         .route("/api/login", post(login::login))
         .route("/api/logout", post(login::logout))
         .route("/api/{*rest}", any(forward::call))

@@ -201,23 +201,61 @@ impl Client {
 
     /// One signed try; a failure to sign or to get an answer is a refusal made here.
     async fn attempt(&self, call: &Call<'_>) -> Answer {
+        let body = call.body.as_deref().unwrap_or_default();
+        let request = self
+            .signed(
+                call.route.operation.method(),
+                &call.route.path(),
+                &call.query,
+                body,
+                call.client_token.as_deref(),
+            )
+            .await;
+        match request {
+            Ok(request) => self.send_counted(request).await,
+            Err(refusal) => refusal.into(),
+        }
+    }
+
+    /// A signed GET of a path outside the Nimble operations (local-studio's watch), with
+    /// its own time limit (a long poll outlasts the usual one); not retried.
+    pub async fn get_extension(&self, path: &str, query: &str, timeout: Duration) -> Answer {
+        match self.signed("GET", path, query, &[], None).await {
+            Ok(request) => self.send_counted(request.timeout(timeout)).await,
+            Err(refusal) => refusal.into(),
+        }
+    }
+
+    async fn send_counted(&self, request: reqwest::RequestBuilder) -> Answer {
         self.metrics.upstream_calls.inc();
-        let path = call.route.path();
-        let url = if call.query.is_empty() {
+        match send(request).await {
+            Ok(reply) => Answer::Upstream(reply),
+            Err(error) => unavailable(&error).into(),
+        }
+    }
+
+    /// The request, signed with SigV4; a refusal when it cannot be signed.
+    async fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        client_token: Option<&str>,
+    ) -> Result<reqwest::RequestBuilder, Refusal> {
+        let url = if query.is_empty() {
             format!("{}{path}", self.endpoint)
         } else {
-            format!("{}{path}?{}", self.endpoint, call.query)
+            format!("{}{path}?{query}", self.endpoint)
         };
-        let method = call.route.operation.method();
-        let body = call.body.as_deref().unwrap_or_default();
         let mut headers: Vec<(&str, &str)> = vec![("host", &self.host)];
         if method == "POST" {
             headers.push(("content-type", "application/json"));
         }
-        if let Some(token) = &call.client_token {
+        if let Some(token) = client_token {
             headers.push((CLIENT_TOKEN_HEADER, token));
         }
-        let signed = match signing::signature_headers(
+        let signed = signing::signature_headers(
             &self.credentials,
             &self.region,
             method,
@@ -226,17 +264,13 @@ impl Client {
             body,
         )
         .await
-        {
-            Ok(signed) => signed,
-            Err(message) => {
-                tracing::error!(%message, "cannot sign the upstream call");
-                let error = ApiError::new(
-                    ErrorType::InternalServerError,
-                    "The portal could not sign the request to the studio service",
-                );
-                return Refusal::new(error).into();
-            }
-        };
+        .map_err(|message| {
+            tracing::error!(%message, "cannot sign the upstream call");
+            Refusal::new(ApiError::new(
+                ErrorType::InternalServerError,
+                "The portal could not sign the request to the studio service",
+            ))
+        })?;
         let method = match method {
             "POST" => reqwest::Method::POST,
             "DELETE" => reqwest::Method::DELETE,
@@ -250,10 +284,7 @@ impl Client {
         for (name, value) in &signed {
             request = request.header(name, value);
         }
-        match send(request).await {
-            Ok(reply) => Answer::Upstream(reply),
-            Err(error) => unavailable(&error).into(),
-        }
+        Ok(request)
     }
 
     /// Whether the upstream answers at all (any HTTP answer counts, even an error).

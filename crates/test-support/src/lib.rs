@@ -10,11 +10,13 @@ mod browser;
 mod processes;
 mod servers;
 mod signed;
+mod sse;
 
 pub use browser::send_as;
 pub use processes::{spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
+pub use sse::{SseClient, SseEvent};
 
 pub const STUDIO: &str = "demo-studio";
 pub const SESSIONS: &str = "/2020-08-01/studios/demo-studio/streaming-sessions";

@@ -227,7 +227,8 @@ fn restorable(
     Ok(())
 }
 
-/// Applies every automatic event that is due, dated when it was due.
+/// Applies every automatic event that is due, dated when it was due, and announces
+/// streams that became ready.
 pub fn settle(
     app: &App,
     tx: &Transaction,
@@ -246,5 +247,5 @@ pub fn settle(
         }
         store::put_session(tx, &record)?;
     }
-    Ok(())
+    super::streams::announce_ready(tx, now_ms)
 }

@@ -57,7 +57,10 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         expires_ms: call.now_ms + seconds * 1000,
         machine: crate::drivers::Drivers::machine_of(&record),
     };
-    store::put_stream(tx, &stream)?;
+    store::put_stream(tx, &stream, call.now_ms)?;
+    let owner = record.session.owned_by.as_deref().unwrap_or("");
+    record_event(tx, &record.studio_id, owner, stream.clone(), call.now_ms)?;
+    app.wake_reconciler.notify_one();
     to_json(&StreamResponse {
         stream: Some(stream_now(stream, call.now_ms)),
     })
@@ -71,6 +74,39 @@ pub fn get(tx: &Transaction, call: &Call) -> Result<String> {
     to_json(&StreamResponse {
         stream: Some(stream_now(stream, call.now_ms)),
     })
+}
+
+/// Puts the stream as it is at `now_ms` into the event log, without its URL: the URL
+/// carries a one-time credential, which only a GetStreamingSessionStream by someone
+/// allowed to see the session hands out; an event says only that it is ready.
+fn record_event(
+    tx: &Transaction,
+    studio_id: &str,
+    owner: &str,
+    record: StreamRecord,
+    now_ms: i64,
+) -> std::result::Result<(), store::StoreError> {
+    let session_id = record.session_id.clone();
+    let mut stream = stream_now(record, now_ms);
+    stream.url = None;
+    store::put_event(
+        tx,
+        studio_id,
+        &session_id,
+        owner,
+        store::EventKind::Stream,
+        &serde_json::to_string(&stream)?,
+    )
+}
+
+/// Announces every stream that became ready by `now_ms` (once each).
+pub fn announce_ready(tx: &Transaction, now_ms: i64) -> std::result::Result<(), store::StoreError> {
+    for due in store::unannounced_streams(tx, now_ms)? {
+        let id = due.record.stream.stream_id.clone().unwrap_or_default();
+        record_event(tx, &due.studio_id, &due.owned_by, due.record, now_ms)?;
+        store::mark_announced(tx, &id, now_ms)?;
+    }
+    Ok(())
 }
 
 /// A stream as it is now: no URL until it is ready, and none once it has expired.

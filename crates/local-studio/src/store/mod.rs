@@ -4,12 +4,14 @@
 //! change survive even a power cut, not only a killed process.
 
 mod backups;
+mod events;
 mod purge;
 mod sessions;
 mod streams;
 mod tokens;
 
 pub use backups::*;
+pub use events::*;
 pub use purge::*;
 pub use sessions::*;
 pub use streams::*;
@@ -95,6 +97,8 @@ const ADDED: &[(&str, &str, &str)] = &[
     ("sessions", "deleted_ms", "CREATE INDEX IF NOT EXISTS sessions_deleted ON sessions (deleted_ms) WHERE deleted_ms IS NOT NULL"),
     // The machine (an EC2 instance) a stream's token was issued for: it opens no other.
     ("streams", "machine", ""),
+    // When a stream's readiness went into the event log (events.rs); NULL until then.
+    ("streams", "announced_ms", "CREATE INDEX IF NOT EXISTS streams_unannounced ON streams (ready_ms) WHERE announced_ms IS NULL"),
 ];
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -105,6 +109,9 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch("DROP TABLE IF EXISTS client_tokens")?;
     }
     conn.execute_batch(CLIENT_TOKENS)?;
+    conn.execute_batch(events::EVENTS_SCHEMA)?;
+    // Streams of an older build were never announced, and nobody waits for them now.
+    let streams_unannounced = !has_column(conn, "streams", "announced_ms")?;
     for (table, column, index) in ADDED {
         if !has_column(conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
@@ -112,6 +119,9 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         if !index.is_empty() {
             conn.execute_batch(index)?;
         }
+    }
+    if streams_unannounced {
+        conn.execute_batch("UPDATE streams SET announced_ms = ready_ms")?;
     }
     // When an old DELETED session was deleted is not stored: its retention starts now.
     let now_ms = std::time::SystemTime::now()

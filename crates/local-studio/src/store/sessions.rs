@@ -1,7 +1,7 @@
 //! Sessions: the wire document as JSON beside the columns that are searched (owner,
 //! creation time, next automatic event, driver).
 
-use super::StoreError;
+use super::{put_event, EventKind, StoreError};
 use crate::lifecycle::{Pending, SessionRecord};
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -43,7 +43,8 @@ fn decode_session(
 }
 
 /// Inserts or replaces a session with all of its searched columns. A DELETED session's
-/// `deleted_ms` (when it became DELETED, its updatedAt) starts its retention.
+/// `deleted_ms` (when it became DELETED, its updatedAt) starts its retention. A document
+/// that differs from the stored one is also an event (events.rs), in the same transaction.
 pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), StoreError> {
     let s = &record.session;
     let created_ms = s.created_at.map(|t| t.unix_millis()).unwrap_or(0);
@@ -53,6 +54,23 @@ pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), Store
         max_session_minutes: record.max_session_minutes,
         max_stopped_minutes: record.max_stopped_minutes,
     };
+    let doc = serde_json::to_string(s)?;
+    let unchanged: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sessions WHERE session_id = ?1 AND doc = ?2)",
+        )?
+        .query_row(params![record.session_id(), doc], |row| row.get(0))?;
+    if !unchanged {
+        let owner = s.owned_by.as_deref().unwrap_or("");
+        put_event(
+            tx,
+            &record.studio_id,
+            record.session_id(),
+            owner,
+            EventKind::Session,
+            &doc,
+        )?;
+    }
     tx.execute(
         "INSERT OR REPLACE INTO sessions
          (session_id, studio_id, owned_by, created_by, created_ms, next_event_ms, deleted, limits, pending, doc, driver, deleted_ms)
@@ -67,7 +85,7 @@ pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), Store
             deleted,
             serde_json::to_string(&limits)?,
             record.pending.as_ref().map(serde_json::to_string).transpose()?,
-            serde_json::to_string(s)?,
+            doc,
             record.driver.as_ref().map(serde_json::to_string).transpose()?,
             deleted_ms,
         ],

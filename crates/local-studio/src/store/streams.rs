@@ -1,5 +1,8 @@
 //! Streams: what a client connects with. The document keeps the URL; the token in it
 //! is also kept as a hash, so the desktop's side can spend it exactly once.
+//!
+//! A stream becomes READY by time, without a write; `announced_ms` records when that
+//! went into the event log, so each readiness is announced exactly once.
 
 use super::StoreError;
 use nimble_model::StreamingSessionStream;
@@ -18,10 +21,13 @@ pub struct StreamRecord {
     pub machine: Option<String>,
 }
 
-pub fn put_stream(tx: &Transaction, record: &StreamRecord) -> Result<(), StoreError> {
+/// Stores a new stream; one ready at `now_ms` counts as announced (its creation's event
+/// says so already).
+pub fn put_stream(tx: &Transaction, record: &StreamRecord, now_ms: i64) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash, machine)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash, machine,
+                              announced_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             record.stream.stream_id.as_deref().unwrap_or(""),
             record.session_id,
@@ -30,9 +36,71 @@ pub fn put_stream(tx: &Transaction, record: &StreamRecord) -> Result<(), StoreEr
             serde_json::to_string(&record.stream)?,
             record.token_hash,
             record.machine,
+            (record.ready_ms <= now_ms).then_some(now_ms),
         ],
     )?;
     Ok(())
+}
+
+/// A stream whose readiness is due to be announced, with its session's studio and owner.
+pub struct Unannounced {
+    pub studio_id: String,
+    pub owned_by: String,
+    pub record: StreamRecord,
+}
+
+/// Streams that became ready by `now_ms` and were not announced yet.
+pub fn unannounced_streams(tx: &Transaction, now_ms: i64) -> Result<Vec<Unannounced>, StoreError> {
+    let mut statement = tx.prepare_cached(
+        "SELECT s.session_id, s.ready_ms, s.expires_ms, s.doc, x.studio_id, x.owned_by
+         FROM streams s JOIN sessions x ON x.session_id = s.session_id
+         WHERE s.announced_ms IS NULL AND s.ready_ms <= ?1",
+    )?;
+    let rows = statement.query_map([now_ms], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (session_id, ready_ms, expires_ms, doc, studio_id, owned_by) = row?;
+        Ok(Unannounced {
+            studio_id,
+            owned_by,
+            record: StreamRecord {
+                session_id,
+                token_hash: None,
+                stream: serde_json::from_str(&doc)?,
+                ready_ms,
+                expires_ms,
+            },
+        })
+    })
+    .collect()
+}
+
+pub fn mark_announced(tx: &Transaction, stream_id: &str, now_ms: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE streams SET announced_ms = ?1 WHERE stream_id = ?2",
+        params![now_ms, stream_id],
+    )?;
+    Ok(())
+}
+
+/// When the next change after `now_ms` happens by time alone (a transition ends, a limit
+/// is reached, a stream becomes ready): the reconciler wakes then, so its event is
+/// written on time.
+pub fn next_due_ms(tx: &Transaction, now_ms: i64) -> Result<Option<i64>, StoreError> {
+    Ok(tx.query_row(
+        "SELECT MIN(t) FROM (SELECT MIN(next_event_ms) AS t FROM sessions WHERE next_event_ms > ?1
+         UNION ALL SELECT MIN(ready_ms) FROM streams WHERE announced_ms IS NULL AND ready_ms > ?1)",
+        [now_ms],
+        |row| row.get(0),
+    )?)
 }
 
 pub fn get_stream(
