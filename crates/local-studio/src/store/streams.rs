@@ -77,6 +77,7 @@ pub fn unannounced_streams(tx: &Transaction, now_ms: i64) -> Result<Vec<Unannoun
                 stream: serde_json::from_str(&doc)?,
                 ready_ms,
                 expires_ms,
+                machine: None,
             },
         })
     })
