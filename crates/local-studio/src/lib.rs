@@ -1,8 +1,9 @@
 //! local-studio: a persistent, AWS-compatible implementation of the Nimble Studio
 //! streaming-session API (2020-08-01), for boto3, aws-sdk-nimble and portal-proxy.
 //!
-//! - **Operations**: the ten streaming-session operations plus ListLaunchProfiles and
-//!   GetLaunchProfile, with the model's routes, bodies and errors (see nimble-model).
+//! - **Operations**: the ten streaming-session operations plus ListLaunchProfiles,
+//!   GetLaunchProfile, ListStreamingImages and GetStreamingImage, with the model's routes,
+//!   bodies and errors (see nimble-model).
 //! - **Lifecycle**: transitions take `transition` (`--transition-seconds`, 3 s by default,
 //!   0 in tests); state is derived from stored times when read (`lifecycle.rs`), so a
 //!   restart mid-transition carries on. `stopAt` and `terminateAt` come from the launch

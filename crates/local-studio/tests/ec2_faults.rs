@@ -1,9 +1,9 @@
 //! The EC2 driver when EC2 misbehaves, with a fault-injecting proxy in front of moto
 //! (moto itself answers at once, never throttles, and ignores ClientToken): throttling is
-//! retried and never fails a session; InsufficientInstanceCapacity and an unknown AMI fail
-//! it with the right status code and EC2's message; answers lost after EC2 acted, and a
-//! kill -9 between RunInstances and recording its result, never make a second instance;
-//! READY waits for the DCV port.
+//! retried and slow answers waited for, never failing a session; InsufficientInstanceCapacity
+//! and an unknown AMI fail it with the right status code and EC2's message; answers lost
+//! after EC2 acted, and a kill -9 between RunInstances and recording its result, never make
+//! a second instance; READY waits for the DCV port.
 
 mod cloud;
 
@@ -30,11 +30,12 @@ async fn setup() -> Setup {
 }
 
 #[tokio::test]
-async fn throttling_is_retried_and_never_fails_the_session() {
+async fn slow_and_throttled_answers_are_waited_for_and_never_fail_the_session() {
     let s = setup().await;
     let studio = test_support::start(s.files.config()).await;
     // More throttled answers than the SDK's attempts (3): the action itself tries again.
     s.proxy.rules(|r| {
+        r.delay = Duration::from_millis(40);
         r.throttle.insert("RunInstances", 5);
         r.throttle.insert("DescribeInstances", 4);
         r.throttle.insert("DescribeInstanceStatus", 2);

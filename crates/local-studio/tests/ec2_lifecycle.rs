@@ -263,3 +263,21 @@ async fn connect_gives_a_dcv_url_whose_token_the_verifier_accepts_once() {
         "another instance"
     );
 }
+
+#[tokio::test]
+async fn an_owner_who_cannot_be_an_os_user_is_refused_before_anything_launches() {
+    let moto = Moto::start().await;
+    let ami = moto.register_image("studio-workstation-2026").await;
+    let studio_files = CloudStudio::new(&moto.url, &ami);
+    let studio = test_support::start(studio_files.config()).await;
+    let body = json!({"launchProfileId": "lp-cloud", "ownedBy": "Carol"});
+    let reply = studio.call("POST", SESSIONS, Some(body), None).await;
+    assert_eq!(reply.status, 400, "{}", reply.json);
+    assert_eq!(reply.error_type(), "ValidationException");
+    let message = reply.json["message"].as_str().unwrap();
+    assert!(message.contains("ec2.os_users"), "{message}");
+    let listed = studio.get(SESSIONS).await;
+    assert_eq!(listed.json["sessions"], json!([]), "nothing was created");
+    let all = moto.ec2.describe_instances().send().await.unwrap();
+    assert!(all.reservations().is_empty(), "nothing was launched");
+}

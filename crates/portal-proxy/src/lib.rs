@@ -13,7 +13,7 @@
 //!
 //! Browser API, all under `/api`:
 //! - `/api/2020-08-01/studios/{studioId}/...`: the upstream routes of the ten
-//!   streaming-session operations, ListLaunchProfiles and GetLaunchProfile; bodies are the
+//!   streaming-session operations, List/GetLaunchProfile and List/GetStreamingImage; bodies are the
 //!   upstream's, unchanged. Errors use the API's `{message, code, context}` body and
 //!   `X-Amzn-ErrorType`, so the browser parses one format.
 //! - `GET /api/events`: the changes the artist may see, as server-sent events (`live/`).

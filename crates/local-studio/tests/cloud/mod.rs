@@ -61,7 +61,8 @@ impl CloudStudio {
 const STUDIO_TOML: &str = r#"
 [[studios]]
 studio_id = "cloud-studio"
-users = ["alice", "bob"]
+# Carol's id is no Linux user name, and she has no os_users mapping.
+users = ["alice", "bob", "Carol"]
 
 [[studios.streaming_images]]
 streamingImageId = "img-ws"
