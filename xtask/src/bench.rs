@@ -22,6 +22,22 @@ pub fn bench() -> Result {
     )?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
+    println!(
+        "\n=== live updates: upstream calls with 500 event streams, against polling; memory ==="
+    );
+    run(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "portal-proxy",
+            "--test",
+            "live_bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+    )?;
     println!("\n=== portal: dist/ sizes against the budget, and time to first session list ===");
     run("trunk", &["build", "--release"])?;
     // The same (debug) test build as `cargo xtask test`; the browser does the work measured.

@@ -13,7 +13,7 @@ mod signed;
 mod sse;
 
 pub use browser::send_as;
-pub use processes::{spawn_server, ChildGuard, DesktopRoot};
+pub use processes::{spawn_server, spawn_server_from_stderr, ChildGuard, DesktopRoot};
 pub use servers::{start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 pub use sse::{SseClient, SseEvent};

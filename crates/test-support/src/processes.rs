@@ -46,6 +46,35 @@ pub fn spawn_server(command: &mut std::process::Command) -> (ChildGuard, std::ne
     (guard, addr)
 }
 
+/// Starts a server binary that announces "… listening on http://ADDR" on standard error
+/// (portal-proxy), among its log lines; the rest of its standard error is read and dropped,
+/// so the server never blocks on a full pipe. Killed when the guard drops.
+pub fn spawn_server_from_stderr(
+    command: &mut std::process::Command,
+) -> (ChildGuard, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let guard = ChildGuard(child);
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.rsplit_once("listening on http://")?
+                .1
+                .trim()
+                .parse()
+                .ok()
+        })
+        .expect("the server announces its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    (guard, addr)
+}
+
 /// A short temporary root for desktops (the VNC socket path must fit in 107 bytes); every
 /// desktop under it is stopped, and the root removed, on drop.
 pub struct DesktopRoot {
