@@ -8,6 +8,7 @@ mod desktop;
 mod desktop_bench;
 mod harness;
 mod live;
+mod live_bench;
 mod page;
 
 use fantoccini::Locator;

@@ -44,6 +44,11 @@ pub fn bench() -> Result {
     // It prints the first load's size with its margin to the budget that test enforces.
     let bench = ["--", "--ignored", "--nocapture", "bench_first_render"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
+    println!(
+        "\n=== live updates in Chromium: READY to the tab opening, a change to a second page ==="
+    );
+    let bench = ["--", "--ignored", "--nocapture", "bench_live"];
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     println!("\n=== real desktops: start to READY, Connect to first frame in Chromium, memory ===");
     let bench = ["--", "--ignored", "--nocapture", "bench_desktops"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())
