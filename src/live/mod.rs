@@ -8,7 +8,7 @@
 //!   Connect read its stream at once ([`stream_events`]) rather than at its next poll.
 //! - If the stream never opens (an error, or no `hello` within [`HELLO_WITHIN`]: a proxy
 //!   in between refused or buffered it), the page polls as before, for good. If an open
-//!   stream breaks, the page polls while it reconnects, with backoff (1 s doubling to
+//!   stream breaks, the page polls while it reconnects, with backoff (2 s doubling to
 //!   30 s), and catches up again on `hello`.
 
 pub mod merge;
@@ -42,6 +42,8 @@ thread_local! {
     static STATE: Cell<Live> = const { Cell::new(Live::Connecting) };
     /// Stream events heard so far.
     static STREAM_EVENTS: Cell<u32> = const { Cell::new(0) };
+    /// Reconnections that failed in a row (the backoff grows with them).
+    static FAILURES: Cell<u32> = const { Cell::new(0) };
 }
 
 pub fn state() -> Live {
@@ -57,10 +59,6 @@ fn set_state(live: Live) {
 /// GetStreamingSessionStream gives).
 pub fn stream_events() -> u32 {
     STREAM_EVENTS.with(Cell::get)
-}
-
-thread_local! {
-    static FAILURES: Cell<u32> = const { Cell::new(0) };
 }
 
 /// An event's data, parsed by the browser.
