@@ -7,6 +7,7 @@ mod budget;
 mod desktop;
 mod desktop_bench;
 mod harness;
+mod intermediary;
 mod live;
 mod live_bench;
 mod page;
