@@ -5,9 +5,9 @@
 
 use crate::api;
 use crate::components::{Header, NewWorkstation, SessionCard};
-use crate::live::{self, merge};
+use crate::live::{self, merge, Live};
 use crate::logic;
-use crate::portal::{explain, now_ms, Live, Load, Portal};
+use crate::portal::{explain, now_ms, Load, Portal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nimble_model::StreamingSession;
@@ -81,7 +81,7 @@ fn start_polling(portal: Portal) {
     spawn_local(async move {
         let mut quick_polls = 0;
         loop {
-            let polling = portal.live.get_untracked() == Live::Off;
+            let polling = live::state() == Live::Off;
             if polling && !tab_hidden() {
                 refresh(portal).await;
             }
@@ -98,7 +98,7 @@ fn start_polling(portal: Portal) {
                 gloo_timers::future::sleep(Duration::from_millis(250)).await;
                 waited += Duration::from_millis(250);
                 let came_back = was_hidden && !tab_hidden();
-                let now_polling = portal.live.get_untracked() == Live::Off;
+                let now_polling = live::state() == Live::Off;
                 if portal.kick.get_untracked() != kick || came_back || now_polling != polling {
                     quick_polls = 0;
                     break;

@@ -51,18 +51,14 @@ pub fn begin(studio: String, id: String, token: String) -> impl Future<Output = 
     }
 }
 
-/// Waits `delay`, or less if an event says stream `id` is no longer being prepared.
-async fn wait(delay: Duration, id: &str) {
-    let tick = Duration::from_millis(50);
-    let mut waited = Duration::ZERO;
-    while waited < delay {
-        let settled = live::stream_state(id)
-            .is_some_and(|state| state != StreamingSessionStreamState::CreateInProgress);
-        if settled {
-            return;
-        }
-        gloo_timers::future::sleep(tick).await;
-        waited += tick;
+/// Waits `delay`, or less if a stream event comes meanwhile.
+async fn wait(delay: Duration) {
+    let heard = live::stream_events();
+    // Whole 50 ms ticks, in u64: a u128 division would cost the wasm its helper.
+    let mut ticks = delay.as_secs() * 20 + u64::from(delay.subsec_millis() / 50);
+    while ticks > 0 && live::stream_events() == heard {
+        gloo_timers::future::sleep(Duration::from_millis(50)).await;
+        ticks -= 1;
     }
 }
 
@@ -85,7 +81,7 @@ async fn ready_url(studio: &str, id: &str, token: &str) -> Result<String, String
             }
             _ => {}
         }
-        wait(delay, &stream_id).await;
+        wait(delay).await;
         current = api::get_stream(studio, id, &stream_id)
             .await
             .map_err(|f| describe(&f))?;

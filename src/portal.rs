@@ -17,17 +17,6 @@ pub enum Load {
     Failed(String),
 }
 
-/// Whether the page hears of changes from the event stream (`live.rs`) or polls.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Live {
-    /// The event stream is opening: neither listening nor polling yet.
-    Connecting,
-    /// Listening: no polling.
-    On,
-    /// Polling: the stream could not be used, or is reconnecting.
-    Off,
-}
-
 /// Everything the components share, as copyable signals.
 #[derive(Clone, Copy)]
 pub struct Portal {
@@ -45,7 +34,6 @@ pub struct Portal {
     /// Bumped to refresh at once (after an action, or when the tab comes back).
     pub kick: RwSignal<u64>,
     pub notify: RwSignal<bool>,
-    pub live: RwSignal<Live>,
 }
 
 impl Portal {
@@ -62,7 +50,6 @@ impl Portal {
             now_ms: RwSignal::new(now_ms()),
             kick: RwSignal::new(0),
             notify: RwSignal::new(false),
-            live: RwSignal::new(Live::Connecting),
         }
     }
 

@@ -11,7 +11,7 @@ mod sessions;
 pub use lists::{
     launch_profiles, list_backups, list_sessions, BackupChoice, InstanceTypes, ProfileChoice,
 };
-pub use sessions::{change, create, create_stream, get_stream, Change};
+pub use sessions::{change, create, create_stream, get_stream, Change, StreamChoice};
 
 use crate::logic::Failure;
 use gloo_net::http::{Request, RequestBuilder};

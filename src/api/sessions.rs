@@ -80,16 +80,27 @@ pub async fn create(
     .await
 }
 
-fn stream_of(value: JsValue) -> Result<StreamingSessionStream, Failure> {
-    let response: StreamResponse = decode(value)?;
+/// What Connect uses of a stream. Like `ProfileChoice`, a reader of only these members
+/// (the rest, timestamps included, is skipped while decoding: a smaller wasm).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamChoice {
+    pub stream_id: Option<String>,
+    pub state: Option<StreamingSessionStreamState>,
+    pub url: Option<SensitiveString>,
+}
+
+#[derive(serde::Deserialize)]
+struct StreamReply {
+    stream: Option<StreamChoice>,
+}
+
+fn stream_of(value: JsValue) -> Result<StreamChoice, Failure> {
+    let response: StreamReply = decode(value)?;
     response.stream.ok_or(Failure::Network)
 }
 
-pub async fn create_stream(
-    studio: &str,
-    id: &str,
-    token: &str,
-) -> Result<StreamingSessionStream, Failure> {
+pub async fn create_stream(studio: &str, id: &str, token: &str) -> Result<StreamChoice, Failure> {
     let path = path(Operation::CreateStreamingSessionStream, &[studio, id]);
     let body = encode(&CreateStreamingSessionStreamBody {
         expiration_in_seconds: Some(300),
@@ -97,11 +108,7 @@ pub async fn create_stream(
     stream_of(call("POST", &path, body, Some(token)).await?)
 }
 
-pub async fn get_stream(
-    studio: &str,
-    id: &str,
-    stream: &str,
-) -> Result<StreamingSessionStream, Failure> {
+pub async fn get_stream(studio: &str, id: &str, stream: &str) -> Result<StreamChoice, Failure> {
     let path = path(Operation::GetStreamingSessionStream, &[studio, id, stream]);
     stream_of(call("GET", &path, None, None).await?)
 }

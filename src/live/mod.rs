@@ -4,158 +4,141 @@
 //!
 //! - The stream opens with `hello`: the page is then live, and catches up with one list
 //!   call (changes made before it listened). `resync` (changes were missed) lists again.
-//! - `session` events update a card through [`merge`]; `stream` events tell Connect that
-//!   its stream is ready ([`stream_state`]), which then reads the stream's URL.
+//! - `session` events update a card through [`merge`]; a `stream` event makes a waiting
+//!   Connect read its stream at once ([`stream_events`]) rather than at its next poll.
 //! - If the stream never opens (an error, or no `hello` within [`HELLO_WITHIN`]: a proxy
 //!   in between refused or buffered it), the page polls as before, for good. If an open
-//!   stream breaks, the page polls while it reconnects, with backoff (1 s doubling to
+//!   stream breaks, the page polls while it reconnects, with backoff (2 s doubling to
 //!   30 s), and catches up again on `hello`.
 
 pub mod merge;
 
-use crate::portal::{Live, Portal};
-use leptos::prelude::*;
+use crate::portal::Portal;
 use leptos::task::spawn_local;
-use nimble_model::{SessionResponse, StreamResponse, StreamingSessionStreamState};
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::rc::Rc;
+use nimble_model::SessionResponse;
+use std::cell::Cell;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{EventSource, MessageEvent};
+use web_sys::{Event, EventSource, MessageEvent};
 
 /// A stream that has not said `hello` by then is not getting through.
 pub const HELLO_WITHIN: Duration = Duration::from_secs(5);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
-/// Stream states kept for Connect at most (admins hear of every artist's streams).
-const STREAMS_KEPT: usize = 200;
+
+/// Whether the page hears of changes from the event stream or polls. Not a signal:
+/// nothing is drawn from it, and the polling loop reads it as it goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Live {
+    /// The event stream is opening: neither listening nor polling yet.
+    Connecting,
+    /// Listening: no polling.
+    On,
+    /// Polling: the stream could not be used, or is reconnecting.
+    Off,
+}
 
 thread_local! {
-    static STREAMS: RefCell<HashMap<String, StreamingSessionStreamState>> = RefCell::default();
+    static STATE: Cell<Live> = const { Cell::new(Live::Connecting) };
+    /// Stream events heard so far.
+    static STREAM_EVENTS: Cell<u32> = const { Cell::new(0) };
+    /// Reconnections that failed in a row (the backoff grows with them).
+    static FAILURES: Cell<u32> = const { Cell::new(0) };
 }
 
-/// The state of stream `id` as the last event told it, if one did.
-pub fn stream_state(id: &str) -> Option<StreamingSessionStreamState> {
-    STREAMS.with(|s| s.borrow().get(id).cloned())
+pub fn state() -> Live {
+    STATE.with(Cell::get)
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Status {
-    Connecting,
-    Open,
-    Failed,
+fn set_state(live: Live) {
+    STATE.with(|s| s.set(live));
 }
 
-/// One EventSource and its listeners; closed when dropped.
-struct Connection {
-    source: EventSource,
-    _listeners: Vec<Closure<dyn FnMut(MessageEvent)>>,
-    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+/// How many stream events the page has heard: when it changes, a waiting Connect reads
+/// its stream (the event itself is not read: the page needs the stream's URL, which only
+/// GetStreamingSessionStream gives).
+pub fn stream_events() -> u32 {
+    STREAM_EVENTS.with(Cell::get)
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.source.close();
-    }
+/// An event's data, parsed by the browser.
+fn data_of(event: &Event) -> Option<JsValue> {
+    let text = event.unchecked_ref::<MessageEvent>().data().as_string()?;
+    js_sys::JSON::parse(&text).ok()
 }
 
-fn data_of<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Option<T> {
-    let text = event.data().as_string()?;
-    crate::api::decode(js_sys::JSON::parse(&text).ok()?).ok()
-}
-
-fn listen(portal: Portal, status: Rc<Cell<Status>>) -> Option<Connection> {
-    let source = EventSource::new("/api/events").ok()?;
-    let on = |name: &str, handler: Box<dyn FnMut(MessageEvent)>| {
-        let closure = Closure::wrap(handler);
-        let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
-        closure
-    };
-    let opened = status.clone();
-    let listeners = vec![
-        on(
-            "hello",
-            Box::new(move |_| {
-                opened.set(Status::Open);
-                portal.live.set(Live::On);
-                spawn_local(crate::app::refresh(portal));
-            }),
-        ),
-        on(
-            "resync",
-            Box::new(move |_| spawn_local(crate::app::refresh(portal))),
-        ),
-        on(
-            "session",
-            Box::new(move |event| {
-                if let Some(session) = data_of::<SessionResponse>(&event).and_then(|r| r.session) {
-                    crate::app::apply_event(portal, session);
-                }
-            }),
-        ),
-        on(
-            "stream",
-            Box::new(move |event| {
-                let Some(stream) = data_of::<StreamResponse>(&event).and_then(|r| r.stream) else {
-                    return;
-                };
-                if let (Some(id), Some(state)) = (stream.stream_id, stream.state) {
-                    STREAMS.with(|s| {
-                        let mut streams = s.borrow_mut();
-                        if streams.len() >= STREAMS_KEPT {
-                            streams.clear();
-                        }
-                        streams.insert(id, state);
-                    });
-                }
-            }),
-        ),
-    ];
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| status.set(Status::Failed));
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Some(Connection {
-        source,
-        _listeners: listeners,
-        _on_error: on_error,
-    })
-}
-
-/// Listens for the page's lifetime (see the module's documentation).
+/// Starts listening (see the module's documentation).
 pub fn start(portal: Portal) {
+    let Some(source) = listen(portal) else {
+        set_state(Live::Off);
+        return;
+    };
+    // A first stream that has not said hello by then is not getting through.
     spawn_local(async move {
-        let mut ever_opened = false;
-        let mut failures = 0u32;
-        loop {
-            let status = Rc::new(Cell::new(Status::Connecting));
-            let Some(connection) = listen(portal, status.clone()) else {
-                break;
-            };
-            let mut waited = Duration::ZERO;
-            let tick = Duration::from_millis(100);
-            loop {
-                gloo_timers::future::sleep(tick).await;
-                waited += tick;
-                match status.get() {
-                    Status::Connecting if waited < HELLO_WITHIN => {}
-                    Status::Open => {
-                        ever_opened = true;
-                        failures = 0;
-                    }
-                    Status::Connecting | Status::Failed => break,
-                }
-            }
-            drop(connection);
-            if !ever_opened {
-                break;
-            }
-            // Poll while reconnecting, so nothing shown goes stale meanwhile.
-            portal.live.set(Live::Off);
-            failures += 1;
-            let backoff = Duration::from_secs(1 << failures.min(5)).min(BACKOFF_CAP);
-            gloo_timers::future::sleep(backoff).await;
+        gloo_timers::future::sleep(HELLO_WITHIN).await;
+        if state() == Live::Connecting {
+            source.close();
+            set_state(Live::Off);
         }
-        // Never got through: poll, as the page did before live updates.
-        portal.live.set(Live::Off);
     });
+}
+
+/// Opens the event stream. Its listeners live as long as the page: they are few, and a
+/// reconnect (rare, and at most every 30 s) adds only a handful.
+fn listen(portal: Portal) -> Option<EventSource> {
+    let source = EventSource::new("/api/events").ok()?;
+    let on = |names: &[&str], handler: Box<dyn FnMut(Event)>| {
+        let closure = Closure::wrap(handler);
+        for name in names {
+            let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+        }
+        closure.forget();
+    };
+    // Both mean: the stream flows; catch up with one list.
+    on(
+        &["hello", "resync"],
+        Box::new(move |_| {
+            FAILURES.with(|f| f.set(0));
+            set_state(Live::On);
+            spawn_local(crate::app::refresh(portal));
+        }),
+    );
+    on(
+        &["session"],
+        Box::new(move |event| {
+            let response = data_of(&event).map(crate::api::decode::<SessionResponse>);
+            if let Some(session) = response.and_then(|r| r.ok()?.session) {
+                crate::app::apply_event(portal, session);
+            }
+        }),
+    );
+    on(
+        &["stream"],
+        Box::new(move |_| STREAM_EVENTS.with(|n| n.set(n.get().wrapping_add(1)))),
+    );
+    on(
+        &["error"],
+        Box::new(move |event| {
+            // The browser would retry on its own; this page retries with backoff.
+            if let Some(target) = event.target() {
+                target.unchecked_into::<EventSource>().close();
+            }
+            let was = state();
+            set_state(Live::Off);
+            if was == Live::Connecting {
+                // Never got through: poll, as the page did before live updates.
+                return;
+            }
+            let failures = FAILURES.with(|f| {
+                f.set(f.get() + 1);
+                f.get()
+            });
+            spawn_local(async move {
+                let backoff = Duration::from_secs(1 << failures.min(5)).min(BACKOFF_CAP);
+                gloo_timers::future::sleep(backoff).await;
+                listen(portal);
+            });
+        }),
+    );
+    Some(source)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use test_support::DesktopRoot;
 
 /// Nearest-rank percentile of sorted `values` (p95 of 10 values is the largest).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }

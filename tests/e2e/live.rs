@@ -4,6 +4,7 @@
 //! back to polling and keeps working.
 
 use super::harness::{browser, proxy, proxy_with, until};
+use super::intermediary::buffering_intermediary;
 use super::page::{click_in_card, state_of, text_of, type_into, wait_for_announcement, WAIT};
 use fantoccini::{Client, Locator};
 use portal_proxy::AuthMode;
@@ -18,12 +19,23 @@ const LIVE: Duration = Duration::from_secs(8);
 async fn list_calls(client: &Client) -> u64 {
     let script = "return performance.getEntriesByType('resource')
         .filter(e => new URL(e.name).pathname.endsWith('/streaming-sessions')).length";
-    client.execute(script, vec![]).await.unwrap().as_u64().unwrap()
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
 }
 
 async fn open_portal(client: &Client, base: &str) {
     client.goto(base).await.unwrap();
-    until(WAIT, "Lighting is READY", || state_of(client, "Lighting"), |s| s == "READY").await;
+    until(
+        WAIT,
+        "Lighting is READY",
+        || state_of(client, "Lighting"),
+        |s| s == "READY",
+    )
+    .await;
     // The catch-up lists (on hello, and the watch's first resync) are done.
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
@@ -45,20 +57,35 @@ async fn a_stop_in_one_page_shows_in_another_and_connect_opens_on_the_streams_ev
 
     stop(&one, "Lighting").await;
     let reads = || state_of(&two, "Lighting");
-    until(LIVE, "page two shows the stop", reads, |s| s == "STOP_IN_PROGRESS").await;
+    until(LIVE, "page two shows the stop", reads, |s| {
+        s == "STOP_IN_PROGRESS"
+    })
+    .await;
     until(LIVE, "page two shows STOPPED", reads, |s| s == "STOPPED").await;
     let announced = wait_for_announcement(&two, "is now STOPPED").await;
-    assert_eq!(announced, "Workstation Lighting is now STOPPED", "said once");
-    assert_eq!(list_calls(&two).await, lists, "page two listened; it did not poll");
+    assert_eq!(
+        announced, "Workstation Lighting is now STOPPED",
+        "said once"
+    );
+    assert_eq!(
+        list_calls(&two).await,
+        lists,
+        "page two listened; it did not poll"
+    );
 
     // Connect: the tab opened in the click goes to the stream once its event says READY.
     let home = two.window().await.unwrap();
     click_in_card(&two, "Dailies", "Connect").await;
-    let tab = until(WAIT, "a new tab", || async { two.windows().await.unwrap() }, |w| w.len() == 2)
-        .await
-        .into_iter()
-        .find(|w| *w != home)
-        .unwrap();
+    let tab = until(
+        WAIT,
+        "a new tab",
+        || async { two.windows().await.unwrap() },
+        |w| w.len() == 2,
+    )
+    .await
+    .into_iter()
+    .find(|w| *w != home)
+    .unwrap();
     two.switch_to_window(tab).await.unwrap();
     let url = until(
         WAIT,
@@ -108,7 +135,9 @@ async fn bobs_page_never_hears_of_alices_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let users = dir.path().join("users.toml");
     let hash = portal_proxy::hash_password("render-farm").unwrap();
-    let file = format!("[users.alice]\npassword_hash = \"{hash}\"\n[users.bob]\npassword_hash = \"{hash}\"\n");
+    let file = format!(
+        "[users.alice]\npassword_hash = \"{hash}\"\n[users.bob]\npassword_hash = \"{hash}\"\n"
+    );
     std::fs::write(&users, file).unwrap();
     let proxy = proxy(AuthMode::UsersFile(users)).await;
     let base = format!("http://{}", proxy.addr());
@@ -123,9 +152,21 @@ async fn bobs_page_never_hears_of_alices_sessions() {
     bob.execute(record, vec![]).await.unwrap();
     until(WAIT, "bob's hello", || heard(&bob), |h| !h.is_empty()).await;
 
-    until(WAIT, "Lighting", || state_of(&alice, "Lighting"), |s| s == "READY").await;
+    until(
+        WAIT,
+        "Lighting",
+        || state_of(&alice, "Lighting"),
+        |s| s == "READY",
+    )
+    .await;
     stop(&alice, "Lighting").await;
-    until(LIVE, "alice's stop", || state_of(&alice, "Lighting"), |s| s == "STOPPED").await;
+    until(
+        LIVE,
+        "alice's stop",
+        || state_of(&alice, "Lighting"),
+        |s| s == "STOPPED",
+    )
+    .await;
     stop(&bob, "Animation").await;
     let seen = until(
         LIVE,
@@ -169,11 +210,16 @@ async fn without_live_updates_the_page_polls_and_keeps_working() {
     // Connect polls its stream instead of hearing of it.
     let home = client.window().await.unwrap();
     click_in_card(&client, "Dailies", "Connect").await;
-    let tab = until(WAIT, "a new tab", || async { client.windows().await.unwrap() }, |w| w.len() == 2)
-        .await
-        .into_iter()
-        .find(|w| *w != home)
-        .unwrap();
+    let tab = until(
+        WAIT,
+        "a new tab",
+        || async { client.windows().await.unwrap() },
+        |w| w.len() == 2,
+    )
+    .await
+    .into_iter()
+    .find(|w| *w != home)
+    .unwrap();
     client.switch_to_window(tab).await.unwrap();
     until(
         WAIT,
@@ -182,6 +228,34 @@ async fn without_live_updates_the_page_polls_and_keeps_working() {
         |u| u.contains("authToken="),
     )
     .await;
+    client.close().await.unwrap();
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stream_held_back_by_an_intermediary_falls_back_to_polling() {
+    let proxy = proxy(AuthMode::Dev("alice".into())).await;
+    let base = format!("http://{}", buffering_intermediary(proxy.addr()).await);
+    let (_driver, client) = browser().await;
+    client.goto(&base).await.unwrap();
+    // No hello ever comes: after 5 s the page polls, and shows its workstations.
+    until(
+        WAIT,
+        "Lighting is READY",
+        || state_of(&client, "Lighting"),
+        |s| s == "READY",
+    )
+    .await;
+    let lists = list_calls(&client).await;
+    stop(&client, "Lighting").await;
+    until(
+        WAIT,
+        "STOPPED by polling",
+        || state_of(&client, "Lighting"),
+        |s| s == "STOPPED",
+    )
+    .await;
+    assert!(list_calls(&client).await > lists, "the page polled");
     client.close().await.unwrap();
     proxy.shutdown().await;
 }

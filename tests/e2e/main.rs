@@ -7,7 +7,9 @@ mod budget;
 mod desktop;
 mod desktop_bench;
 mod harness;
+mod intermediary;
 mod live;
+mod live_bench;
 mod page;
 
 use fantoccini::Locator;

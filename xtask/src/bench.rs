@@ -22,11 +22,32 @@ pub fn bench() -> Result {
     )?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
+    println!(
+        "\n=== live updates: upstream calls with 500 event streams, against polling; memory ==="
+    );
+    run(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "portal-proxy",
+            "--test",
+            "live_bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+    )?;
     println!("\n=== portal: dist/ sizes against the budget, and time to first session list ===");
     run("trunk", &["build", "--release"])?;
     // The same (debug) test build as `cargo xtask test`; the browser does the work measured.
     // It prints the first load's size with its margin to the budget that test enforces.
     let bench = ["--", "--ignored", "--nocapture", "bench_first_render"];
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
+    println!(
+        "\n=== live updates in Chromium: READY to the tab opening, a change to a second page ==="
+    );
+    let bench = ["--", "--ignored", "--nocapture", "bench_live"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     println!("\n=== real desktops: start to READY, Connect to first frame in Chromium, memory ===");
     let bench = ["--", "--ignored", "--nocapture", "bench_desktops"];

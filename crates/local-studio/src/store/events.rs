@@ -222,4 +222,45 @@ mod tests {
         let page = events_after(&tx, "s", Some(3), 1).unwrap();
         assert_eq!(page.next, 4);
     }
+
+    #[test]
+    fn every_change_of_a_session_is_an_event_and_an_unchanged_write_is_not() {
+        use crate::lifecycle::SessionRecord;
+        let mut conn = open(&Storage::InMemory).unwrap();
+        let tx = conn.transaction().unwrap();
+        let mut record = SessionRecord {
+            studio_id: "s".into(),
+            session: nimble_model::StreamingSession {
+                session_id: Some("ss-1".into()),
+                owned_by: Some("alice".into()),
+                state: Some(nimble_model::StreamingSessionState::StartInProgress),
+                ..Default::default()
+            },
+            pending: None,
+            max_session_minutes: None,
+            max_stopped_minutes: None,
+            driver: None,
+        };
+        crate::store::put_session(&tx, &record).unwrap();
+        crate::store::put_session(&tx, &record).unwrap();
+        // A driver's progress changes only statusMessage: that too is news.
+        assert!(record.report_progress("Starting the desktop"));
+        crate::store::put_session(&tx, &record).unwrap();
+        let page = events_after(&tx, "s", Some(0), 100).unwrap();
+        let messages: Vec<_> = page
+            .events
+            .iter()
+            .map(|e| {
+                serde_json::from_str::<serde_json::Value>(&e.doc).unwrap()["statusMessage"].clone()
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [serde_json::Value::Null, "Starting the desktop".into()]
+        );
+        assert!(page
+            .events
+            .iter()
+            .all(|e| e.owned_by == "alice" && e.kind == "session"));
+    }
 }

@@ -1,7 +1,8 @@
 //! The one upstream connection per studio that feeds every browser's event stream.
 //!
 //! It runs only while at least one browser listens. It first tries local-studio's watch,
-//! a long poll that answers as soon as anything changes (`since` carried from answer to
+//! a long poll that answers as soon as anything changes (started at most every
+//! [`MIN_INTERVAL`], so bursts come in batches) (`since` carried from answer to
 //! answer, so nothing is missed across a dropped connection or a restart of
 //! local-studio). An upstream that answers the watch with a client error (404: a Nimble
 //! endpoint without our extension) is polled instead: ListStreamingSessions of the whole
@@ -25,6 +26,10 @@ use tokio::sync::watch;
 
 /// How long one long poll of the upstream waits for a change.
 const WAIT_SECONDS: u64 = 20;
+/// Long polls start at most this often: a change after a quiet spell arrives at once (the
+/// poll is already waiting), and a burst of changes is fetched in batches, so the watch
+/// costs the upstream under 2 calls a second however busy the studio is.
+const MIN_INTERVAL: Duration = Duration::from_millis(550);
 pub const POLL_BUSY: Duration = Duration::from_secs(1);
 pub const POLL_IDLE: Duration = Duration::from_secs(10);
 const RETRY_CAP: Duration = Duration::from_secs(30);
@@ -115,6 +120,7 @@ async fn long_poll(state: &Shared, stopping: &mut watch::Receiver<bool>) -> Ende
         let query = since
             .map(|s| format!("since={s}&waitSeconds={WAIT_SECONDS}"))
             .unwrap_or_default();
+        let began = tokio::time::Instant::now();
         let answer = tokio::select! {
             answer = state.upstream.get_extension(&path, &query, timeout) => answer,
             _ = stopping.wait_for(|stop| *stop) => return Ended::Stopping,
@@ -149,6 +155,9 @@ async fn long_poll(state: &Shared, stopping: &mut watch::Receiver<bool>) -> Ende
             state.live.publish(change);
         }
         since = page["next"].as_i64().or(since);
+        if !pause(MIN_INTERVAL.saturating_sub(began.elapsed()), stopping).await {
+            return Ended::Stopping;
+        }
     }
 }
 
