@@ -10,17 +10,22 @@
 //!   in between refused or buffered it), the page polls as before, for good. If an open
 //!   stream breaks, the page polls while it reconnects, with backoff (2 s doubling to
 //!   30 s), and catches up again on `hello`.
+//! - Leaving the page closes the stream (`pagehide`). A page kept in the browser's
+//!   back/forward cache would otherwise hold its connection open while frozen, and a
+//!   browser allows only six HTTP/1.1 connections to one host: a few visits away and back
+//!   and the portal could no longer load. A page restored from that cache (`pageshow`)
+//!   listens again and catches up.
 
 pub mod merge;
 
 use crate::portal::Portal;
 use leptos::task::spawn_local;
 use nimble_model::SessionResponse;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, EventSource, MessageEvent};
+use web_sys::{Event, EventSource, EventTarget, MessageEvent, PageTransitionEvent};
 
 /// A stream that has not said `hello` by then is not getting through.
 pub const HELLO_WITHIN: Duration = Duration::from_secs(5);
@@ -44,6 +49,8 @@ thread_local! {
     static STREAM_EVENTS: Cell<u32> = const { Cell::new(0) };
     /// Reconnections that failed in a row (the backoff grows with them).
     static FAILURES: Cell<u32> = const { Cell::new(0) };
+    /// The open event stream, closed when the page is left.
+    static SOURCE: RefCell<Option<EventSource>> = const { RefCell::new(None) };
 }
 
 pub fn state() -> Live {
@@ -67,35 +74,63 @@ fn data_of(event: &Event) -> Option<JsValue> {
     js_sys::JSON::parse(&text).ok()
 }
 
-/// Starts listening (see the module's documentation).
+/// Calls `handler` on each of the events `names` of `target`, for the life of the page.
+fn on(target: &EventTarget, names: &[&str], handler: Box<dyn FnMut(Event)>) {
+    let closure = Closure::wrap(handler);
+    for name in names {
+        let _ = target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+    }
+    closure.forget();
+}
+
+/// Closes the open stream, if any.
+fn close() {
+    if let Some(source) = SOURCE.with(RefCell::take) {
+        source.close();
+    }
+}
+
+/// Starts listening (see the module's documentation), and again whenever the page comes
+/// back from the back/forward cache.
 pub fn start(portal: Portal) {
+    open(portal);
+    let window = leptos::prelude::window();
+    on(&window, &["pagehide"], Box::new(|_| close()));
+    on(
+        &window,
+        &["pageshow"],
+        Box::new(move |event| {
+            if event.unchecked_ref::<PageTransitionEvent>().persisted() {
+                open(portal);
+            }
+        }),
+    );
+}
+
+/// Opens the first stream of a (re)shown page: it polls if no `hello` comes in time.
+fn open(portal: Portal) {
+    set_state(Live::Connecting);
     let Some(source) = listen(portal) else {
         set_state(Live::Off);
         return;
     };
-    // A first stream that has not said hello by then is not getting through.
     spawn_local(async move {
         gloo_timers::future::sleep(HELLO_WITHIN).await;
-        if state() == Live::Connecting {
-            source.close();
+        let current = SOURCE.with(|s| s.borrow().as_ref() == Some(&source));
+        if current && state() == Live::Connecting {
+            close();
             set_state(Live::Off);
         }
     });
 }
 
-/// Opens the event stream. Its listeners live as long as the page: they are few, and a
-/// reconnect (rare, and at most every 30 s) adds only a handful.
+/// Opens the event stream (closing any other); `None` if the browser refused. Its
+/// listeners live as long as the stream: they are few, and a reconnect is rare.
 fn listen(portal: Portal) -> Option<EventSource> {
     let source = EventSource::new("/api/events").ok()?;
-    let on = |names: &[&str], handler: Box<dyn FnMut(Event)>| {
-        let closure = Closure::wrap(handler);
-        for name in names {
-            let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
-        }
-        closure.forget();
-    };
     // Both mean: the stream flows; catch up with one list.
     on(
+        &source,
         &["hello", "resync"],
         Box::new(move |_| {
             FAILURES.with(|f| f.set(0));
@@ -104,6 +139,7 @@ fn listen(portal: Portal) -> Option<EventSource> {
         }),
     );
     on(
+        &source,
         &["session"],
         Box::new(move |event| {
             let response = data_of(&event).map(crate::api::decode::<SessionResponse>);
@@ -113,16 +149,16 @@ fn listen(portal: Portal) -> Option<EventSource> {
         }),
     );
     on(
+        &source,
         &["stream"],
         Box::new(move |_| STREAM_EVENTS.with(|n| n.set(n.get().wrapping_add(1)))),
     );
     on(
+        &source,
         &["error"],
-        Box::new(move |event| {
+        Box::new(move |_| {
             // The browser would retry on its own; this page retries with backoff.
-            if let Some(target) = event.target() {
-                target.unchecked_into::<EventSource>().close();
-            }
+            close();
             let was = state();
             set_state(Live::Off);
             if was == Live::Connecting {
@@ -136,9 +172,14 @@ fn listen(portal: Portal) -> Option<EventSource> {
             spawn_local(async move {
                 let backoff = Duration::from_secs(1 << failures.min(5)).min(BACKOFF_CAP);
                 gloo_timers::future::sleep(backoff).await;
-                listen(portal);
+                // Unless the page was left and shown again meanwhile (it listens anew).
+                if SOURCE.with(|s| s.borrow().is_none()) && state() == Live::Off {
+                    listen(portal);
+                }
             });
         }),
     );
+    close();
+    SOURCE.with(|s| s.replace(Some(source.clone())));
     Some(source)
 }

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 /// Less than the 30 s a settled page waits between polls: a page that sees a change this
 /// soon heard of it.
-const LIVE: Duration = Duration::from_secs(8);
+pub(super) const LIVE: Duration = Duration::from_secs(8);
 
 /// List calls the page has made so far.
-async fn list_calls(client: &Client) -> u64 {
+pub(super) async fn list_calls(client: &Client) -> u64 {
     let script = "return performance.getEntriesByType('resource')
         .filter(e => new URL(e.name).pathname.endsWith('/streaming-sessions')).length";
     client
@@ -27,7 +27,7 @@ async fn list_calls(client: &Client) -> u64 {
         .unwrap()
 }
 
-async fn open_portal(client: &Client, base: &str) {
+pub(super) async fn open_portal(client: &Client, base: &str) {
     client.goto(base).await.unwrap();
     until(
         WAIT,
@@ -40,7 +40,7 @@ async fn open_portal(client: &Client, base: &str) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-async fn stop(client: &Client, name: &str) {
+pub(super) async fn stop(client: &Client, name: &str) {
     click_in_card(client, name, "Stop").await;
     click_in_card(client, name, "Stop workstation").await;
 }

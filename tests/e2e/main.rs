@@ -11,6 +11,7 @@ mod intermediary;
 mod live;
 mod live_bench;
 mod page;
+mod revisit;
 
 use fantoccini::Locator;
 use harness::{browser, fetched, proxy, shot, until};
