@@ -5,7 +5,10 @@
 
 use super::harness::{browser, proxy, proxy_with, until};
 use super::intermediary::buffering_intermediary;
-use super::page::{click_in_card, state_of, text_of, type_into, wait_for_announcement, WAIT};
+use super::page::{
+    click_in_card, state_of, text_of, type_into, wait_for_announcement, wait_for_state,
+    wait_for_state_within, WAIT,
+};
 use fantoccini::{Client, Locator};
 use portal_proxy::AuthMode;
 use serde_json::{json, Value};
@@ -29,13 +32,7 @@ pub(super) async fn list_calls(client: &Client) -> u64 {
 
 pub(super) async fn open_portal(client: &Client, base: &str) {
     client.goto(base).await.unwrap();
-    until(
-        WAIT,
-        "Lighting is READY",
-        || state_of(client, "Lighting"),
-        |s| s == "READY",
-    )
-    .await;
+    wait_for_state(client, "Lighting", "READY").await;
     // The catch-up lists (on hello, and the watch's first resync) are done.
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
@@ -152,21 +149,9 @@ async fn bobs_page_never_hears_of_alices_sessions() {
     bob.execute(record, vec![]).await.unwrap();
     until(WAIT, "bob's hello", || heard(&bob), |h| !h.is_empty()).await;
 
-    until(
-        WAIT,
-        "Lighting",
-        || state_of(&alice, "Lighting"),
-        |s| s == "READY",
-    )
-    .await;
+    wait_for_state(&alice, "Lighting", "READY").await;
     stop(&alice, "Lighting").await;
-    until(
-        LIVE,
-        "alice's stop",
-        || state_of(&alice, "Lighting"),
-        |s| s == "STOPPED",
-    )
-    .await;
+    wait_for_state_within(LIVE, &alice, "Lighting", "STOPPED").await;
     stop(&bob, "Animation").await;
     let seen = until(
         LIVE,
@@ -239,22 +224,10 @@ async fn a_stream_held_back_by_an_intermediary_falls_back_to_polling() {
     let (_driver, client) = browser().await;
     client.goto(&base).await.unwrap();
     // No hello ever comes: after 5 s the page polls, and shows its workstations.
-    until(
-        WAIT,
-        "Lighting is READY",
-        || state_of(&client, "Lighting"),
-        |s| s == "READY",
-    )
-    .await;
+    wait_for_state(&client, "Lighting", "READY").await;
     let lists = list_calls(&client).await;
     stop(&client, "Lighting").await;
-    until(
-        WAIT,
-        "STOPPED by polling",
-        || state_of(&client, "Lighting"),
-        |s| s == "STOPPED",
-    )
-    .await;
+    wait_for_state(&client, "Lighting", "STOPPED").await;
     assert!(list_calls(&client).await > lists, "the page polled");
     client.close().await.unwrap();
     proxy.shutdown().await;

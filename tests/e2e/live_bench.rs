@@ -11,7 +11,7 @@
 
 use super::desktop_bench::percentile;
 use super::harness::{browser, dist, until};
-use super::page::{click_in_card, state_of, WAIT};
+use super::page::{click_in_card, wait_for_state, WAIT};
 use fantoccini::{Client, Locator};
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
 use std::sync::{Arc, Mutex};
@@ -188,7 +188,7 @@ async fn changes(one: &Client, two: &Client) -> Vec<f64> {
             .as_i64()
             .unwrap();
         latencies.push((at - clicked) as f64);
-        until(WAIT, after, || state_of(one, "Lighting"), |s| s == after).await;
+        wait_for_state(one, "Lighting", after).await;
         two.execute("window.seen = []", vec![]).await.unwrap();
     }
     latencies
@@ -214,13 +214,7 @@ async fn bench_live() {
             .goto(&format!("http://{}", proxy.addr()))
             .await
             .unwrap();
-        until(
-            WAIT,
-            "Lighting",
-            || state_of(client, "Lighting"),
-            |s| s == "READY",
-        )
-        .await;
+        wait_for_state(client, "Lighting", "READY").await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -237,13 +231,7 @@ async fn bench_live() {
 
     // Both pages on the live proxy now.
     two.goto(&format!("http://{}", live.addr())).await.unwrap();
-    until(
-        WAIT,
-        "Lighting",
-        || state_of(&two, "Lighting"),
-        |s| s == "READY",
-    )
-    .await;
+    wait_for_state(&two, "Lighting", "READY").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     summary(
         "change in one page -> second page shows it, SSE",

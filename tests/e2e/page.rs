@@ -90,7 +90,13 @@ pub async fn wait_for_card_text(
 
 /// Waits until card `name` shows `state`.
 pub async fn wait_for_state(client: &Client, name: &str, state: &str) {
-    until(WAIT, state, || state_of(client, name), |s| s == state).await;
+    wait_for_state_within(WAIT, client, name, state).await;
+}
+
+/// Waits at most `limit` until card `name` shows `state`.
+pub async fn wait_for_state_within(limit: Duration, client: &Client, name: &str, state: &str) {
+    let what = format!("{name} to show {state}");
+    until(limit, &what, || state_of(client, name), |s| s == state).await;
 }
 
 /// Waits until the live region says `words`; answers all it says.

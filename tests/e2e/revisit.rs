@@ -3,9 +3,9 @@
 //! that held its event stream open would, after a few visits, leave the portal unable to
 //! load at all. So a left page closes its stream, and one restored by Back listens again.
 
-use super::harness::{browser, proxy, until};
+use super::harness::{browser, proxy};
 use super::live::{list_calls, open_portal, stop, LIVE};
-use super::page::{state_of, WAIT};
+use super::page::{wait_for_state, wait_for_state_within, WAIT};
 use fantoccini::Locator;
 use portal_proxy::AuthMode;
 use std::time::Duration;
@@ -36,13 +36,7 @@ async fn the_portal_loads_after_many_visits_and_a_page_restored_by_back_is_live(
         restored, 1,
         "Back restored the page from the back/forward cache"
     );
-    until(
-        WAIT,
-        "Lighting is READY",
-        || state_of(&client, "Lighting"),
-        |s| s == "READY",
-    )
-    .await;
+    wait_for_state(&client, "Lighting", "READY").await;
     // The catch-up list on hello is done.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let lists = list_calls(&client).await;
@@ -55,13 +49,7 @@ async fn the_portal_loads_after_many_visits_and_a_page_restored_by_back_is_live(
     stop(&client, "Lighting").await;
     client.close_window().await.unwrap();
     client.switch_to_window(home).await.unwrap();
-    until(
-        LIVE,
-        "the restored page shows STOPPED",
-        || state_of(&client, "Lighting"),
-        |s| s == "STOPPED",
-    )
-    .await;
+    wait_for_state_within(LIVE, &client, "Lighting", "STOPPED").await;
     assert_eq!(
         list_calls(&client).await,
         lists,

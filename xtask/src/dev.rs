@@ -2,7 +2,7 @@
 //! 127.0.0.1:8080 and `trunk serve` on 127.0.0.1:8081, which proxies /api to it
 //! (Trunk.toml's [[proxy]]). Ctrl-C stops both.
 
-use crate::run::{command, root, run, Result};
+use crate::run::{command, root, run, target_dir, Result};
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
-    let proxy_bin = root().join("target/debug/portal-proxy");
+    let proxy_bin = target_dir().join("debug/portal-proxy");
     let mut proxy_args = vec![
         "--listen",
         PROXY_ADDR,
@@ -46,7 +46,7 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
     proxy_args.extend(extra_proxy_args.iter().map(String::as_str));
     let mut children = vec![spawn(&proxy_bin.to_string_lossy(), &proxy_args)?];
     // A separate dist folder: `trunk serve` would otherwise overwrite the release dist/.
-    let dev_dist = root().join("target/dev-dist");
+    let dev_dist = target_dir().join("dev-dist");
     let dev_dist = dev_dist.to_string_lossy();
     match spawn(
         "trunk",

@@ -10,7 +10,7 @@
 //! What it does is first written down as a [`Step`] list ([`plan`]), which a test checks
 //! without building anything; [`dist`] then carries the steps out.
 
-use crate::run::{command, root, Result};
+use crate::run::{command, root, target_dir, Result};
 use std::path::{Path, PathBuf};
 
 /// One thing `dist` does.
@@ -51,14 +51,6 @@ pub fn plan(root: &Path, target: &Path, out: &Path) -> Vec<Step> {
     ]
 }
 
-/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target` in the workspace.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
 pub fn dist(args: &[String]) -> Result {
     let root = root();
     let out = match args {
@@ -70,7 +62,7 @@ pub fn dist(args: &[String]) -> Result {
     };
     let started = std::time::Instant::now();
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    for step in plan(&root, &target_dir(&root), &out) {
+    for step in plan(&root, &target_dir(), &out) {
         match step {
             Step::Run(args) => {
                 println!("xtask dist: {}", args.join(" "));

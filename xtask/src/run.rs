@@ -13,6 +13,15 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set (relative to the workspace), else
+/// `target` in the workspace.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 /// Project-local tools (wasm-opt from npm) come first, then cargo's bin folder.
 pub fn tool_path() -> String {
     let mut dirs = vec![root().join(".tools/binaryen/node_modules/.bin")];

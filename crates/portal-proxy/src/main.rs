@@ -150,22 +150,24 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     )?;
     config.insecure_trust_any_client =
         args.insecure_trust_any_client || file.insecure_trust_any_client;
-    config.rate_limit_per_minute = file
-        .rate_limit_per_minute
-        .unwrap_or(config.rate_limit_per_minute);
-    config.body_limit_bytes = file.body_limit_bytes.unwrap_or(config.body_limit_bytes);
-    config.cache_max_entries = file.cache_max_entries.unwrap_or(config.cache_max_entries);
-    config.login_per_minute_per_address = file
-        .login_per_minute_per_address
-        .unwrap_or(config.login_per_minute_per_address);
-    config.login_per_minute_per_name = file
-        .login_per_minute_per_name
-        .unwrap_or(config.login_per_minute_per_name);
-    config.login_concurrency = file.login_concurrency.unwrap_or(config.login_concurrency);
-    config.live_updates = file.live_updates.unwrap_or(config.live_updates);
-    config.live_connections_per_user = file
-        .live_connections_per_user
-        .unwrap_or(config.live_connections_per_user);
+    // Settings only the file sets, under the same name: the file's value, else the default.
+    macro_rules! from_file {
+        ($($setting:ident),*) => {
+            $(if let Some(value) = file.$setting {
+                config.$setting = value;
+            })*
+        };
+    }
+    from_file!(
+        rate_limit_per_minute,
+        body_limit_bytes,
+        cache_max_entries,
+        login_per_minute_per_address,
+        login_per_minute_per_name,
+        login_concurrency,
+        live_updates,
+        live_connections_per_user
+    );
     let limits = &mut config.connection_limits;
     limits.max_connections = args
         .max_connections

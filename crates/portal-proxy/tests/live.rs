@@ -3,7 +3,7 @@
 //! all), the route keeps every /api rule, an upstream without a watch is polled once for
 //! everyone, and a restart of local-studio loses no event.
 
-use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
+use portal_proxy::{ProxyConfig, RunningProxy, Upstream};
 use serde_json::{json, Value};
 use std::time::Duration;
 use test_support::{send_as, SseClient, SseEvent};
@@ -21,10 +21,7 @@ fn studio_config(transition_ms: u64) -> local_studio::Config {
 
 /// Artists from `X-User`; carol is an admin.
 fn header_config(upstream: Upstream) -> ProxyConfig {
-    let mut config = ProxyConfig::new(upstream, AuthMode::TrustedHeader("x-user".into()));
-    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
-    config.admins = vec!["carol".into()];
-    config
+    test_support::gateway_config(upstream, &["carol"])
 }
 
 async fn ready_session_of(proxy: &RunningProxy, user: &str) -> String {

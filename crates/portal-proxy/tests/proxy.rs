@@ -5,34 +5,17 @@ use local_studio::{Credential, Faults};
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
 use serde_json::{json, Value};
 use std::time::Duration;
-use test_support::Reply;
+use test_support::{gateway_config, start_proxy, test_config, Reply};
 
 const API: &str = "/api/2020-08-01/studios/demo-studio";
 
-fn studio_config() -> local_studio::Config {
-    local_studio::Config {
-        demo: true,
-        transition: Duration::ZERO,
-        ..local_studio::Config::default()
-    }
-}
-
-async fn start(config: ProxyConfig) -> RunningProxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    portal_proxy::start(listener, config)
-        .await
-        .expect("proxy starts")
-}
-
 /// A proxy that takes the artist from `X-User`, with carol as admin.
 async fn header_proxy() -> RunningProxy {
-    let mut config = ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
-        AuthMode::TrustedHeader("x-user".into()),
-    );
-    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
-    config.admins = vec!["carol".into()];
-    start(config).await
+    start_proxy(gateway_config(
+        Upstream::Embedded(test_config()),
+        &["carol"],
+    ))
+    .await
 }
 
 /// An upstream local-studio of its own, and a proxy pointing at its URL.
@@ -41,16 +24,14 @@ async fn url_proxy(
     tweak: impl FnOnce(&mut ProxyConfig),
 ) -> (local_studio::RunningServer, RunningProxy) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let studio = local_studio::start(listener, studio_config())
-        .await
-        .unwrap();
+    let studio = local_studio::start(listener, test_config()).await.unwrap();
     let upstream = Upstream::Url {
         endpoint: format!("http://{}", studio.addr()),
         credentials: Some((Credential::dev().access_key_id, secret.to_owned())),
     };
     let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
     tweak(&mut config);
-    (studio, start(config).await)
+    (studio, start_proxy(config).await)
 }
 
 /// Sends `method path` as `user` (header `X-User`), marked as coming from the portal.
@@ -551,11 +532,11 @@ async fn static_portal_has_strict_headers_caching_and_spa_fallback() {
     )
     .unwrap();
     let mut config = ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
+        Upstream::Embedded(test_config()),
         AuthMode::Dev("alice".into()),
     );
     config.dist = Some(dist.path().to_owned());
-    let proxy = start(config).await;
+    let proxy = start_proxy(config).await;
     let index = send(&proxy, "GET", "/", None, None).await;
     assert_eq!(index.status, 200);
     let csp = index.headers["content-security-policy"].to_str().unwrap();
@@ -628,8 +609,8 @@ async fn sign_in_sign_out_lockout_and_csrf() {
         ),
     )
     .unwrap();
-    let proxy = start(ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
+    let proxy = start_proxy(ProxyConfig::new(
+        Upstream::Embedded(test_config()),
         AuthMode::UsersFile(users),
     ))
     .await;
@@ -747,12 +728,12 @@ async fn sign_in_sign_out_lockout_and_csrf() {
 #[tokio::test]
 async fn body_limit_and_per_user_rate_limit() {
     let mut config = ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
+        Upstream::Embedded(test_config()),
         AuthMode::TrustedHeader("x-user".into()),
     );
     config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.rate_limit_per_minute = 60;
-    let proxy = start(config).await;
+    let proxy = start_proxy(config).await;
     let huge = json!({"launchProfileId": "lp-review", "tags": {"x": "y".repeat(100_000)}});
     let reply = send(
         &proxy,
@@ -840,12 +821,12 @@ async fn ids_with_reserved_characters_are_encoded_once() {
 #[tokio::test]
 async fn logins_map_to_studio_users() {
     let mut config = ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
+        Upstream::Embedded(test_config()),
         AuthMode::TrustedHeader("x-user".into()),
     );
     config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.user_map = [("alice@studio.example".to_owned(), "alice".to_owned())].into();
-    let proxy = start(config).await;
+    let proxy = start_proxy(config).await;
     let me = send(&proxy, "GET", "/api/me", Some("alice@studio.example"), None).await;
     assert_eq!(me.json["user"], "alice");
     let listed = send(
@@ -928,7 +909,7 @@ async fn an_upstream_that_does_not_answer_is_a_502_after_retries() {
         endpoint: format!("http://{addr}"),
         credentials: Some((credential.access_key_id, credential.secret_access_key)),
     };
-    let proxy = start(ProxyConfig::new(upstream, AuthMode::Dev("alice".into()))).await;
+    let proxy = start_proxy(ProxyConfig::new(upstream, AuthMode::Dev("alice".into()))).await;
     let sessions = format!("{API}/streaming-sessions");
     let reply = send(&proxy, "GET", &sessions, None, None).await;
     assert_eq!(reply.status, 502);

@@ -9,12 +9,13 @@
 mod browser;
 mod processes;
 mod servers;
+mod sessions;
 mod signed;
 mod sse;
 
 pub use browser::send_as;
 pub use processes::{spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot};
-pub use servers::{start, start_proxy, test_config, Studio};
+pub use servers::{gateway_config, start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 pub use sse::{SseClient, SseEvent};
 

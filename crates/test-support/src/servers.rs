@@ -2,7 +2,7 @@
 
 use crate::Client;
 use local_studio::{Config, RunningServer};
-use portal_proxy::{ProxyConfig, RunningProxy};
+use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
 use std::time::Duration;
 
 /// An in-process server and a client for it.
@@ -42,4 +42,13 @@ pub async fn start_proxy(config: ProxyConfig) -> RunningProxy {
     portal_proxy::start(listener, config)
         .await
         .expect("proxy starts")
+}
+
+/// A proxy config for `upstream` that takes the artist from the `X-User` header of a
+/// gateway on loopback; `admins` may see every session.
+pub fn gateway_config(upstream: Upstream, admins: &[&str]) -> ProxyConfig {
+    let mut config = ProxyConfig::new(upstream, AuthMode::TrustedHeader("x-user".into()));
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    config.admins = admins.iter().map(|a| a.to_string()).collect();
+    config
 }

@@ -1,6 +1,5 @@
 //! A client that signs each request with SigV4 (service `nimble`), and its replies.
 
-use crate::SESSIONS;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
@@ -152,42 +151,6 @@ impl Client {
             request = request.header(*name, *value);
         }
         reply(request.send().await.expect("request is answered")).await
-    }
-
-    pub async fn session(&self, id: &str) -> Value {
-        let reply = self.get(&format!("{SESSIONS}/{id}")).await;
-        assert_eq!(reply.status, 200, "{}", reply.json);
-        reply.json["session"].clone()
-    }
-
-    /// Creates a session for `owner` on the artist profile and returns its id.
-    pub async fn create(&self, owner: &str) -> String {
-        let body = serde_json::json!({"launchProfileId": "lp-artist", "ownedBy": owner});
-        let reply = self.call("POST", SESSIONS, Some(body), None).await;
-        assert_eq!(reply.status, 200, "{}", reply.json);
-        reply.json["session"]["sessionId"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Every session, walking all pages with the given query.
-    pub async fn walk(&self, query: &str) -> Vec<Value> {
-        let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut path = format!("{SESSIONS}?{query}");
-            if let Some(t) = &token {
-                path.push_str(&format!("&nextToken={t}"));
-            }
-            let reply = self.get(&path).await;
-            assert_eq!(reply.status, 200, "{}", reply.json);
-            all.extend(reply.json["sessions"].as_array().unwrap().iter().cloned());
-            match reply.json["nextToken"].as_str() {
-                Some(t) => token = Some(t.to_owned()),
-                None => return all,
-            }
-        }
     }
 }
 

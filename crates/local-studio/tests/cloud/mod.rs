@@ -8,7 +8,7 @@ pub mod moto;
 pub mod proxy;
 
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use test_support::Client;
 
 pub const SESSIONS: &str = "/2020-08-01/studios/cloud-studio/streaming-sessions";
@@ -106,67 +106,30 @@ poll_ms = 50
 
 /// The session's document now.
 pub async fn session(client: &Client, id: &str) -> Value {
-    let reply = client.get(&format!("{SESSIONS}/{id}")).await;
-    assert_eq!(reply.status, 200, "{}", reply.json);
-    reply.json["session"].clone()
+    client.session_in(SESSIONS, id).await
 }
 
 /// Polls the session until `state`, for up to 30 s; its last document.
 pub async fn wait_for(client: &Client, id: &str, state: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let reply = client.get(&format!("{SESSIONS}/{id}")).await;
-        let session = reply.json["session"].clone();
-        if session["state"] == state {
-            return session;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "session {id} never reached {state}: {session}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    client.wait_for_state(SESSIONS, id, state).await
 }
 
+/// Creates a session of `owner` on the EC2 profile, with `body`'s members added; its id.
 pub async fn create(client: &Client, owner: &str, body: Value) -> String {
     let mut full = json!({"launchProfileId": "lp-cloud", "ownedBy": owner});
     full.as_object_mut()
         .unwrap()
         .extend(body.as_object().unwrap().clone());
-    let reply = client.call("POST", SESSIONS, Some(full), None).await;
-    assert_eq!(reply.status, 200, "{}", reply.json);
-    reply.json["session"]["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    client.create_in(SESSIONS, full).await
 }
 
 pub async fn act(client: &Client, id: &str, action: &str, body: Value) -> Value {
-    let path = format!("{SESSIONS}/{id}/{action}");
-    let reply = client.call("POST", &path, Some(body), None).await;
-    assert_eq!(reply.status, 200, "{action}: {}", reply.json);
-    reply.json["session"].clone()
+    client.act(SESSIONS, id, action, body).await
 }
 
 /// A new stream's URL and the token in it.
 pub async fn stream(client: &Client, id: &str, seconds: u32) -> (String, String) {
-    let reply = client
-        .call(
-            "POST",
-            &format!("{SESSIONS}/{id}/streams"),
-            Some(json!({"expirationInSeconds": seconds})),
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.json);
-    let url = reply.json["stream"]["url"].as_str().unwrap().to_owned();
-    let token = url
-        .split("authToken=")
-        .nth(1)
-        .and_then(|rest| rest.split('#').next())
-        .unwrap()
-        .to_owned();
-    (url, token)
+    client.new_stream(SESSIONS, id, seconds).await
 }
 
 /// Asks local-studio's DCV verifier, as a DCV server does; the raw answer.

@@ -6,7 +6,7 @@
 use futures_util::{SinkExt, StreamExt};
 use local_studio::{Config, DesktopSettings};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use test_support::{Client, DesktopRoot, Studio};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -163,62 +163,21 @@ impl Host {
 
 /// Polls the session until `state`, for up to 30 s; its last document.
 pub async fn wait_for(client: &Client, id: &str, state: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let reply = client.get(&format!("{SESSIONS}/{id}")).await;
-        let session = reply.json["session"].clone();
-        if session["state"] == state {
-            return session;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "session {id} never reached {state}: {session}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    client.wait_for_state(SESSIONS, id, state).await
 }
 
 pub async fn create(studio: &Studio, owner: &str) -> String {
     let body = json!({"launchProfileId": "lp-desktop", "ownedBy": owner});
-    let reply = studio.call("POST", SESSIONS, Some(body), None).await;
-    assert_eq!(reply.status, 200, "{}", reply.json);
-    reply.json["session"]["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    studio.create_in(SESSIONS, body).await
 }
 
 pub async fn act(studio: &Studio, id: &str, action: &str, body: Value) -> Value {
-    let reply = studio
-        .call(
-            "POST",
-            &format!("{SESSIONS}/{id}/{action}"),
-            Some(body),
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{action}: {}", reply.json);
-    reply.json["session"].clone()
+    studio.act(SESSIONS, id, action, body).await
 }
 
 /// A new stream's token and the WebSocket URL its viewer would open.
 pub async fn stream(studio: &Studio, id: &str, seconds: u32) -> (String, String) {
-    let reply = studio
-        .call(
-            "POST",
-            &format!("{SESSIONS}/{id}/streams"),
-            Some(json!({"expirationInSeconds": seconds})),
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.json);
-    let url = reply.json["stream"]["url"].as_str().unwrap().to_owned();
-    let token = url
-        .split("authToken=")
-        .nth(1)
-        .and_then(|rest| rest.split('#').next())
-        .unwrap()
-        .to_owned();
+    let (url, token) = studio.new_stream(SESSIONS, id, seconds).await;
     let ws = format!("ws://{}/desktop/ws?authToken={token}", studio.addr);
     assert!(
         url.starts_with(&format!("http://{}/desktop/?authToken=", studio.addr)),

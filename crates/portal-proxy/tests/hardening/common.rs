@@ -1,35 +1,16 @@
 //! What the hardening tests share: proxies on loopback and a small client.
 
-use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
+use portal_proxy::{ProxyConfig, RunningProxy, Upstream};
 use serde_json::Value;
-use std::time::Duration;
 pub use test_support::Reply;
 
 pub const API: &str = "/api/2020-08-01/studios/demo-studio";
 
-pub fn studio_config() -> local_studio::Config {
-    local_studio::Config {
-        demo: true,
-        transition: Duration::ZERO,
-        ..local_studio::Config::default()
-    }
-}
-
-pub async fn start(config: ProxyConfig) -> RunningProxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    portal_proxy::start(listener, config)
-        .await
-        .expect("proxy starts")
-}
+pub use test_support::{start_proxy as start, test_config as studio_config};
 
 /// An embedded upstream, and the artist taken from `X-User` set by a gateway on loopback.
 pub fn header_config() -> ProxyConfig {
-    let mut config = ProxyConfig::new(
-        Upstream::Embedded(studio_config()),
-        AuthMode::TrustedHeader("x-user".into()),
-    );
-    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
-    config
+    test_support::gateway_config(Upstream::Embedded(studio_config()), &[])
 }
 
 /// Sends `method path` as `user` (header `X-User`), marked as coming from the portal.
