@@ -51,6 +51,15 @@ fn credential() -> local_studio::Credential {
 /// portal-proxy serving dist/ as alice, with an embedded demo local-studio whose READY
 /// artist workstations (alice's Lighting, bob's Animation) are real desktops under `root`.
 pub(super) async fn proxy(root: &DesktopRoot, transition: Duration) -> RunningProxy {
+    proxy_starting(root, transition, None).await
+}
+
+/// [`proxy`], whose desktops start `start_command` (default: a terminal).
+pub(super) async fn proxy_starting(
+    root: &DesktopRoot,
+    transition: Duration,
+    start_command: Option<Vec<String>>,
+) -> RunningProxy {
     let studio = local_studio::Config {
         demo: true,
         transition,
@@ -60,7 +69,7 @@ pub(super) async fn proxy(root: &DesktopRoot, transition: Duration) -> RunningPr
             max_desktops: 8,
             width: 1280,
             height: 800,
-            start_command: None,
+            start_command,
             url_base: None,
         }),
         credentials: vec![credential()],

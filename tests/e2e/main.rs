@@ -11,6 +11,7 @@ mod intermediary;
 mod live;
 mod live_bench;
 mod page;
+mod progress;
 mod revisit;
 
 use fantoccini::Locator;

@@ -124,6 +124,13 @@ pub(crate) fn wait_for_app_window(
     }
 }
 
+/// Whether xprop's answer for a WINDOW property names at least one window. An empty
+/// list still prints its label (openbox sets `_NET_CLIENT_LIST` empty at once), so the
+/// label alone is not enough: an id must follow it.
+fn names_a_window(xprop: &str) -> bool {
+    xprop.contains("window id # 0x")
+}
+
 /// Whether the root window's `property` names a window.
 fn root_property(display: u32, xauthority: &Path, property: &str) -> bool {
     Command::new("xprop")
@@ -135,7 +142,7 @@ fn root_property(display: u32, xauthority: &Path, property: &str) -> bool {
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("window id"))
+        .is_ok_and(|out| names_a_window(&String::from_utf8_lossy(&out.stdout)))
 }
 
 /// The last lines of a log file, prefixed with a newline, for error messages.
@@ -147,5 +154,23 @@ pub(crate) fn log_tail(log: &Path) -> String {
         String::new()
     } else {
         format!("\n  {} says:\n  {tail}", log.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_a_window;
+
+    /// What xprop printed on a desktop with openbox running, before and after a terminal.
+    #[test]
+    fn an_empty_client_list_names_no_window() {
+        assert!(!names_a_window("_NET_CLIENT_LIST(WINDOW): window id # \n"));
+        assert!(names_a_window(
+            "_NET_CLIENT_LIST(WINDOW): window id # 0x40000c\n"
+        ));
+        assert!(names_a_window(
+            "_NET_SUPPORTING_WM_CHECK(WINDOW): window id # 0x200001\n"
+        ));
+        assert!(!names_a_window("_NET_CLIENT_LIST:  not found.\n"));
     }
 }
