@@ -125,7 +125,8 @@ fn open(portal: Portal) {
 }
 
 /// Opens the event stream (closing any other); `None` if the browser refused. Its
-/// listeners live as long as the stream: they are few, and a reconnect is rare.
+/// listeners live as long as the page: they are few, and a reconnect or a restore from
+/// the back/forward cache (both rare) adds only a handful.
 fn listen(portal: Portal) -> Option<EventSource> {
     let source = EventSource::new("/api/events").ok()?;
     // Both mean: the stream flows; catch up with one list.
@@ -173,7 +174,7 @@ fn listen(portal: Portal) -> Option<EventSource> {
                 let backoff = Duration::from_secs(1 << failures.min(5)).min(BACKOFF_CAP);
                 gloo_timers::future::sleep(backoff).await;
                 // Unless the page was left and shown again meanwhile (it listens anew).
-                if SOURCE.with(|s| s.borrow().is_none()) && state() == Live::Off {
+                if SOURCE.with(|s| s.borrow().is_none()) {
                     listen(portal);
                 }
             });
