@@ -71,6 +71,8 @@ pub(super) async fn proxy_starting(
             height: 800,
             start_command,
             url_base: None,
+            // The demo maps no OS users, and CI runs as root.
+            allow_root: true,
         }),
         credentials: vec![credential()],
         ..local_studio::Config::default()

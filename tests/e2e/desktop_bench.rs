@@ -3,7 +3,7 @@
 
 use super::desktop::{proxy, session_named, studio_client, NON_UNIFORM, SESSIONS};
 use super::harness::browser;
-use local_desktop::{Desktops, DesktopsConfig};
+use local_desktop::{Containment, Desktops, DesktopsConfig};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use test_support::DesktopRoot;
@@ -65,23 +65,37 @@ async fn bench_desktops() {
         start_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
 
-    // For comparison, the launch alone (local-desktop, no API): its own root, one session.
-    let bare = DesktopRoot::new().unwrap();
-    let bare_path = bare.path().to_owned();
-    let mut launch_ms = tokio::task::spawn_blocking(move || {
-        let desktops = Desktops::new(DesktopsConfig::new(bare_path)).unwrap();
-        let mut times = Vec::new();
-        for _ in 0..RUNS {
+    // For comparison, the launch alone (local-desktop, no API): its own root, one session;
+    // with containment (a control group per desktop, as served) and without, interleaved
+    // so both see the same machine.
+    let (bare, uncontained) = (DesktopRoot::new().unwrap(), DesktopRoot::new().unwrap());
+    let roots = (bare.path().to_owned(), uncontained.path().to_owned());
+    let (mut launch_ms, mut uncontained_ms, containment) = tokio::task::spawn_blocking(move || {
+        let open = |root, containment| {
+            let mut config = DesktopsConfig::new(root);
+            config.allow_root = true; // CI runs as root; these desktops map no users
+            config.containment = containment;
+            Desktops::new(config).unwrap()
+        };
+        let contained = open(roots.0, Containment::Auto);
+        let bare = open(roots.1, Containment::Off);
+        let time = |desktops: &Desktops| {
             let started = Instant::now();
             desktops.launch("ss-bare-launch").unwrap();
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
             desktops.stop("ss-bare-launch").unwrap();
+            ms
+        };
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            with.push(time(&contained));
+            without.push(time(&bare));
         }
-        times
+        (with, without, contained.containment())
     })
     .await
     .unwrap();
-    drop(bare);
+    drop((bare, uncontained));
 
     // (b) Connect → first desktop frame: from navigating to a fresh stream URL until the
     //     canvas is not uniform, timed in the page (performance.now() counts from the
@@ -134,6 +148,7 @@ const limit = performance.now() + 20000;
     for values in [
         &mut start_ms,
         &mut launch_ms,
+        &mut uncontained_ms,
         &mut frame_ms,
         &mut pss_mib,
         &mut rss_mib,
@@ -158,6 +173,15 @@ const limit = performance.now() + 20000;
         "    for comparison: Desktops::launch alone (no API)",
         "ms",
         &launch_ms,
+    );
+    row(
+        "    the same without containment (no control group)",
+        "ms",
+        &uncontained_ms,
+    );
+    println!(
+        "    containment ({containment}): launch p50 x{:.2} of the uncontained",
+        percentile(&launch_ms, 50.0) / percentile(&uncontained_ms, 50.0)
     );
     row(
         "(b) navigation to stream URL -> first frame (Chromium)",

@@ -40,6 +40,12 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         .into_owned();
     if std::path::Path::new("/usr/bin/Xvnc").exists() {
         proxy_args.extend(["--desktops-dir", &desktops, "--viewer-dir", &viewer]);
+        if is_root() {
+            // The demo maps no artists to OS users; as root its desktops would run as root,
+            // which local-studio refuses unless told this is a single-user host.
+            println!("xtask dev: running as root, so the demo's desktops run as root (--single-user-desktops-as-root): fine for a demo on your own machine, never for a shared host");
+            proxy_args.push("--single-user-desktops-as-root");
+        }
     } else {
         println!("xtask dev: Xvnc is not installed, so the demo workstations are simulated (run `cargo xtask setup` as root to get real desktops)");
     }
@@ -109,4 +115,9 @@ fn stop_all(children: &mut [Child]) {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Whether this process runs as root (it owns its own /proc entry as uid 0).
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
 }

@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::Builder::new().prefix("ld").tempdir_in("/tmp")?;
     let mut config = DesktopsConfig::new(dir.path());
     config.max_desktops = count;
+    config.allow_root = true; // a measurement on a single-user host
     let desktops = Desktops::new(config)?;
     let ids: Vec<String> = (0..count).map(|i| format!("ss-measure-{i}")).collect();
     let mut launches = Vec::new();

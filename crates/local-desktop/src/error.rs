@@ -72,13 +72,25 @@ pub enum DesktopError {
     )]
     StopFailed { session: String, pids: Vec<u32> },
 
-    /// `cp -a` failed while copying a home or a backup (a full disk, permissions).
-    #[error("copying {from} to {to} failed: {detail}")]
+    /// `cp -a`, run as `user`, failed while copying a home or a backup (a full disk, a file
+    /// that user may not read).
+    #[error("copying into {to} as {user} failed: {detail}")]
     CopyFailed {
-        from: PathBuf,
         to: PathBuf,
+        user: String,
         detail: String,
     },
+
+    /// The session has no running desktop.
+    #[error("session {0} has no running desktop")]
+    NotRunning(String),
+
+    /// Something other than the desktop's own Xvnc is at its socket's path (the artist's
+    /// folder): refused before a byte was exchanged. The desktop is left as it is.
+    #[error(
+        "refused to connect to the desktop of session {session}: its socket's path holds {found}"
+    )]
+    NotItsDesktop { session: String, found: String },
 
     /// A file operation on the desktops root failed.
     #[error("{what} {path}: {source}")]

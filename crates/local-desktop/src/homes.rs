@@ -1,13 +1,25 @@
 //! Home folders and their backups: the artist's files outlive the desktop.
 //!
-//! Copies use `cp -a`, which keeps modes, owners, times and symbolic links (a link is copied
-//! as a link, never followed, so a link to `/etc/shadow` in a home stays a link). A copy is
-//! written to a hidden `.NAME.partial` folder first and renamed into place when complete, so an
-//! interrupted backup or restore never leaves a half-copied folder under its real name, and a
-//! retry starts over cleanly.
+//! Copies use `cp -a`, which keeps modes, times and symbolic links (a link is copied as a
+//! link, never followed). The artist may change their home while it is copied (from another
+//! desktop of theirs), swapping a folder for a link to `/etc` mid-copy, so a copy never runs
+//! as root: it runs as the user who owns what it copies, in a child that dropped every
+//! privilege before `cp` started, and reads nothing that user could not read anyway. The
+//! server only creates the (empty) target folder, owned by that user, and starts the child
+//! inside the folder to copy from or to (its working folder, entered while still root), so
+//! backups stay in `backups/`, which no artist can enter.
+//!
+//! A copy is written to a hidden `.NAME.partial` folder first and renamed into place when
+//! complete, so an interrupted backup or restore never leaves a half-copied folder under its
+//! real name, and a retry starts over cleanly. Deleting uses the standard library's
+//! `remove_dir_all`, which opens each folder without following links and removes its entries
+//! relative to it, so a link swapped in mid-delete is removed, not followed.
 
 use crate::error::{DesktopError, Result};
+use crate::layout::make_dir;
+use crate::process::Identity;
 use crate::{ids, Desktops};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -37,7 +49,10 @@ impl Desktops {
         if !home.exists() {
             crate::layout::make_dir(&home, 0o700, Some(&self.user))?;
         }
-        copy(&home, &target)
+        let owner = owner_of(&home)?;
+        copy_as(&owner, &target, |cp, _| {
+            cp.arg(home.join(".")).arg(".");
+        })
     }
 
     /// Replaces the home folder of `session_id` with a copy of backup `backup_id` (the backup
@@ -54,7 +69,10 @@ impl Desktops {
         }
         let home = self.layout.home(id);
         let staged = home.with_file_name(format!(".{id}.restored"));
-        copy(&source, &staged)?;
+        let owner = owner_of(&source)?;
+        copy_as(&owner, &staged, |cp, into| {
+            cp.current_dir(&source).arg(".").arg(into);
+        })?;
         let old = home.with_file_name(format!(".{id}.replaced"));
         remove(&old)?;
         if home.exists() {
@@ -82,24 +100,39 @@ impl Desktops {
     }
 }
 
-/// `cp -a from to` through a `.partial` folder beside `to`, renamed into place at the end.
-fn copy(from: &Path, to: &Path) -> Result<()> {
+/// The user who owns `path`, which a copy of it runs as.
+fn owner_of(path: &Path) -> Result<Identity> {
+    let meta =
+        std::fs::symlink_metadata(path).map_err(|e| DesktopError::io("cannot read", path, e))?;
+    Identity::of_uid(meta.uid())
+}
+
+/// Copies into `to` as `owner`: `to` is made through a `.partial` folder beside it (empty,
+/// `owner`'s, mode 0700) that is renamed into place at the end. `args` adds the source and
+/// target to `cp -a --` (it is given the partial folder, which is also the working folder
+/// unless it sets another).
+fn copy_as(owner: &Identity, to: &Path, args: impl FnOnce(&mut Command, &Path)) -> Result<()> {
     let name = to.file_name().and_then(|n| n.to_str()).unwrap_or("copy");
     let partial = to.with_file_name(format!(".{name}.partial"));
     remove(&partial)?;
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg("--")
-        .arg(from)
-        .arg(&partial)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| DesktopError::io("cannot run cp to copy", from, e))?;
+    make_dir(&partial, 0o700, Some(owner))?;
+    let mut cp = Command::new("cp");
+    cp.current_dir(&partial).args(["-a", "--"]);
+    args(&mut cp, &partial);
+    let out = owner
+        .spawn(
+            cp.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped()),
+            None,
+        )
+        .and_then(|child| child.wait_with_output())
+        .map_err(|e| DesktopError::io("cannot run cp to copy into", to, e))?;
     if !out.status.success() {
         let _ = remove(&partial);
         return Err(DesktopError::CopyFailed {
-            from: from.to_owned(),
             to: to.to_owned(),
+            user: owner.name.clone(),
             detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         });
     }

@@ -1,15 +1,19 @@
 //! Starting a desktop.
 //!
 //! Launch, in order, each step bounded by one deadline ([`DesktopsConfig::start_timeout`]):
-//! write the cookie; start Xvnc and read the display number it prints on `-displayfd 1`; wait
-//! until its socket answers `RFB `; start openbox and wait for `_NET_SUPPORTING_WM_CHECK`;
+//! refuse root unless allowed; write the cookie; create the desktop's control group, which
+//! every process joins before it runs; start Xvnc and read the display number it prints on
+//! `-displayfd 1`; wait until its socket, checked to be its own (`connect.rs`), answers
+//! `RFB `; start openbox and wait for `_NET_SUPPORTING_WM_CHECK`;
 //! start the start command and give it a moment to show its first window; write
 //! `desktop.json`. Any failure undoes everything (through [`Desktops::stop`]'s own code)
 //! and returns the error with the end of the relevant log. One sequence, kept in one file
-//! (a little over 300 lines) so it reads in order.
+//! (about 360 lines) so it reads in order.
 
+use crate::connect::connect_checked;
+use crate::contain::{Joiner, Limits};
 use crate::error::{DesktopError, Result, INSTALL_HINT};
-use crate::layout::{check_reachable, give, make_dir, own_home};
+use crate::layout::{check_reachable, make_dir, own_home};
 use crate::process::{Identity, Process};
 use crate::x11::{self, wait_for};
 use crate::{ids, Desktop, Desktops};
@@ -83,6 +87,19 @@ impl Desktops {
         start_command: &[String],
         os_user: Option<&str>,
     ) -> Result<Desktop> {
+        self.launch_limited(session_id, start_command, os_user, &Limits::default())
+    }
+
+    /// [`Desktops::launch_as`] within `limits` (a launch profile's), which hold for every
+    /// process of the desktop together when control groups are available
+    /// ([`Desktops::containment`]).
+    pub fn launch_limited(
+        &self,
+        session_id: &str,
+        start_command: &[String],
+        os_user: Option<&str>,
+        limits: &Limits,
+    ) -> Result<Desktop> {
         let id = ids::check("session", session_id)?;
         let user = self.identity(os_user)?;
         let _held = self.hold(id.to_owned());
@@ -101,7 +118,7 @@ impl Desktops {
             }
             state.launching += 1;
         }
-        let result = self.start(id, start_command, &user);
+        let result = self.start(id, start_command, &user, limits);
         self.lock().launching -= 1;
         if result.is_err() {
             let _ = self.end_processes(id);
@@ -122,7 +139,33 @@ impl Desktops {
         Ok(user)
     }
 
-    fn start(&self, id: &str, start_command: &[String], user: &Identity) -> Result<Desktop> {
+    /// `Ok` when a desktop may start as `os_user` (`None`: the server's own user): the user
+    /// exists, the server may switch to it, and it is not root unless the configuration
+    /// allows root desktops. For refusing a launch before anything is under way.
+    pub fn check_launch_user(&self, os_user: Option<&str>) -> Result<()> {
+        self.refuse_root(&self.identity(os_user)?)
+    }
+
+    /// Refuses a desktop as root unless the configuration allows it: its artist would own
+    /// the host.
+    fn refuse_root(&self, user: &Identity) -> Result<()> {
+        if user.uid.is_root() && !self.config.allow_root {
+            return Err(DesktopError::RunAs {
+                user: user.name.clone(),
+                reason: "a desktop as root gives its artist the whole host; map artists to their own OS users, or allow root desktops explicitly for a single-artist host".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn start(
+        &self,
+        id: &str,
+        start_command: &[String],
+        user: &Identity,
+        limits: &Limits,
+    ) -> Result<Desktop> {
+        self.refuse_root(user)?;
         let timeout = self.config.start_timeout;
         let deadline = (Instant::now() + timeout, timeout);
         let layout = &self.layout;
@@ -138,8 +181,17 @@ impl Desktops {
         make_dir(&layout.private(id), 0o700, Some(user))?;
         let socket = layout.socket(id)?;
         let xauthority = layout.private(id).join("Xauthority");
-        x11::write_cookie(&xauthority)?;
-        give(&xauthority, user)?;
+        x11::write_cookie(
+            &xauthority,
+            user.is_other_user().then_some((user.uid, user.gid)),
+        )?;
+        let group = match &self.cgroups {
+            Ok(cgroups) => Some(cgroups.create(id, limits).map_err(|e| {
+                DesktopError::io("cannot create the control group of", layout.run(id), e)
+            })?),
+            Err(_) => None,
+        };
+        let group = group.as_ref();
 
         let environment = |program: &str| {
             let mut cmd = Command::new(program);
@@ -180,9 +232,10 @@ impl Desktops {
             ])
             .stdout(Stdio::piped())
             .stderr(xvnc_log);
-        let (xvnc, display) = self.spawn_xvnc(user, xvnc, deadline, &xvnc_log_path)?;
+        let (xvnc, display) = self.spawn_xvnc(user, group, xvnc, deadline, &xvnc_log_path)?;
+        let own = |path: &Path| connect_checked(id, path, xvnc, user.uid.as_raw()).ok();
         wait_for("the VNC socket answering", deadline, &xvnc_log_path, || {
-            Ok(x11::vnc_answers(&socket))
+            Ok(own(&socket).and_then(x11::greets))
         })?;
 
         let (session_log, session_log_path) = log("session.log")?;
@@ -196,7 +249,7 @@ impl Desktops {
             .env("DISPLAY", &display_var)
             .stdout(stderr(&session_log)?)
             .stderr(stderr(&session_log)?);
-        let window_manager = self.spawn(user, "openbox", openbox, &session_log_path)?;
+        let window_manager = self.spawn(user, group, "openbox", openbox, &session_log_path)?;
         wait_for(
             "the window manager (openbox) starting",
             deadline,
@@ -221,7 +274,7 @@ impl Desktops {
             .env("DISPLAY", &display_var)
             .stdout(stderr(&session_log)?)
             .stderr(session_log);
-        let app = self.spawn(user, program, app, &session_log_path)?;
+        let app = self.spawn(user, group, program, app, &session_log_path)?;
         x11::wait_for_app_window(display, &xauthority, &app, APP_WINDOW_WAIT);
 
         let desktop = Desktop {
@@ -233,6 +286,7 @@ impl Desktops {
             width: self.config.width,
             height: self.config.height,
             user: user.name.clone(),
+            uid: Some(user.uid.as_raw()),
             xvnc,
             window_manager,
             app,
@@ -250,10 +304,18 @@ impl Desktops {
         Ok(desktop)
     }
 
-    /// Starts a process as the desktop user, in its own session, and keeps its handle to reap it.
-    fn spawn(&self, user: &Identity, what: &str, mut cmd: Command, log: &Path) -> Result<Process> {
+    /// Starts a process as the desktop user, in its own session and in the desktop's `group`,
+    /// and keeps its handle to reap it.
+    fn spawn(
+        &self,
+        user: &Identity,
+        group: Option<&Joiner>,
+        what: &str,
+        mut cmd: Command,
+        log: &Path,
+    ) -> Result<Process> {
         let child = user
-            .spawn(&mut cmd)
+            .spawn(&mut cmd, group)
             .map_err(|e| DesktopError::StartFailed {
                 what: format!("starting {what}"),
                 detail: e.to_string(),
@@ -268,12 +330,13 @@ impl Desktops {
     fn spawn_xvnc(
         &self,
         user: &Identity,
+        group: Option<&Joiner>,
         mut cmd: Command,
         (deadline, timeout): (Instant, Duration),
         log: &Path,
     ) -> Result<(Process, u32)> {
         let mut child = user
-            .spawn(&mut cmd)
+            .spawn(&mut cmd, group)
             .map_err(|e| DesktopError::StartFailed {
                 what: "starting Xvnc".into(),
                 detail: e.to_string(),

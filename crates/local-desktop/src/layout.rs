@@ -6,8 +6,9 @@
 //! server signal another process by editing its own pid file.
 
 use crate::error::{DesktopError, Result};
+use crate::nofollow;
 use crate::process::Identity;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 /// Longest path the kernel accepts for a unix socket (`sun_path` is 108 bytes with the NUL).
@@ -77,71 +78,30 @@ impl Layout {
     }
 }
 
-/// Creates `path` (and parents) if missing, then sets `mode` and, when given, the owner.
+/// Creates `path` (and parents) if missing, then sets `mode` and, when given, the owner,
+/// through a descriptor (a link at `path` is refused, never followed).
 pub(crate) fn make_dir(path: &Path, mode: u32, owner: Option<&Identity>) -> Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(mode)
         .create(path)
-        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)))
         .map_err(|e| DesktopError::io("cannot create", path, e))?;
-    if let Some(user) = owner.filter(|u| u.is_other_user()) {
-        std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-            .map_err(|e| DesktopError::io("cannot hand over to the desktop user", path, e))?;
-    }
-    Ok(())
+    let owner = owner.filter(|u| u.is_other_user()).map(|u| (u.uid, u.gid));
+    nofollow::set(path, true, mode, owner)
 }
 
-/// Makes an existing home `user`'s alone: mode 0700 and, when it belongs to someone else (the
-/// home was made by a backup, restored from one taken as another user, or the artist's OS
-/// user changed), every file in it handed over with `chown -R` (links are changed, never
-/// followed). Only a root server can hand over; otherwise the home is its own already.
+/// Makes an existing home `user`'s alone: mode 0700 and, when it belongs to someone else (a
+/// home made before homes were copied as their user, or by a server that was not root),
+/// every file in it handed over. The artist may be changing the home meanwhile (from another
+/// desktop of theirs), so nothing here follows a link ([`nofollow`]). Only a root server can
+/// hand over; otherwise the home is its own already.
 pub(crate) fn own_home(home: &Path, user: &Identity) -> Result<()> {
     let meta =
         std::fs::symlink_metadata(home).map_err(|e| DesktopError::io("cannot read", home, e))?;
-    if !meta.is_dir() {
-        return Err(DesktopError::io(
-            "not a folder:",
-            home,
-            std::io::Error::from(std::io::ErrorKind::InvalidInput),
-        ));
+    if meta.uid() != user.uid.as_raw() && nix::unistd::Uid::effective().is_root() {
+        nofollow::hand_over_tree(home, user.uid, user.gid)?;
     }
-    let (uid, gid) = (user.uid.as_raw(), user.gid.as_raw());
-    if meta.uid() != uid && nix::unistd::Uid::effective().is_root() {
-        let out = std::process::Command::new("chown")
-            .args([
-                "-R",
-                "-P",
-                "--no-dereference",
-                &format!("{uid}:{gid}"),
-                "--",
-            ])
-            .arg(home)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| DesktopError::io("cannot run chown on", home, e))?;
-        if !out.status.success() {
-            return Err(DesktopError::RunAs {
-                user: user.name.clone(),
-                reason: format!(
-                    "cannot hand over {}: {}",
-                    home.display(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-            });
-        }
-    }
-    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| DesktopError::io("cannot set the mode of", home, e))
-}
-
-/// Hands a file the server wrote to the desktop user.
-pub(crate) fn give(path: &Path, user: &Identity) -> Result<()> {
-    if !user.is_other_user() {
-        return Ok(());
-    }
-    std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-        .map_err(|e| DesktopError::io("cannot hand over to the desktop user", path, e))
+    nofollow::set(home, true, 0o700, None)
 }
 
 /// The desktop user must be able to pass through every folder above the root, or Xvnc fails
@@ -170,4 +130,47 @@ pub(crate) fn check_reachable(root: &Path, user: &Identity) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A folder the server hands to a desktop user may have been swapped for a link to one
+    /// of root's: the link is refused, and its target keeps its owner and mode.
+    #[test]
+    fn handing_over_a_link_changes_nothing_behind_it() {
+        if !nix::unistd::Uid::effective().is_root() {
+            eprintln!("skipped: only root can hand folders over");
+            return;
+        }
+        let nobody = Identity::resolve(Some("nobody")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let roots = dir.path().join("roots");
+        std::fs::create_dir(&roots).unwrap();
+        std::fs::set_permissions(&roots, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let link = dir.path().join("x");
+        std::os::unix::fs::symlink(&roots, &link).unwrap();
+
+        assert!(
+            make_dir(&link, 0o700, Some(&nobody)).is_err(),
+            "a link is refused"
+        );
+        let meta = std::fs::metadata(&roots).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.mode() & 0o777),
+            (0, 0o755),
+            "the target is untouched"
+        );
+
+        // A real folder is handed over, as before.
+        let real = dir.path().join("real");
+        make_dir(&real, 0o700, Some(&nobody)).unwrap();
+        let meta = std::fs::symlink_metadata(&real).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.mode() & 0o777),
+            (nobody.uid.as_raw(), 0o700)
+        );
+    }
 }

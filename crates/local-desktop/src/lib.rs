@@ -86,15 +86,19 @@
 //! display requires its cookie, so *other* local users can neither watch nor type into a
 //! desktop.
 
+mod connect;
+mod contain;
 mod error;
 mod homes;
 mod ids;
 mod launch;
 mod layout;
+mod nofollow;
 mod process;
 mod stop;
 mod x11;
 
+pub use contain::{Containment, Limits, DEFAULT_PIDS_MAX};
 pub use error::{DesktopError, Result, INSTALL_HINT};
 pub use ids::MAX_ID_LEN;
 pub use process::Process;
@@ -129,6 +133,13 @@ pub struct DesktopsConfig {
     pub run_as: Option<String>,
     /// How long a launch may take before it is undone and reported as failed.
     pub start_timeout: Duration,
+    /// Whether a desktop may run as root (a root server without `run_as` or a per-launch
+    /// user). Off by default: a desktop as root gives its artist the host. Only for a host
+    /// with a single artist.
+    pub allow_root: bool,
+    /// How every process of a desktop is kept together so Stop ends them all (see
+    /// [`Containment`]).
+    pub containment: Containment,
 }
 
 impl DesktopsConfig {
@@ -144,6 +155,8 @@ impl DesktopsConfig {
                 .to_vec(),
             run_as: None,
             start_timeout: Duration::from_secs(20),
+            allow_root: false,
+            containment: Containment::Auto,
         }
     }
 }
@@ -168,6 +181,9 @@ pub struct Desktop {
     /// none); the home belongs to it. Empty in records written before it was kept.
     #[serde(default)]
     pub user: String,
+    /// That user's uid. `None` in records written before it was kept.
+    #[serde(default)]
+    pub uid: Option<u32>,
     pub xvnc: Process,
     pub window_manager: Process,
     /// The start command. The desktop stays up if the artist closes it.
@@ -193,6 +209,8 @@ pub struct Desktops {
     config: DesktopsConfig,
     user: Identity,
     layout: Layout,
+    /// The control groups that contain each desktop, or why there are none.
+    cgroups: std::result::Result<contain::Cgroups, String>,
     state: Mutex<State>,
     changed: Condvar,
 }
@@ -220,10 +238,12 @@ impl Desktops {
     pub fn new(config: DesktopsConfig) -> Result<Desktops> {
         let user = Identity::resolve(config.run_as.as_deref())?;
         let layout = Layout::create(&config.root, &user)?;
+        let cgroups = contain::Cgroups::detect(config.containment, &layout.root);
         Ok(Desktops {
             config,
             user,
             layout,
+            cgroups,
             state: Mutex::default(),
             changed: Condvar::new(),
         })
@@ -232,8 +252,26 @@ impl Desktops {
     /// `Ok` when desktops can start as OS user `name` on this host: it exists, and it is the
     /// server's own user or the server runs as root. For checking a configuration at start;
     /// [`Desktops::launch_as`] checks again.
+    /// Root is refused: a mapping never makes an artist root.
     pub fn check_user(name: &str) -> Result<()> {
-        Identity::resolve(Some(name)).map(|_| ())
+        let user = Identity::resolve(Some(name))?;
+        if user.uid.is_root() {
+            return Err(DesktopError::RunAs {
+                user: name.to_owned(),
+                reason: "it is root, and a desktop as root gives its artist the whole host".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// How desktops are contained on this host, for the server's log: the cgroup hierarchy
+    /// used, or why there is none (then Stop finds a desktop's processes by their recorded
+    /// pids and environment mark only, which a process that clears its environment escapes).
+    pub fn containment(&self) -> String {
+        match &self.cgroups {
+            Ok(cgroups) => cgroups.describe(),
+            Err(why) => format!("no control groups ({why})"),
+        }
     }
 
     /// The configuration in use, with `root` as given.

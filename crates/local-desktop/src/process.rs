@@ -9,11 +9,16 @@
 //! - **Marked.** Every process gets `LOCAL_DESKTOP=<its run dir>` in its environment, and
 //!   children inherit it. Stopping a desktop ends every process that carries the mark, so a
 //!   program the artist started from the terminal and that left its process group is found too.
+//! - **Contained.** Each process joins its desktop's control group before `exec`
+//!   ([`crate::contain`]), runs with `PR_SET_NO_NEW_PRIVS`, and starts with sane resource
+//!   limits.
 //! - **Run as an OS user** when configured: the child switches to that user's uid, gid and
 //!   supplementary groups (so group-shared project folders and GPU device groups work) between
 //!   `fork` and `exec`.
 
+use crate::contain::Joiner;
 use crate::error::{DesktopError, Result};
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::{Gid, Pid, Uid, User};
 use serde::{Deserialize, Serialize};
@@ -142,33 +147,75 @@ impl Identity {
         })
     }
 
+    /// The user with `uid` (the owner of a file a copy reads), switched to unless it is the
+    /// server's own.
+    pub(crate) fn of_uid(uid: u32) -> Result<Identity> {
+        let name = User::from_uid(Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .ok_or_else(|| DesktopError::RunAs {
+                user: uid.to_string(),
+                reason: "no user has this uid".into(),
+            })?;
+        Identity::resolve(Some(&name))
+    }
+
     /// Whether files the desktop writes into must be handed over to this user.
     pub(crate) fn is_other_user(&self) -> bool {
         self.switch_to.is_some()
     }
 
-    /// Starts `cmd` in a new session, as this identity.
-    pub(crate) fn spawn(&self, cmd: &mut Command) -> io::Result<Child> {
+    /// Starts `cmd` in a new session, as this identity, inside `group` when given, with
+    /// `PR_SET_NO_NEW_PRIVS` (no set-uid program can raise it back) and [`SANE_LIMITS`].
+    pub(crate) fn spawn(&self, cmd: &mut Command, group: Option<&Joiner>) -> io::Result<Child> {
         let switch = self
             .switch_to
             .clone()
             .map(|groups| (groups, self.gid, self.uid));
+        let group = group.cloned();
+        let limits = sane_limits();
         // SAFETY: the closure runs between fork and exec. It only makes async-signal-safe
-        // system calls (setsid, setgroups, setgid, setuid) and allocates nothing: the group
-        // list was built before the fork.
+        // system calls (setsid, open, write, setgroups, setgid, setuid, prctl, setrlimit) and
+        // allocates nothing: the group list, paths and limits were built before the fork.
         unsafe {
             cmd.pre_exec(move || {
                 nix::unistd::setsid()?;
+                // While still root: the group's files are root's.
+                if let Some(group) = &group {
+                    group.join()?;
+                }
                 if let Some((groups, gid, uid)) = &switch {
                     nix::unistd::setgroups(groups)?;
                     nix::unistd::setgid(*gid)?;
                     nix::unistd::setuid(*uid)?;
+                }
+                nix::sys::prctl::set_no_new_privs()?;
+                for (resource, soft, hard) in limits {
+                    setrlimit(resource, soft, hard)?;
                 }
                 Ok(())
             });
         }
         cmd.spawn()
     }
+}
+
+/// Resource limits every desktop process starts with: no core files (a crashing application
+/// would otherwise write its memory, the X cookie included, into the home), and at most
+/// 65,536 open files (DCC applications open many; the host's defaults vary).
+const SANE_LIMITS: [(Resource, u64); 2] = [
+    (Resource::RLIMIT_CORE, 0),
+    (Resource::RLIMIT_NOFILE, 65_536),
+];
+
+/// [`SANE_LIMITS`] as (resource, soft, hard), never above the server's own hard limits (a
+/// process may lower its limits, not raise them).
+fn sane_limits() -> [(Resource, u64, u64); 2] {
+    SANE_LIMITS.map(|(resource, wanted)| {
+        let (soft, hard) = getrlimit(resource).unwrap_or((wanted, wanted));
+        (resource, soft.min(wanted), hard.min(wanted))
+    })
 }
 
 /// Every process whose environment holds exactly `NAME=VALUE` (`marker`), found through

@@ -1,10 +1,11 @@
 //! Stopping a desktop: every process of it ends, and its run folder goes; the home stays.
 //!
-//! Stop sends SIGTERM to every process of the desktop (the recorded ones with their process
-//! groups, and everything carrying the desktop's mark, which catches programs the artist
-//! started from the terminal), again each round so that late forks get it too, waits up to
-//! 3 s, then SIGKILLs what is left and waits up to 2 s more, reaping its own children as it
-//! goes. Xvnc removes its lock and socket files on SIGTERM.
+//! Stop sends SIGTERM to every process of the desktop (the members of its control group, the
+//! recorded ones with their process groups, and everything carrying the desktop's mark),
+//! again each round so that late forks get it too, waits up to 3 s, then kills what is left
+//! (the whole control group at once, so nothing forks away) and waits up to 2 s more, reaping
+//! its own children as it goes. Xvnc removes its lock and socket files on SIGTERM. The empty
+//! control group is removed with the run folder.
 
 use crate::error::{DesktopError, Result};
 use crate::process::{self, Process};
@@ -34,6 +35,7 @@ impl Desktops {
             let mut alive: Vec<Process> =
                 recorded.iter().copied().filter(Process::is_alive).collect();
             alive.extend(process::marked(&marker));
+            alive.extend(self.group_members(id));
             if alive.is_empty() {
                 break;
             }
@@ -46,6 +48,9 @@ impl Desktops {
             }
             // Every round, so that a process forked meanwhile gets the signal too.
             let signal = if waited > Duration::from_secs(3) {
+                if let Ok(cgroups) = &self.cgroups {
+                    cgroups.kill_all(id);
+                }
                 Signal::SIGKILL
             } else {
                 Signal::SIGTERM
@@ -53,11 +58,31 @@ impl Desktops {
             process::signal_all(&alive, signal);
             std::thread::sleep(Duration::from_millis(40));
         }
+        if let Ok(cgroups) = &self.cgroups {
+            // Best effort: a group still busy with a zombie nobody reaped yet is empty of
+            // live processes, and the next launch reuses it.
+            let _ = cgroups.remove(id);
+        }
         match std::fs::remove_dir_all(self.layout.run(id)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(DesktopError::io("cannot remove", self.layout.run(id), e))
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl Desktops {
+    /// The live processes in `id`'s control group (none without control groups).
+    fn group_members(&self, id: &str) -> Vec<Process> {
+        let Ok(cgroups) = &self.cgroups else {
+            return Vec::new();
+        };
+        cgroups
+            .members(id)
+            .into_iter()
+            .filter_map(Process::of)
+            .filter(Process::is_alive)
+            .collect()
     }
 }

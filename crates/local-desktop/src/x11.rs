@@ -12,6 +12,7 @@
 //! [`DesktopError::Timeout`]; nothing here can hang.
 
 use crate::error::{DesktopError, Result};
+use nix::unistd::{Gid, Uid};
 use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
@@ -23,8 +24,9 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(20);
 
 /// Writes a new Xauthority file at `path` (mode 0600) holding a wildcard
-/// `MIT-MAGIC-COOKIE-1` entry with 16 random bytes.
-pub(crate) fn write_cookie(path: &Path) -> Result<()> {
+/// `MIT-MAGIC-COOKIE-1` entry with 16 random bytes, and hands it to `owner` through the open
+/// file (the folder is the artist's already: a path could be swapped for a link meanwhile).
+pub(crate) fn write_cookie(path: &Path, owner: Option<(Uid, Gid)>) -> Result<()> {
     let mut cookie = [0u8; 16];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut cookie))
@@ -41,8 +43,14 @@ pub(crate) fn write_cookie(path: &Path) -> Result<()> {
         .write(true)
         .create_new(true)
         .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(path)
-        .and_then(|mut f| f.write_all(&entry))
+        .and_then(|mut f| {
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::fchown(&f, Some(uid.as_raw()), Some(gid.as_raw()))?;
+            }
+            f.write_all(&entry)
+        })
         .map_err(|e| DesktopError::io("cannot write the X authority file", path, e))
 }
 
@@ -84,9 +92,8 @@ pub(crate) fn wait_for<T>(
     }
 }
 
-/// `Some(())` once the VNC server answers on its unix socket with the RFB greeting.
-pub(crate) fn vnc_answers(socket: &Path) -> Option<()> {
-    let mut stream = UnixStream::connect(socket).ok()?;
+/// `Some(())` when the VNC server on `stream` answers with the RFB greeting.
+pub(crate) fn greets(mut stream: UnixStream) -> Option<()> {
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     let mut greeting = [0u8; 4];
     stream.read_exact(&mut greeting).ok()?;

@@ -53,7 +53,8 @@ pub struct Studio {
     /// on this host, and local-studio must run as root to switch to them.
     #[serde(default)]
     pub os_users: BTreeMap<String, String>,
-    /// The OS user for artists not in `os_users`; absent, they run as local-studio's own user.
+    /// The OS user for artists not in `os_users`. Absent with a mapping, an artist who is not
+    /// in it is refused at create; absent without one, desktops run as local-studio's own user.
     pub default_os_user: Option<String>,
     /// What sessions run: AMIs for EC2 profiles (`[[studios.streaming_images]]`).
     #[serde(default)]
@@ -73,6 +74,12 @@ pub struct Profile {
     pub time_limit_seconds: u64,
     /// What a local desktop runs once its window manager is up (default: a terminal).
     pub start_command: Option<Vec<String>>,
+    /// Most processes and threads a local desktop may have at once, all of its programs
+    /// together (default 4,096: `local_desktop::DEFAULT_PIDS_MAX`).
+    pub pids_limit: Option<u64>,
+    /// Most memory a local desktop may use, all of its programs together, in MiB (default:
+    /// no limit but the host's).
+    pub memory_limit_mib: Option<u64>,
     /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
     pub ec2: Option<Ec2Settings>,
 }
@@ -220,12 +227,19 @@ impl StudioConfig {
 }
 
 impl Studio {
-    /// The OS user that `owner`'s desktops run as; `None` is local-studio's own user.
-    pub fn os_user(&self, owner: &str) -> Option<&str> {
-        self.os_users
-            .get(owner)
-            .or(self.default_os_user.as_ref())
-            .map(String::as_str)
+    /// The OS user that `owner`'s desktops run as: `Ok(None)` is local-studio's own user,
+    /// which only a studio without a mapping uses. With a mapping, an artist in neither
+    /// `os_users` nor `default_os_user` is refused (fail closed: never the server's user,
+    /// which may be root), with a message that names the keys to set.
+    pub fn os_user(&self, owner: &str) -> Result<Option<&str>, String> {
+        match self.os_users.get(owner).or(self.default_os_user.as_ref()) {
+            Some(user) => Ok(Some(user)),
+            None if self.os_users.is_empty() => Ok(None),
+            None => Err(format!(
+                "{owner:?} has no OS user on this host: studio {} maps artists to OS users but neither `os_users.{owner}` nor `default_os_user` names one for them; ask your studio's administrator",
+                self.studio_id
+            )),
+        }
     }
 
     /// Refuses a mapping that names an artist the studio does not have (a typo would run
@@ -308,11 +322,24 @@ mod tests {
             _ => Err("there is no such user"),
         };
         studio.check_os_users(exists).unwrap();
-        assert_eq!(studio.os_user("bob"), Some("render-bob"));
-        assert_eq!(studio.os_user("carol"), None, "local-studio's own user");
+        assert_eq!(studio.os_user("bob"), Ok(Some("render-bob")));
+        let refused = studio
+            .os_user("carol")
+            .expect_err("an unmapped artist is refused");
+        assert!(
+            refused.contains("os_users.carol") && refused.contains("default_os_user"),
+            "{refused}"
+        );
         studio.default_os_user = Some("artists".into());
-        assert_eq!(studio.os_user("carol"), Some("artists"));
-        assert_eq!(studio.os_user("alice"), Some("alice"));
+        assert_eq!(studio.os_user("carol"), Ok(Some("artists")));
+        assert_eq!(studio.os_user("alice"), Ok(Some("alice")));
+        studio.os_users.clear();
+        studio.default_os_user = None;
+        assert_eq!(
+            studio.os_user("carol"),
+            Ok(None),
+            "no mapping: local-studio's own user"
+        );
 
         studio.default_os_user = Some("nobody-here".into());
         let error = studio.check_os_users(exists).unwrap_err().to_string();

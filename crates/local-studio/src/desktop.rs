@@ -7,8 +7,10 @@
 //!   sends no Referer.
 //! - `GET /desktop/ws?authToken=T`: the WebSocket. The token is spent on the upgrade: it
 //!   opens one connection, only while its stream is ready and unexpired and its session
-//!   READY, and only to that session's desktop. Then the bridge copies raw RFB bytes
-//!   between the WebSocket and the desktop's VNC unix socket (noVNC needs no websockify).
+//!   READY, and only to that session's desktop, checked to be its own Xvnc whatever the
+//!   artist put at its socket's path (`local_desktop::Desktops::connect`). Then the bridge
+//!   copies raw RFB bytes between the WebSocket and the desktop's VNC unix socket (noVNC
+//!   needs no websockify).
 //!   Closing the tab ends the connection, not the desktop.
 //!
 //! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
@@ -109,8 +111,13 @@ async fn connect(
     let Some(token) = query.auth_token else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };
-    let socket = match tokio::task::spawn_blocking(move || desktop_socket(&app, &token)).await {
-        Ok(Ok(Some(socket))) => socket,
+    let vnc = tokio::task::spawn_blocking(move || {
+        let session = desktop_session(&app, &token)?;
+        Ok::<_, store::StoreError>(session.map(|id| (app.drivers.connect_viewer(&id), id)))
+    })
+    .await;
+    let (vnc, session) = match vnc {
+        Ok(Ok(Some(found))) => found,
         Ok(Ok(None)) => return (StatusCode::FORBIDDEN, REFUSED).into_response(),
         Ok(Err(error)) => {
             tracing::error!(%error, "cannot check a desktop token");
@@ -118,19 +125,27 @@ async fn connect(
         }
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    match UnixStream::connect(&socket).await {
+    match vnc.and_then(|std| {
+        std.set_nonblocking(true).map_err(|e| e.to_string())?;
+        UnixStream::from_std(std).map_err(|e| e.to_string())
+    }) {
         Ok(vnc) => upgrade.on_upgrade(move |ws| bridge(ws, vnc)),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The workstation's desktop is not answering. Connect again from the portal in a moment.",
-        )
-            .into_response(),
+        Err(error) => {
+            // Logged: an artist may have put something else at their desktop's socket path.
+            tracing::warn!(%session, %error, "desktop connection refused");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The workstation's desktop is not answering. Connect again from the portal in a moment.",
+            )
+                .into_response()
+        }
     }
 }
 
-/// Spends `token` and returns the VNC socket of its session's desktop, or `None` when the
-/// token opens nothing (unknown, spent, expired, or its session is not READY).
-fn desktop_socket(app: &App, token: &str) -> Result<Option<PathBuf>, store::StoreError> {
+/// Spends `token` and returns its session, whose desktop it opens, or `None` when the token
+/// opens nothing (unknown, spent, expired, or its session is not READY or has no local
+/// desktop).
+fn desktop_session(app: &App, token: &str) -> Result<Option<String>, store::StoreError> {
     let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
     let tx = db.transaction()?;
     let now_ms = app.now_ms();
@@ -154,8 +169,8 @@ fn desktop_socket(app: &App, token: &str) -> Result<Option<PathBuf>, store::Stor
     Ok(record
         .driver
         .as_ref()
-        .filter(|link| link.name == DriverName::LocalDesktop.as_str())
-        .and_then(|link| link.state["vnc_socket"].as_str().map(PathBuf::from)))
+        .is_some_and(|link| link.name == DriverName::LocalDesktop.as_str())
+        .then(|| record.session_id().to_owned()))
 }
 
 /// Copies bytes both ways until either side closes.

@@ -57,6 +57,11 @@ struct Args {
     /// socket path under it must fit in 107 bytes.
     #[arg(long, env = "LOCAL_STUDIO_DESKTOPS_DIR", value_name = "DIR")]
     desktops_dir: Option<PathBuf>,
+    /// Let desktops of studios without an OS user mapping run as root when local-studio
+    /// runs as root: every artist is then root on this host. Only for a host with a single
+    /// artist, or a demo; without it, such a create is refused with a clear error.
+    #[arg(long, env = "LOCAL_STUDIO_SINGLE_USER_DESKTOPS_AS_ROOT")]
+    single_user_desktops_as_root: bool,
     /// Desktops this host runs at once; one more answers ServiceQuotaExceededException.
     #[arg(long, default_value_t = 8)]
     max_desktops: usize,
@@ -124,6 +129,7 @@ fn config(args: &Args) -> Result<Config, String> {
         start_command: None,
         url_base: args.desktop_url_base.clone(),
         viewer_dir: args.viewer_dir.clone(),
+        allow_root: args.single_user_desktops_as_root,
     });
     Ok(Config {
         storage: match &args.data_dir {

@@ -159,6 +159,7 @@ fn check(app: &App, record: &mut SessionRecord, now_ms: i64) -> bool {
     match record.state() {
         S::Ready if !alive => {
             tracing::warn!(session = %id, "workstation gone: the session is now STOPPED");
+            driver.clean_up(&id);
             record.workstation_lost(
                 now_ms,
                 "The workstation stopped unexpectedly (its machine is gone). Your files are kept: start it again.",

@@ -25,6 +25,7 @@ fn spawn(host: &Host, data: &std::path::Path) -> (ChildGuard, Client) {
         .arg(host.files.path().join("studio.toml"))
         .arg("--desktops-dir")
         .arg(host.root.path())
+        .arg("--single-user-desktops-as-root")
         .arg("--data-dir")
         .arg(data);
     let (server, addr) = test_support::spawn_server(&mut command);

@@ -53,6 +53,11 @@ struct Args {
     /// Without it, or without the desktop packages, the demo is simulated.
     #[arg(long, env = "PORTAL_DESKTOPS_DIR", value_name = "DIR")]
     desktops_dir: Option<PathBuf>,
+    /// Embedded upstream: let the demo's desktops run as root when the proxy runs as root
+    /// (the demo maps no OS users). Every artist is then root on this host: a single-user
+    /// demo only.
+    #[arg(long, env = "PORTAL_SINGLE_USER_DESKTOPS_AS_ROOT")]
+    single_user_desktops_as_root: bool,
     /// Embedded upstream: the built noVNC viewer (`cargo xtask setup` writes it).
     #[arg(
         long,
@@ -111,6 +116,7 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
                 start_command: None,
                 url_base: None,
                 viewer_dir: args.viewer_dir,
+                allow_root: args.single_user_desktops_as_root,
             });
             Upstream::Embedded(local_studio::Config {
                 storage: local_studio::Storage::Dir(data_dir),

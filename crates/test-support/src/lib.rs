@@ -7,6 +7,7 @@
 //! earlier (a restart test, say).
 
 mod browser;
+mod os_users;
 mod processes;
 mod servers;
 mod sessions;
@@ -14,6 +15,7 @@ mod signed;
 mod sse;
 
 pub use browser::send_as;
+pub use os_users::{os_user, run_as};
 pub use processes::{spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot};
 pub use servers::{gateway_config, start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};

@@ -56,6 +56,8 @@ pub fn desktops(edit: impl FnOnce(&mut DesktopsConfig)) -> Option<TestDesktops> 
     let mut config = DesktopsConfig::new(dir.path());
     config.width = 800;
     config.height = 600;
+    // These tests are about the mechanism; tests/isolation.rs holds root to its rules.
+    config.allow_root = true;
     edit(&mut config);
     let desktops = Desktops::new(config).expect("open the desktops root");
     Some(TestDesktops { desktops, dir })

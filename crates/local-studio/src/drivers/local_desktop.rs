@@ -8,7 +8,11 @@
 //! the desktop that is already running instead of starting a second one.
 //!
 //! Each session's desktop runs as the OS user its link names (the studio's `os_users`
-//! mapping for the session's owner), or as local-studio's own user when it names none.
+//! mapping for the session's owner), or as local-studio's own user when it names none;
+//! when that is root, only if [`DesktopSettings::allow_root`] says so (single-artist hosts).
+//! Every process of a desktop is kept in its control group (the crate's containment), and
+//! the viewer reaches a desktop only through [`Desktops::connect`], which refuses anything
+//! but the desktop's own Xvnc at its socket's path.
 
 use super::jobs::Jobs;
 use super::{Driver, Progress, Work};
@@ -35,6 +39,10 @@ pub struct DesktopSettings {
     pub url_base: Option<String>,
     /// The built noVNC viewer (`cargo xtask setup` writes `.tools/desktop-viewer`).
     pub viewer_dir: PathBuf,
+    /// Whether desktops of a studio without an OS user mapping may run as root, when
+    /// local-studio does (`--single-user-desktops-as-root`): each artist would then be root
+    /// on this host, so only for a host with a single artist, or a demo.
+    pub allow_root: bool,
 }
 
 pub struct LocalDesktop {
@@ -60,7 +68,12 @@ impl LocalDesktop {
         if let Some(command) = &settings.start_command {
             config.start_command = command.clone();
         }
+        config.allow_root = settings.allow_root;
         let desktops = Desktops::new(config).map_err(|e| e.to_string())?;
+        tracing::info!(containment = %desktops.containment(), "local desktops");
+        if settings.allow_root {
+            tracing::warn!("--single-user-desktops-as-root: desktops of studios without an OS user mapping run as local-studio's own user, root if it runs as root, and then their artists can do anything on this host");
+        }
         Ok(LocalDesktop {
             desktops: Arc::new(desktops),
             url_base,
@@ -90,8 +103,7 @@ fn run(
     desktops: &Desktops,
     session: &str,
     work: &Work,
-    command: &[String],
-    os_user: Option<&str>,
+    link: &Launch,
 ) -> Result<Value, DesktopError> {
     match work {
         Work::Create | Work::Start { .. } => {
@@ -102,7 +114,12 @@ fn run(
                 desktops.stop(session)?;
                 desktops.restore_home(session, backup)?;
             }
-            let desktop = desktops.launch_as(session, command, os_user)?;
+            let desktop = desktops.launch_limited(
+                session,
+                &link.command,
+                link.os_user.as_deref(),
+                &link.limits,
+            )?;
             Ok(serde_json::to_value(desktop).unwrap_or(Value::Null))
         }
         Work::Stop {
@@ -159,14 +176,17 @@ impl Driver for LocalDesktop {
         }
         let desktops = self.desktops.clone();
         let session = session.to_owned();
-        let command = link
-            .command
-            .clone()
-            .unwrap_or_else(|| desktops.config().start_command.clone());
-        let os_user = link.os_user.clone();
+        let launch = Launch {
+            command: link
+                .command
+                .clone()
+                .unwrap_or_else(|| desktops.config().start_command.clone()),
+            os_user: link.os_user.clone(),
+            limits: link.limits.unwrap_or_default(),
+        };
         let finished = self.finished.clone();
         std::thread::spawn(move || {
-            let progress = match run(&desktops, &session, &work, &command, os_user.as_deref()) {
+            let progress = match run(&desktops, &session, &work, &launch) {
                 Ok(state) => Progress::Done(state),
                 Err(error) => failure(error),
             };
@@ -197,4 +217,32 @@ impl Driver for LocalDesktop {
     fn capacity(&self) -> Option<usize> {
         Some(self.desktops.config().max_desktops)
     }
+
+    fn check_os_user(&self, os_user: Option<&str>) -> Result<(), String> {
+        if os_user.is_none() && self.desktops.check_launch_user(None).is_err() {
+            return Err("this studio maps no artist to an OS user, and local-studio runs as root, so the desktop would run as root: set `os_users` or `default_os_user` in the studio config, or, on a host with a single artist, start local-studio with --single-user-desktops-as-root".into());
+        }
+        Ok(())
+    }
+
+    fn connect_viewer(&self, session: &str) -> Result<std::os::unix::net::UnixStream, String> {
+        self.desktops.connect(session).map_err(|e| e.to_string())
+    }
+
+    fn clean_up(&self, session: &str) {
+        let desktops = self.desktops.clone();
+        let session = session.to_owned();
+        std::thread::spawn(move || {
+            if let Err(error) = desktops.stop(&session) {
+                tracing::warn!(%session, %error, "cannot end what is left of a desktop");
+            }
+        });
+    }
+}
+
+/// What a launch runs, as whom, within which limits (from the session's link).
+struct Launch {
+    command: Vec<String>,
+    os_user: Option<String>,
+    limits: local_desktop::Limits,
 }

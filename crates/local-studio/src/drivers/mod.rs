@@ -70,6 +70,27 @@ pub trait Driver: Send + Sync {
     fn stream_url(&self, session: &str, state: &Value, token: &str) -> Option<String>;
     /// Machines this host can run at once, if limited.
     fn capacity(&self) -> Option<usize>;
+    /// Refuses, at create, a machine that would run as `os_user` (`None`: this server's
+    /// own user) when this driver may not run one so.
+    fn check_os_user(&self, _os_user: Option<&str>) -> Result<(), String> {
+        Ok(())
+    }
+    /// A connection to the desktop of `session` for the browser's viewer (local desktops).
+    fn connect_viewer(&self, _session: &str) -> Result<std::os::unix::net::UnixStream, String> {
+        Err("this workstation has no desktop on this host".into())
+    }
+    /// Ends whatever is left of a machine found gone (a READY session whose machine the drift
+    /// check did not find), so nothing of it outlives its session. Returns at once.
+    fn clean_up(&self, _session: &str) {}
+}
+
+/// A profile's limits on each of its local desktops.
+fn local_desktop_limits(profile: &Profile) -> Option<::local_desktop::Limits> {
+    let limits = ::local_desktop::Limits {
+        pids_max: profile.pids_limit,
+        memory_max_bytes: profile.memory_limit_mib.map(|mib| mib * 1024 * 1024),
+    };
+    (limits != ::local_desktop::Limits::default()).then_some(limits)
 }
 
 /// The drivers of one server, by name.
@@ -110,7 +131,17 @@ impl Drivers {
                 })?;
                 (ec2::first_state(studio, profile, session), Some(os_user))
             }
-            _ => (Value::Null, studio.os_user(owner).map(str::to_owned)),
+            (DriverName::LocalDesktop, _) => {
+                let refused = |message: String| {
+                    ApiError::from(nimble_model::ValidationError::new("ownedBy", message))
+                };
+                let os_user = studio.os_user(owner).map_err(refused)?;
+                if let Some(driver) = &self.local_desktop {
+                    driver.check_os_user(os_user).map_err(refused)?;
+                }
+                (Value::Null, os_user.map(str::to_owned))
+            }
+            (DriverName::Ec2, None) => (Value::Null, None),
         };
         Ok(Some(DriverLink {
             name: profile.driver.as_str().to_owned(),
@@ -118,6 +149,7 @@ impl Drivers {
             state,
             command: profile.start_command.clone(),
             os_user,
+            limits: local_desktop_limits(profile),
         }))
     }
 
@@ -128,6 +160,14 @@ impl Drivers {
             Some(name) if name == DriverName::LocalDesktop.as_str() => self.local_desktop.as_ref(),
             Some(name) if name == DriverName::Ec2.as_str() => self.ec2.as_ref(),
             Some(_) => None,
+        }
+    }
+
+    /// A connection to `session`'s local desktop for the browser's viewer.
+    pub fn connect_viewer(&self, session: &str) -> Result<std::os::unix::net::UnixStream, String> {
+        match &self.local_desktop {
+            Some(driver) => driver.connect_viewer(session),
+            None => Err("this server runs no local desktops".into()),
         }
     }
 

@@ -70,6 +70,9 @@ pub struct DriverLink {
     /// owner; `None` is local-studio's own user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os_user: Option<String>,
+    /// Limits on a local desktop's processes, from the launch profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<local_desktop::Limits>,
 }
 
 /// A session as stored: its wire document, the transition in flight, and the limits.

@@ -73,6 +73,7 @@ fn driven_session() -> SessionRecord {
         state: serde_json::Value::Null,
         command: None,
         os_user: None,
+        limits: None,
     });
     record
 }

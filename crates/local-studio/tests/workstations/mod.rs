@@ -45,8 +45,8 @@ streamingImageIds = ["img-desktop"]
 "#;
 
 /// A studio that maps its artists to OS users: alice's desktops run as `nobody`, bob's as
-/// `daemon` (users every Debian and Ubuntu base system has), carol's as local-studio's own
-/// user. Needs a root server.
+/// `daemon` (users every Debian and Ubuntu base system has); carol has none, so her
+/// desktops are refused. Needs a root server.
 pub const OS_USERS_TOML: &str = r#"
 [[studios]]
 studio_id = "desk-studio"
@@ -104,6 +104,8 @@ impl Host {
                 start_command: None,
                 url_base: None,
                 viewer_dir: self.files.path().to_owned(),
+                // Studios here map no OS users (tests/isolation.rs does), and CI runs as root.
+                allow_root: true,
             }),
             ..Config::default()
         }
