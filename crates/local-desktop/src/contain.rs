@@ -260,12 +260,17 @@ impl Cgroups {
         }
     }
 
-    /// Removes `session`'s (empty) group; missing is fine.
+    /// Removes `session`'s (empty) group, and the root's folder when it was the last;
+    /// missing is fine.
     pub(crate) fn remove(&self, session: &str) -> std::io::Result<()> {
         for dir in self.dirs(session) {
             match std::fs::remove_dir(&dir) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
                 _ => {}
+            }
+            // Fails while other desktops of this root run: then it stays, as it should.
+            if let Some(tag) = dir.parent() {
+                let _ = std::fs::remove_dir(tag);
             }
         }
         Ok(())

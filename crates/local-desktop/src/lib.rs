@@ -47,8 +47,10 @@
 //!       x/                    the desktop user's, 0700
 //!         vnc.sock            the VNC server (RFB), mode 0600: the only way in
 //!         Xauthority          the display's cookie, 0600
-//!   backups/BACKUP/           a copy of a home (`cp -a`: owners and modes kept), in a 0700
-//!                             folder of the server's
+//!   backups/BACKUP/           a copy of a home (`cp -a` as the home's owner, whose it is), in
+//!                             a 0700 folder of the server's
+//!
+//! /sys/fs/cgroup/…/local-desktop/TAG/SESSION/   the desktop's control group (TAG names ROOT)
 //! ```
 //!
 //! **Blocking.** Methods block: [`Desktops::launch`] for about 0.3 s (up to
@@ -84,7 +86,17 @@
 //!
 //! In every case the VNC socket is mode 0600 and owned by the desktop's user, and the X
 //! display requires its cookie, so *other* local users can neither watch nor type into a
-//! desktop.
+//! desktop. A desktop as root is refused unless [`DesktopsConfig::allow_root`] says so.
+//!
+//! **Root never acts through a path the artist can change.** The artist owns their socket
+//! folder and home, so [`Desktops::connect`] reaches only the desktop's own Xvnc whatever is
+//! at the socket's path (`connect.rs`), owners and modes are changed through descriptors
+//! opened without following links (`nofollow.rs`), and copies of homes run as their owner
+//! (`homes.rs`).
+//!
+//! **Containment.** Every process of a desktop is in its own control group, which Stop ends
+//! whole, with [`Limits`] on its processes and memory (`contain.rs`); every process runs with
+//! `PR_SET_NO_NEW_PRIVS` and without core files (`process.rs`).
 
 mod connect;
 mod contain;
