@@ -19,6 +19,8 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
     let proxy_bin = target_dir().join("debug/portal-proxy");
+    // The page's origin is Trunk's, and Trunk's proxy sends the proxy its own Host.
+    let portal_origin = format!("http://127.0.0.1:{PORTAL_PORT}");
     let mut proxy_args = vec![
         "--listen",
         PROXY_ADDR,
@@ -26,6 +28,8 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         "embedded",
         "--auth",
         "dev:alice",
+        "--public-origin",
+        &portal_origin,
     ];
     // Real desktops for the demo when the packages are there (set-up installs them as
     // root); otherwise local-studio says why and simulates them.

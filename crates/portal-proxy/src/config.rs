@@ -65,8 +65,13 @@ pub struct ProxyConfig {
     pub admins: Vec<String>,
     /// Login → studio user id (the `ownedBy` of sessions); unmapped logins are their own.
     pub user_map: HashMap<String, String>,
-    /// Trusted-header mode: only these peers may send the identity header.
+    /// Trusted-header mode: only these peers may send the identity header. In every mode,
+    /// only these peers' `X-Forwarded-Host` and `X-Forwarded-Proto` count.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The origins browsers load the portal from (`https://portal.studio.example`), which
+    /// the same-origin check accepts beside the request's own `Host`; normalised by
+    /// [`parse_origin`].
+    pub public_origins: Vec<String>,
     /// Trusted-header mode without `trusted_proxies`: start anyway, trusting the header from
     /// anyone who can reach the port. Without it, such a config does not start.
     pub insecure_trust_any_client: bool,
@@ -118,6 +123,7 @@ impl ProxyConfig {
             admins: Vec::new(),
             user_map: HashMap::new(),
             trusted_proxies: Vec::new(),
+            public_origins: Vec::new(),
             insecure_trust_any_client: false,
             rate_limit_per_minute: 600,
             body_limit_bytes: 64 * 1024,
@@ -163,6 +169,22 @@ impl ProxyConfig {
     }
 }
 
+/// `scheme://host[:port]` in lower case, as browsers send it in `Origin`; a path, a
+/// trailing slash or another scheme than http and https is refused with a clear message.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .filter(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']));
+    match host {
+        Some(_) => Ok(origin),
+        None => Err(format!(
+            "--public-origin {text:?} is not an origin: give scheme://host[:port], such as https://portal.studio.example"
+        )),
+    }
+}
+
 /// This machine only: the default of `metrics_allow`.
 pub fn loopback() -> Vec<ipnet::IpNet> {
     let v4 = ipnet::Ipv4Net::new(std::net::Ipv4Addr::LOCALHOST, 8).unwrap_or_default();
@@ -189,6 +211,8 @@ pub struct FileConfig {
     pub user_map: HashMap<String, String>,
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    #[serde(default)]
+    pub public_origins: Vec<String>,
     #[serde(default)]
     pub insecure_trust_any_client: bool,
     pub rate_limit_per_minute: Option<u32>,

@@ -49,7 +49,7 @@ pub async fn call(
     let identity = state
         .identities
         .resolve(&state.config, &headers, peer.ip())?;
-    guards::csrf(&method, &headers)?;
+    guards::csrf(&state.config, peer.ip(), &method, &headers)?;
     state.rate_limit.check(&identity.user)?;
     let is_read = route.operation.is_read();
     let handled = async move {

@@ -45,7 +45,7 @@ mod signing;
 mod static_files;
 mod upstream;
 
-pub use config::{AuthMode, FileConfig, ProxyConfig, Upstream, UserEntry};
+pub use config::{parse_origin, AuthMode, FileConfig, ProxyConfig, Upstream, UserEntry};
 pub use identity::hash_password;
 
 use std::net::SocketAddr;

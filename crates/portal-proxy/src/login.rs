@@ -50,9 +50,7 @@ pub async fn login(
         return Err(error.into());
     }
     // The login form cannot set custom headers: the Origin check stands in for it.
-    if !guards::same_origin(&headers) {
-        return Err(guards::cross_site());
-    }
+    guards::same_origin(&state.config, peer.ip(), &headers)?;
     let is_form = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -97,10 +95,11 @@ pub async fn login(
 /// Ends the session of the cookie sent, and tells the browser to drop the cookie.
 pub async fn logout(
     AxumState(state): AxumState<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    guards::csrf(&method, &headers)?;
+    guards::csrf(&state.config, peer.ip(), &method, &headers)?;
     state.identities.logout(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_session_cookie(&mut response, &state.config, &headers, "");

@@ -41,9 +41,27 @@ struct Args {
     /// (default: the platform data directory, e.g. ~/.local/share/studio-portal/portal-proxy).
     #[arg(long, env = "PORTAL_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Trusted-header mode: a gateway network allowed to set the header. Repeatable.
-    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    /// A network of front ends (a TLS terminator, the sign-in gateway) whose X-Forwarded-Host
+    /// and X-Forwarded-Proto count, and which alone may set trusted-header mode's header.
+    /// Repeatable; the environment variable takes a comma-separated list.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "PORTAL_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<String>,
+    /// An origin browsers load the portal from, as in their address bar
+    /// (https://portal.studio.example): requests that change something must come from it or
+    /// from the address they were sent to. Repeatable; the environment variable takes a
+    /// comma-separated list.
+    #[arg(
+        long = "public-origin",
+        value_name = "URL",
+        env = "PORTAL_PUBLIC_ORIGINS",
+        value_delimiter = ','
+    )]
+    public_origins: Vec<String>,
     /// Trusted-header mode without --trusted-proxy: start anyway, trusting the header from
     /// any client that can reach the port (never beyond a private network).
     #[arg(long)]
@@ -156,6 +174,11 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     )?;
     config.insecure_trust_any_client =
         args.insecure_trust_any_client || file.insecure_trust_any_client;
+    config.public_origins = [args.public_origins, file.public_origins]
+        .concat()
+        .iter()
+        .map(|origin| portal_proxy::parse_origin(origin))
+        .collect::<Result<_, _>>()?;
     // Settings only the file sets, under the same name: the file's value, else the default.
     macro_rules! from_file {
         ($($setting:ident),*) => {

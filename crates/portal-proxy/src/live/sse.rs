@@ -47,9 +47,7 @@ pub async fn events(
     let identity = state
         .identities
         .resolve(&state.config, &headers, peer.ip())?;
-    if !guards::same_origin(&headers) {
-        return Err(guards::cross_site());
-    }
+    guards::same_origin(&state.config, peer.ip(), &headers)?;
     state.rate_limit.check(&identity.user)?;
     let seat = state.live.join(&identity.user)?;
     let hello = serde_json::json!({"user": identity.user, "admin": identity.admin});

@@ -11,6 +11,7 @@ mod indistinguishable;
 mod login_bounds;
 mod login_flood;
 mod metrics_access;
+mod public_origin;
 mod read_after_write;
 mod refusal_metrics;
 mod sign_ins_survive_restart;
