@@ -64,7 +64,7 @@ struct Args {
     public_origins: Vec<String>,
     /// Trusted-header mode without --trusted-proxy: start anyway, trusting the header from
     /// any client that can reach the port (never beyond a private network).
-    #[arg(long)]
+    #[arg(long, env = "PORTAL_INSECURE_TRUST_ANY_CLIENT")]
     insecure_trust_any_client: bool,
     /// Embedded upstream: run real desktops for the demo's workstations, keeping their
     /// files in DIR (keep it short: a socket path under it must fit in 107 bytes).
@@ -87,11 +87,21 @@ struct Args {
     #[arg(long, env = "PORTAL_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
     /// A login with the admin role (sees every session of the studio). Repeatable.
-    #[arg(long = "admin", value_name = "LOGIN")]
+    #[arg(
+        long = "admin",
+        value_name = "LOGIN",
+        env = "PORTAL_ADMINS",
+        value_delimiter = ','
+    )]
     admins: Vec<String>,
     /// A network that may read /metrics and /readyz without a token (default: loopback
     /// only; giving one replaces the default). Repeatable.
-    #[arg(long = "metrics-allow", value_name = "CIDR")]
+    #[arg(
+        long = "metrics-allow",
+        value_name = "CIDR",
+        env = "PORTAL_METRICS_ALLOW",
+        value_delimiter = ','
+    )]
     metrics_allow: Vec<String>,
     /// The bearer token that opens /metrics and /readyz from anywhere (environment only,
     /// so it never shows in the process list; or `metrics_token` in the file).
