@@ -5,17 +5,19 @@
 //! - `GET /desktop/?authToken=T#SESSION`: the noVNC viewer page (built by `cargo xtask
 //!   setup` into `.tools/desktop-viewer`). It removes the token from the address bar and
 //!   sends no Referer.
-//! - `GET /desktop/ws?authToken=T`: the WebSocket. The token is spent on the upgrade: it
-//!   opens one connection, only while its stream is ready and unexpired and its session
-//!   READY, and only to that session's desktop. Then the bridge copies raw RFB bytes
-//!   between the WebSocket and the desktop's VNC unix socket (noVNC needs no websockify).
+//! - `GET /desktop/ws?authToken=T&sessionId=SESSION`: the WebSocket. The token is spent
+//!   on the upgrade (as `tokens/` says): it opens one connection, only for a request that
+//!   names its own session, while its stream is ready and unexpired and its session
+//!   READY, and only to that session's desktop; a refusal spends nothing. Then the bridge
+//!   copies raw RFB bytes between the WebSocket and the desktop's VNC unix socket (noVNC
+//!   needs no websockify).
 //!   Closing the tab ends the connection, not the desktop.
 //!
 //! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
 
 use crate::app::App;
 use crate::config::DriverName;
-use crate::store;
+use crate::{store, tokens};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -24,20 +26,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use nimble_model::Operation;
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
-
-/// The hash a stream token is stored and looked up by.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -99,6 +91,9 @@ async fn asset(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
 struct TokenQuery {
     #[serde(rename = "authToken")]
     auth_token: Option<String>,
+    /// The session the viewer shows (its page's `#SESSION`): a token opens only its own.
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
 }
 
 async fn connect(
@@ -109,7 +104,11 @@ async fn connect(
     let Some(token) = query.auth_token else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };
-    let socket = match tokio::task::spawn_blocking(move || desktop_socket(&app, &token)).await {
+    let Some(session) = query.session_id else {
+        return (StatusCode::FORBIDDEN, REFUSED).into_response();
+    };
+    let redeem = move || desktop_socket(&app, &token, &session);
+    let socket = match tokio::task::spawn_blocking(redeem).await {
         Ok(Ok(Some(socket))) => socket,
         Ok(Ok(None)) => return (StatusCode::FORBIDDEN, REFUSED).into_response(),
         Ok(Err(error)) => {
@@ -128,29 +127,16 @@ async fn connect(
     }
 }
 
-/// Spends `token` and returns the VNC socket of its session's desktop, or `None` when the
-/// token opens nothing (unknown, spent, expired, or its session is not READY).
-fn desktop_socket(app: &App, token: &str) -> Result<Option<PathBuf>, store::StoreError> {
-    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let tx = db.transaction()?;
-    let now_ms = app.now_ms();
-    crate::operations::settle(app, &tx, now_ms)?;
-    let Some(grant) = store::spend_stream_token(&tx, &token_hash(token), now_ms)? else {
+/// Spends `token` for `session` and returns the VNC socket of its desktop, or `None`
+/// when the token opens nothing for it (see `tokens::redeem`).
+fn desktop_socket(
+    app: &App,
+    token: &str,
+    session: &str,
+) -> Result<Option<PathBuf>, store::StoreError> {
+    let Some(record) = tokens::redeem(app, token, session, DriverName::LocalDesktop)? else {
         return Ok(None);
     };
-    let record = store::session_by_id(&tx, &grant.session_id)?;
-    // The token is spent whatever follows: it never opens a second connection.
-    tx.commit()?;
-    let Some(record) = record else {
-        return Ok(None);
-    };
-    // The one rule for what a state allows: a stream is for a READY session.
-    if !record
-        .state()
-        .allows(Operation::CreateStreamingSessionStream)
-    {
-        return Ok(None);
-    }
     Ok(record
         .driver
         .as_ref()

@@ -54,6 +54,7 @@ mod request_fuzz;
 mod retention;
 mod sigv4;
 mod store;
+mod tokens;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
 pub use demo::seed_sessions_for_benchmark;

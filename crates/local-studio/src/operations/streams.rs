@@ -21,12 +21,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         .expiration_in_seconds
         .unwrap_or(DEFAULT_STREAM_EXPIRATION_SECONDS);
     let id = new_id("str");
-    // 244 random bits: a one-time token nobody can guess.
-    let token = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let token = crate::tokens::new_token();
     let url = app.drivers.stream_url(&record, &token);
     let (state, status_code, url) = match (app.roll_failure(Code::InternalError), url) {
         (Ok(()), Some(url)) => (
@@ -42,7 +37,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     };
     let stream = StreamRecord {
         session_id: record.session_id().to_owned(),
-        token_hash: Some(crate::desktop::token_hash(&token)),
+        token_hash: Some(crate::tokens::token_hash(&token)),
         stream: StreamingSessionStream {
             created_at: ts(call.now_ms),
             created_by: Some(call.user.to_owned()),

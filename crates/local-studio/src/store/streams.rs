@@ -144,14 +144,14 @@ pub struct TokenGrant {
     pub machine: Option<String>,
 }
 
-/// Spends the stream token whose hash is `token_hash`: the grant the first time, while the
-/// stream is ready and not expired; `None` ever after, or for a token nobody issued.
-pub fn spend_stream_token(
+/// What the stream token whose hash is `token_hash` opens now: its grant while the stream
+/// is ready, unexpired and the token unspent; `None` for a token nobody issued.
+pub fn stream_token(
     tx: &Transaction,
     token_hash: &str,
     now_ms: i64,
 ) -> Result<Option<TokenGrant>, StoreError> {
-    let grant = tx
+    Ok(tx
         .query_row(
             "SELECT stream_id, session_id, expires_ms, machine FROM streams
              WHERE token_hash = ?1 AND used_ms IS NULL AND ready_ms <= ?2 AND expires_ms > ?2",
@@ -165,12 +165,18 @@ pub fn spend_stream_token(
                 })
             },
         )
-        .optional()?;
-    if let Some(grant) = &grant {
-        tx.execute(
-            "UPDATE streams SET used_ms = ?1 WHERE stream_id = ?2",
-            params![now_ms, grant.stream_id],
-        )?;
-    }
-    Ok(grant)
+        .optional()?)
+}
+
+/// Spends the token of stream `stream_id`: it opens nothing ever after.
+pub fn spend_stream_token(
+    tx: &Transaction,
+    stream_id: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE streams SET used_ms = ?1 WHERE stream_id = ?2",
+        params![now_ms, stream_id],
+    )?;
+    Ok(())
 }
