@@ -24,7 +24,8 @@ async fn a_dcv_token_presented_for_another_session_is_refused_and_still_opens_it
     let created = studio.call("POST", &path, Some(json!({})), None).await;
     assert_eq!(created.status, 200, "{}", created.json);
     let stream_id = created.json["stream"]["streamId"].as_str().unwrap();
-    // The URL as GetStreamingSessionStream hands it out is the one the create gave.
+    // The URL as GetStreamingSessionStream hands it out (from memory: the database holds
+    // only the token's hash) is the one the create gave.
     let read = studio.get(&format!("{path}/{stream_id}")).await;
     let url = read.json["stream"]["url"].as_str().unwrap();
     assert_eq!(url, created.json["stream"]["url"].as_str().unwrap());

@@ -3,7 +3,9 @@
 //! `POST /dcv/verify` (`dcv.rs`, Amazon DCV's external authenticator).
 //!
 //! - **Made** by CreateStreamingSessionStream ([`new_token`]): 244 random bits.
-//! - **Kept** in the store only as a SHA-256 hash ([`token_hash`]).
+//! - **Kept** in the store only as a SHA-256 hash ([`token_hash`]). The URL that carries
+//!   the token lives in this process's memory only ([`Issued`]), so neither the database
+//!   nor its copies nor the saved answers of client tokens hold a token anyone could use.
 //! - **Redeemed** once ([`redeem`]), by a request that names the token's own session,
 //!   while its stream is ready and unexpired, its session READY on the endpoint's driver,
 //!   on the machine the token was made for. Every check comes before the token is spent:
@@ -11,6 +13,10 @@
 //!   READY) is refused and leaves the token good for the one that may.
 //!
 //! Nothing here logs a token. This module imports nothing from the endpoints.
+
+mod issued;
+
+pub use issued::Issued;
 
 use crate::app::App;
 use crate::config::DriverName;
