@@ -9,17 +9,20 @@
 //! its stream is ready and unexpired, for its own session (the DCV session is named after
 //! it; `sessionId` must name it), while that session is READY on the very instance the
 //! stream was made for. A no spends nothing. USER is the session owner's OS user on the
-//! workstation (the profile's `ec2.os_users`). Nothing here logs the token.
+//! workstation (the profile's `ec2.os_users`). Beyond the rate limits of `tokens/limits.rs`
+//! the answer is 429 (with the no), which DCV takes as a refusal. Nothing here logs the
+//! token.
 
 use crate::app::App;
 use crate::config::DriverName;
 use crate::store;
 use crate::tokens;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<App>> {
@@ -49,11 +52,23 @@ const NO: &str = r#"<auth result="no"/>"#;
 
 async fn verify(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     form: Result<Form<Verify>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return xml(NO.into());
     };
+    if let Err(throttled) = app
+        .token_limits
+        .check(peer.ip(), &form.authentication_token)
+    {
+        let mut response = xml(NO.into());
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, throttled.retry_after_secs.into());
+        return response;
+    }
     let session = form.session_id.clone();
     let client = form.client_address.clone();
     let user = tokio::task::spawn_blocking(move || user_for(&app, &form)).await;

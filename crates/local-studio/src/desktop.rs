@@ -8,9 +8,9 @@
 //! - `GET /desktop/ws?authToken=T&sessionId=SESSION`: the WebSocket. The token is spent
 //!   on the upgrade (as `tokens/` says): it opens one connection, only for a request that
 //!   names its own session, while its stream is ready and unexpired and its session
-//!   READY, and only to that session's desktop; a refusal spends nothing. Then the bridge
-//!   copies raw RFB bytes between the WebSocket and the desktop's VNC unix socket (noVNC
-//!   needs no websockify).
+//!   READY, and only to that session's desktop; a refusal spends nothing. Beyond the rate
+//!   limits of `tokens/limits.rs` the answer is 429. Then the bridge copies raw RFB bytes
+//!   between the WebSocket and the desktop's VNC unix socket (noVNC needs no websockify).
 //!   Closing the tab ends the connection, not the desktop.
 //!
 //! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
@@ -20,12 +20,13 @@ use crate::config::DriverName;
 use crate::{store, tokens};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -98,12 +99,18 @@ struct TokenQuery {
 
 async fn connect(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let Some(token) = query.auth_token else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };
+    if let Err(throttled) = app.token_limits.check(peer.ip(), &token) {
+        let retry = [(header::RETRY_AFTER, throttled.retry_after_secs)];
+        let slow_down = "Too many connection attempts: wait a moment, then connect again.";
+        return (StatusCode::TOO_MANY_REQUESTS, retry, slow_down).into_response();
+    }
     let Some(session) = query.session_id else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };

@@ -237,6 +237,7 @@ pub async fn start(
         stopping: tokio::sync::watch::channel(false).0,
         watch: config.watch,
         issued: tokens::Issued::default(),
+        token_limits: tokens::Limits::default(),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

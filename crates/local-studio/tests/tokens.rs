@@ -1,8 +1,9 @@
 //! Stream tokens, the one-time credentials in a stream's URL: never written to the
 //! database (not in a stream's document, not in the saved answer of a client token),
 //! while GetStreamingSessionStream and a repeated create hand out the same URL as long as
-//! the server lives. Tokens that open machines are tested with the machines (desktops.rs,
-//! ec2_isolation.rs).
+//! the server lives; and the endpoints that redeem them without SigV4 (`/dcv/verify`,
+//! `/desktop/ws`) answer 429 to a burst from one address or on one token. Tokens that open
+//! machines are tested with the machines (desktops.rs, ec2_isolation.rs).
 
 use test_support as support;
 
@@ -151,4 +152,82 @@ async fn no_token_is_stored_while_get_and_a_repeated_create_give_its_url() {
     assert_eq!(replayed["stream"]["streamId"], stream["streamId"]);
     assert!(replayed["stream"].get("url").is_none(), "{replayed}");
     assert_not_stored(dir.path(), &token);
+}
+
+/// The status of a WebSocket upgrade to `/desktop/ws` with `query`: 101 when it opens.
+async fn desktop_ws(client: &Client, query: &str) -> u16 {
+    let url = format!("ws://{}/desktop/ws?{query}", client.addr);
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("websocket: {other}"),
+    }
+}
+
+/// The status of a DCV verification of `token` for `session`, and its body.
+async fn dcv_verify(client: &Client, session: &str, token: &str) -> (u16, String) {
+    let reply = client
+        .http
+        .post(client.url("/dcv/verify"))
+        .form(&[
+            ("sessionId", session),
+            ("authenticationToken", token),
+            ("clientAddress", "198.51.100.7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status().as_u16();
+    (status, reply.text().await.unwrap())
+}
+
+const NO: &str = r#"<auth result="no"/>"#;
+
+#[tokio::test]
+async fn a_burst_of_token_attempts_from_one_address_answers_429() {
+    let studio = start(test_config()).await;
+    // Normal use is not limited: one attempt on each endpoint is answered as before.
+    assert_eq!(desktop_ws(&studio, "authToken=t-0&sessionId=s").await, 403);
+    assert_eq!(dcv_verify(&studio, "s", "t-1").await, (200, NO.to_owned()));
+
+    let mut statuses = Vec::new();
+    for i in 2..40 {
+        statuses.push(dcv_verify(&studio, "s", &format!("t-{i}")).await.0);
+    }
+    assert!(statuses[..15].iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let refused = studio
+        .http
+        .post(studio.url("/dcv/verify"))
+        .form(&[("sessionId", "s"), ("authenticationToken", "t-x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.text().await.unwrap(), NO, "DCV reads a refusal");
+    // One budget per address, whichever endpoint spends it.
+    assert_eq!(desktop_ws(&studio, "authToken=t-y&sessionId=s").await, 429);
+}
+
+#[tokio::test]
+async fn one_token_tried_again_and_again_answers_429() {
+    let studio = start(test_config()).await;
+    let mut statuses = Vec::new();
+    for session in ["a", "b", "c", "d", "e", "f", "g"] {
+        statuses.push(dcv_verify(&studio, session, "the-same-token").await.0);
+    }
+    assert_eq!(statuses[0], 200, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert_eq!(
+        desktop_ws(&studio, "authToken=the-same-token&sessionId=a").await,
+        429,
+        "the same token on the other endpoint"
+    );
+    // Another token from the same address is answered.
+    assert_eq!(dcv_verify(&studio, "a", "another-token").await.0, 200);
+    assert_eq!(
+        desktop_ws(&studio, "authToken=a-third&sessionId=a").await,
+        403
+    );
 }

@@ -11,12 +11,15 @@
 //!   on the machine the token was made for. Every check comes before the token is spent:
 //!   a request that may not use it (another session named, none named, a session not
 //!   READY) is refused and leaves the token good for the one that may.
+//! - **Rate-limited** per client address and per token ([`Limits`]): beyond, 429.
 //!
 //! Nothing here logs a token. This module imports nothing from the endpoints.
 
 mod issued;
+mod limits;
 
 pub use issued::Issued;
+pub use limits::Limits;
 
 use crate::app::App;
 use crate::config::DriverName;
