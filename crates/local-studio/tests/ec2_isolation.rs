@@ -1,8 +1,10 @@
 //! What an EC2 workstation lets in, against moto's EC2 server: a stream token opens only
-//! its own session, and a request that may not use it leaves it good.
+//! its own session, and a request that may not use it leaves it good; and instances require
+//! IMDSv2 session tokens.
 
 mod cloud;
 
+use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState};
 use cloud::moto::Moto;
 use cloud::*;
 use serde_json::json;
@@ -43,4 +45,34 @@ async fn a_dcv_token_presented_for_another_session_is_refused_and_still_opens_it
     let yes = r#"<auth result="yes"><username>alice_ws</username></auth>"#;
     assert_eq!(verify(&studio, &alice, token).await.1, yes);
     assert_eq!(verify(&studio, &alice, token).await.1, NO, "once");
+}
+
+#[tokio::test]
+async fn instances_require_imdsv2_session_tokens() {
+    let moto = Moto::start().await;
+    let ami = moto.register_image("studio-workstation-2026").await;
+    let studio_files = CloudStudio::new(&moto.url, &ami);
+    let studio = test_support::start(studio_files.config()).await;
+    let id = create(&studio, "alice", json!({})).await;
+    wait_for(&studio, &id, "READY").await;
+    let instance = moto.live(&id).await[0].id.clone();
+    let described = moto
+        .ec2
+        .describe_instances()
+        .instance_ids(&instance)
+        .send()
+        .await
+        .unwrap();
+    let options = described.reservations()[0].instances()[0]
+        .metadata_options()
+        .expect("moto describes the instance's metadata options")
+        .clone();
+    assert_eq!(
+        (options.http_tokens(), options.http_endpoint()),
+        (
+            Some(&HttpTokensState::Required),
+            Some(&InstanceMetadataEndpointState::Enabled)
+        ),
+        "{options:?}"
+    );
 }
