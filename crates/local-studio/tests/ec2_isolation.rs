@@ -1,6 +1,7 @@
 //! What an EC2 workstation lets in, against moto's EC2 server: a stream token opens only
-//! its own session, and a request that may not use it leaves it good; and instances require
-//! IMDSv2 session tokens.
+//! its own session, and a request that may not use it leaves it good; instances require
+//! IMDSv2 session tokens; and no system account (root, daemon) ever becomes a
+//! workstation's DCV user, whether as an owner's own id or through `ec2.os_users`.
 
 mod cloud;
 
@@ -75,4 +76,53 @@ async fn instances_require_imdsv2_session_tokens() {
         ),
         "{options:?}"
     );
+}
+
+#[tokio::test]
+async fn a_system_account_is_never_a_dcv_user_and_nothing_launches() {
+    let moto = Moto::start().await;
+    let ami = moto.register_image("studio-workstation-2026").await;
+    let studio_files = CloudStudio::new(&moto.url, &ami);
+    let studio = test_support::start(studio_files.config()).await;
+    for owner in ["root", "daemon"] {
+        let body = json!({"launchProfileId": "lp-cloud", "ownedBy": owner});
+        let reply = studio.call("POST", SESSIONS, Some(body), None).await;
+        assert_eq!(reply.status, 400, "{owner}: {}", reply.json);
+        assert_eq!(reply.error_type(), "ValidationException");
+        assert_eq!(reply.json["context"]["field"], "ownedBy");
+        let message = reply.json["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("{owner:?}")) && message.contains("system account"),
+            "{message}"
+        );
+    }
+    let listed = studio.get(SESSIONS).await;
+    assert_eq!(listed.json["sessions"], json!([]), "nothing was created");
+    let all = moto.ec2.describe_instances().send().await.unwrap();
+    assert!(all.reservations().is_empty(), "nothing was launched");
+}
+
+#[tokio::test]
+async fn a_mapping_to_a_system_account_stops_the_server_from_starting() {
+    let studio_files = CloudStudio::new("http://127.0.0.1:9", "ami-0123456789abcdef0");
+    let path = studio_files.path();
+    let toml = std::fs::read_to_string(&path).unwrap();
+    for mapped in ["root", "daemon"] {
+        let bad = toml.replace(
+            r#"os_users = { alice = "alice_ws" }"#,
+            &format!(r#"os_users = {{ alice = "alice_ws", bob = "{mapped}" }}"#),
+        );
+        assert_ne!(bad, toml);
+        std::fs::write(&path, bad).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let Err(error) = local_studio::start(listener, studio_files.config()).await else {
+            panic!("a server mapping bob to {mapped} started");
+        };
+        let error = error.to_string();
+        assert!(
+            error.contains(&format!("ec2.os_users.bob = \"{mapped}\""))
+                && error.contains("system account"),
+            "{error}"
+        );
+    }
 }
