@@ -2,10 +2,11 @@
 //
 // URL contract (mirrors Amazon DCV's `?authToken=TOKEN#SESSION`):
 //   page:      <base>/desktop/?authToken=TOKEN#SESSION   (the trailing slash matters)
-//   WebSocket: <base>/desktop/ws?authToken=TOKEN         (same origin; ws: or wss: to match)
+//   WebSocket: <base>/desktop/ws?authToken=TOKEN&sessionId=SESSION   (same origin; ws: or wss:)
 // The WebSocket carries raw RFB in binary frames, no subprotocol: a byte copy to the desktop's
 // VNC unix socket is the whole bridge. The server checks the token on the upgrade and accepts
-// it once, so a reload or a copied link shows the "used or expired" message.
+// it once, and only for the session it was made for, which the request must name; so a reload
+// or a copied link shows the "used or expired" message.
 //
 // The token is removed from the address bar before anything else runs, so it is not kept in
 // history, bookmarks or a copied URL; the page also sends no Referer (meta referrer).
@@ -24,7 +25,9 @@ const session = decodeURIComponent(window.location.hash.slice(1));
 const wsUrl = new URL('ws', window.location.href);
 wsUrl.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
 wsUrl.hash = '';
-wsUrl.search = token ? `?authToken=${encodeURIComponent(token)}` : '';
+wsUrl.search = token
+  ? `?authToken=${encodeURIComponent(token)}&sessionId=${encodeURIComponent(session)}`
+  : '';
 window.history.replaceState(null, '', window.location.pathname + window.location.hash);
 
 const screen = document.getElementById('screen');

@@ -39,6 +39,10 @@ pub(crate) struct App {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Whether the watch is served (`Config::watch`).
     pub watch: bool,
+    /// The URLs of this process's streams, which the store never holds (`tokens/`).
+    pub issued: crate::tokens::Issued,
+    /// How often stream tokens may be presented, per client address and per token.
+    pub token_limits: crate::tokens::Limits,
 }
 
 impl App {

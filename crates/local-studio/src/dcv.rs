@@ -4,23 +4,25 @@
 //!
 //! DCV posts `application/x-www-form-urlencoded` `sessionId`, `authenticationToken` and
 //! `clientAddress`, and takes `<auth result="yes"><username>USER</username></auth>` or
-//! `<auth result="no"/>` as `text/xml`. A token says yes once: it is spent whatever the
-//! answer (the stream token of `CreateStreamingSessionStream`, kept only as a SHA-256
-//! hash, as the noVNC bridge spends it), and only while its stream is ready and unexpired,
-//! for its own session (the DCV session is named after it), while that session is READY
-//! on the very instance the stream was made for. USER is the session owner's OS user on
-//! the workstation (the profile's `ec2.os_users`). Nothing here logs the token.
+//! `<auth result="no"/>` as `text/xml`. A token (the stream token of
+//! `CreateStreamingSessionStream`, redeemed as `tokens/` says) says yes once, only while
+//! its stream is ready and unexpired, for its own session (the DCV session is named after
+//! it; `sessionId` must name it), while that session is READY on the very instance the
+//! stream was made for. A no spends nothing. USER is the session owner's OS user on the
+//! workstation (the profile's `ec2.os_users`). Beyond the rate limits of `tokens/limits.rs`
+//! the answer is 429 (with the no), which DCV takes as a refusal. Nothing here logs the
+//! token.
 
 use crate::app::App;
 use crate::config::DriverName;
-use crate::drivers::Drivers;
 use crate::store;
-use axum::extract::State;
+use crate::tokens;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
-use nimble_model::Operation;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<App>> {
@@ -50,11 +52,23 @@ const NO: &str = r#"<auth result="no"/>"#;
 
 async fn verify(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     form: Result<Form<Verify>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return xml(NO.into());
     };
+    if let Err(throttled) = app
+        .token_limits
+        .check(peer.ip(), &form.authentication_token)
+    {
+        let mut response = xml(NO.into());
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, throttled.retry_after_secs.into());
+        return response;
+    }
     let session = form.session_id.clone();
     let client = form.client_address.clone();
     let user = tokio::task::spawn_blocking(move || user_for(&app, &form)).await;
@@ -78,45 +92,21 @@ async fn verify(
     }
 }
 
-/// Spends the token and returns the user it lets in, or `None`.
+/// Spends the token and returns the user it lets in, or `None` (nothing spent).
 fn user_for(app: &App, form: &Verify) -> Result<Option<String>, store::StoreError> {
     if form.authentication_token.is_empty() {
         return Ok(None);
     }
-    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let tx = db.transaction()?;
-    let now_ms = app.now_ms();
-    crate::operations::settle(app, &tx, now_ms)?;
-    let hash = crate::desktop::token_hash(&form.authentication_token);
-    let Some(grant) = store::spend_stream_token(&tx, &hash, now_ms)? else {
-        return Ok(None);
-    };
-    let record = store::session_by_id(&tx, &grant.session_id)?;
-    // Spent whatever follows: a token never answers yes twice.
-    tx.commit()?;
-    let Some(record) = record.filter(|r| r.session_id() == form.session_id) else {
-        return Ok(None);
-    };
-    if !record
-        .state()
-        .allows(Operation::CreateStreamingSessionStream)
-    {
-        return Ok(None);
-    }
-    let Some(link) = record
-        .driver
-        .as_ref()
-        .filter(|l| l.name == DriverName::Ec2.as_str())
-    else {
-        return Ok(None);
-    };
-    if grant.machine.is_none() || grant.machine != Drivers::machine_of(&record) {
-        return Ok(None);
-    }
-    Ok(link
-        .os_user
-        .clone()
-        .or_else(|| record.session.owned_by.clone()))
+    let redeemed = tokens::redeem(
+        app,
+        &form.authentication_token,
+        &form.session_id,
+        DriverName::Ec2,
+    )?;
+    Ok(redeemed.and_then(|record| {
+        let os_user = record.driver.as_ref().and_then(|link| link.os_user.clone());
+        os_user.or(record.session.owned_by)
+    }))
 }
 
 fn escape(text: &str) -> String {

@@ -5,41 +5,34 @@
 //! - `GET /desktop/?authToken=T#SESSION`: the noVNC viewer page (built by `cargo xtask
 //!   setup` into `.tools/desktop-viewer`). It removes the token from the address bar and
 //!   sends no Referer.
-//! - `GET /desktop/ws?authToken=T`: the WebSocket. The token is spent on the upgrade: it
-//!   opens one connection, only while its stream is ready and unexpired and its session
+//! - `GET /desktop/ws?authToken=T&sessionId=SESSION`: the WebSocket. The token is spent
+//!   on the upgrade (as `tokens/` says): it opens one connection, only for a request that
+//!   names its own session, while its stream is ready and unexpired and its session
 //!   READY, and only to that session's desktop, checked to be its own Xvnc whatever the
-//!   artist put at its socket's path (`local_desktop::Desktops::connect`). Then the bridge
-//!   copies raw RFB bytes between the WebSocket and the desktop's VNC unix socket (noVNC
-//!   needs no websockify).
+//!   artist put at its socket's path (`local_desktop::Desktops::connect`); a refusal spends
+//!   nothing. Beyond the rate limits of `tokens/limits.rs` the answer is 429. Then the
+//!   bridge copies raw RFB bytes between the WebSocket and the desktop's VNC unix socket
+//!   (noVNC needs no websockify).
 //!   Closing the tab ends the connection, not the desktop.
 //!
 //! Tokens are kept only as SHA-256 hashes and never logged (nothing here logs a URI).
 
 use crate::app::App;
 use crate::config::DriverName;
-use crate::store;
+use crate::{store, tokens};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use nimble_model::Operation;
-use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
-
-/// The hash a stream token is stored and looked up by.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -101,19 +94,31 @@ async fn asset(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respons
 struct TokenQuery {
     #[serde(rename = "authToken")]
     auth_token: Option<String>,
+    /// The session the viewer shows (its page's `#SESSION`): a token opens only its own.
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
 }
 
 async fn connect(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let Some(token) = query.auth_token else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };
+    if let Err(throttled) = app.token_limits.check(peer.ip(), &token) {
+        let retry = [(header::RETRY_AFTER, throttled.retry_after_secs)];
+        let slow_down = "Too many connection attempts: wait a moment, then connect again.";
+        return (StatusCode::TOO_MANY_REQUESTS, retry, slow_down).into_response();
+    }
+    let Some(session) = query.session_id else {
+        return (StatusCode::FORBIDDEN, REFUSED).into_response();
+    };
     let vnc = tokio::task::spawn_blocking(move || {
-        let session = desktop_session(&app, &token)?;
-        Ok::<_, store::StoreError>(session.map(|id| (app.drivers.connect_viewer(&id), id)))
+        let opened = desktop_session(&app, &token, &session)?;
+        Ok::<_, store::StoreError>(opened.map(|id| (app.drivers.connect_viewer(&id), id)))
     })
     .await;
     let (vnc, session) = match vnc {
@@ -142,35 +147,15 @@ async fn connect(
     }
 }
 
-/// Spends `token` and returns its session, whose desktop it opens, or `None` when the token
-/// opens nothing (unknown, spent, expired, or its session is not READY or has no local
-/// desktop).
-fn desktop_session(app: &App, token: &str) -> Result<Option<String>, store::StoreError> {
-    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let tx = db.transaction()?;
-    let now_ms = app.now_ms();
-    crate::operations::settle(app, &tx, now_ms)?;
-    let Some(grant) = store::spend_stream_token(&tx, &token_hash(token), now_ms)? else {
-        return Ok(None);
-    };
-    let record = store::session_by_id(&tx, &grant.session_id)?;
-    // The token is spent whatever follows: it never opens a second connection.
-    tx.commit()?;
-    let Some(record) = record else {
-        return Ok(None);
-    };
-    // The one rule for what a state allows: a stream is for a READY session.
-    if !record
-        .state()
-        .allows(Operation::CreateStreamingSessionStream)
-    {
-        return Ok(None);
-    }
-    Ok(record
-        .driver
-        .as_ref()
-        .is_some_and(|link| link.name == DriverName::LocalDesktop.as_str())
-        .then(|| record.session_id().to_owned()))
+/// Spends `token` for `session` and returns that session, whose desktop it opens, or `None`
+/// when the token opens nothing for it (see `tokens::redeem`).
+fn desktop_session(
+    app: &App,
+    token: &str,
+    session: &str,
+) -> Result<Option<String>, store::StoreError> {
+    let record = tokens::redeem(app, token, session, DriverName::LocalDesktop)?;
+    Ok(record.map(|record| record.session_id().to_owned()))
 }
 
 /// Copies bytes both ways until either side closes.

@@ -163,6 +163,8 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
 
 /// Replays the stored response of a client token this caller (access key id) sent
 /// before, or runs and remembers it. Another caller's token of the same text is not seen.
+/// A response is stored without its credentials (a stream's URL), which the replay puts
+/// back from memory.
 fn idempotent(
     app: &App,
     tx: &rusqlite::Transaction,
@@ -176,9 +178,10 @@ fn idempotent(
         "body": call.body,
     })
     .to_string();
-    if let Some((seen, response)) = store::get_token(tx, caller, token)? {
+    let operation = call.route.operation;
+    if let Some((seen, kept)) = store::get_token(tx, caller, token)? {
         if seen == request {
-            return Ok(response);
+            return operations::replay(app, operation, &kept, call.now_ms);
         }
         return Err(ApiError::from(ValidationError::new(
             "clientToken",
@@ -187,6 +190,7 @@ fn idempotent(
         .with_code("IDEMPOTENT_PARAMETER_MISMATCH"));
     }
     let response = operations::run(app, tx, call)?;
-    store::put_token(tx, caller, token, &request, &response, call.now_ms)?;
+    let kept = operations::kept_for_replay(operation, &response)?;
+    store::put_token(tx, caller, token, &request, &kept, call.now_ms)?;
     Ok(response)
 }

@@ -11,7 +11,9 @@
 //!   [`Config::deleted_retention`] (a week by default), then are purged (`retention.rs`).
 //! - **Streams** live `expirationInSeconds`, 120 s when not given
 //!   ([`operations::DEFAULT_STREAM_EXPIRATION_SECONDS`]); the URL is
-//!   `<--dcv-url-base>?authToken=<one-time token>#<sessionId>`.
+//!   `<--dcv-url-base>?authToken=<one-time token>#<sessionId>`. Tokens are never written
+//!   to disk: the store keeps their hashes, this process the URLs, until they expire
+//!   (`tokens/`); after a restart, a stream made before it reads as DELETED.
 //! - **Idempotency**: an `X-Amz-Client-Token` seen before with the same operation, path
 //!   and body returns the original response and does nothing again. The same token with
 //!   anything different answers 400 ValidationException with code
@@ -54,6 +56,7 @@ mod request_fuzz;
 mod retention;
 mod sigv4;
 mod store;
+mod tokens;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
 pub use demo::seed_sessions_for_benchmark;
@@ -233,6 +236,8 @@ pub async fn start(
         committed: tokio::sync::watch::channel(0).0,
         stopping: tokio::sync::watch::channel(false).0,
         watch: config.watch,
+        issued: tokens::Issued::default(),
+        token_limits: tokens::Limits::default(),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

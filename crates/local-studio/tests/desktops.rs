@@ -114,6 +114,30 @@ async fn a_stream_token_opens_one_connection_to_its_own_desktop_only() {
 }
 
 #[tokio::test]
+async fn a_token_presented_for_another_session_is_refused_and_still_opens_its_own() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(4)).await;
+    let alice = create(&studio, "alice").await;
+    let bob = create(&studio, "bob").await;
+    wait_for(&studio, &alice, "READY").await;
+    wait_for(&studio, &bob, "READY").await;
+
+    let (token, ws) = stream(&studio, &alice, 60).await;
+    let base = format!("ws://{}/desktop/ws?authToken={token}", studio.addr);
+    assert_eq!(
+        desktop_name(&format!("{base}&sessionId={bob}")).await,
+        Err(403)
+    );
+    assert_eq!(desktop_name(&base).await, Err(403), "no session named");
+    assert_eq!(
+        desktop_name(&ws).await,
+        Ok(alice.clone()),
+        "refusals spent nothing: the token opens its own desktop"
+    );
+    assert_eq!(desktop_name(&ws).await, Err(403), "once");
+}
+
+#[tokio::test]
 async fn a_desktop_that_dies_is_not_ready_within_the_drift_interval() {
     let Some(host) = Host::new() else { return };
     let studio = test_support::start(host.config(4)).await;

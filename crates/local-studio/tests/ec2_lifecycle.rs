@@ -222,7 +222,8 @@ async fn connect_gives_a_dcv_url_whose_token_the_verifier_accepts_once() {
     let no = ("text/xml".to_owned(), r#"<auth result="no"/>"#.to_owned());
     assert_eq!(verify(&studio, &alice, &token).await, no, "a second use");
 
-    // Another session's token does not open alice's session (and is spent trying).
+    // Another session's token does not open alice's session (nor is it spent trying:
+    // ec2_isolation.rs).
     let (_, bobs) = stream(&studio, &bob, 60).await;
     assert_eq!(verify(&studio, &alice, &bobs).await, no);
     let (_, bobs) = stream(&studio, &bob, 60).await;

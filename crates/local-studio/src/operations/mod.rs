@@ -52,13 +52,30 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         | Operation::StartStreamingSession
         | Operation::StopStreamingSession => sessions::act(app, tx, call),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
-        Operation::GetStreamingSessionStream => streams::get(tx, call),
+        Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),
         Operation::GetStreamingSessionBackup => backups::get(tx, call),
         Operation::ListLaunchProfiles => launch_profiles::list(call, studio),
         Operation::GetLaunchProfile => launch_profiles::get(call, studio),
         Operation::ListStreamingImages => streaming_images::list(call, studio),
         Operation::GetStreamingImage => streaming_images::get(call, studio),
+    }
+}
+
+/// What a client token keeps of `operation`'s `response`, to replay it: everything but
+/// a credential (a stream's URL, which [`replay`] puts back).
+pub fn kept_for_replay(operation: Operation, response: &str) -> Result<String> {
+    match operation {
+        Operation::CreateStreamingSessionStream => streams::kept_of_created(response),
+        _ => Ok(response.to_owned()),
+    }
+}
+
+/// The answer to a repeated request whose first answer was `kept`.
+pub fn replay(app: &App, operation: Operation, kept: &str, now_ms: i64) -> Result<String> {
+    match operation {
+        Operation::CreateStreamingSessionStream => streams::replayed_create(app, kept, now_ms),
+        _ => Ok(kept.to_owned()),
     }
 }
 

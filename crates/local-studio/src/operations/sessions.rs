@@ -247,5 +247,5 @@ pub fn settle(
         }
         store::put_session(tx, &record)?;
     }
-    super::streams::announce_ready(tx, now_ms)
+    super::streams::announce_ready(app, tx, now_ms)
 }

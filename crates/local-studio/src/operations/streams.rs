@@ -1,5 +1,9 @@
 //! Streaming session streams: what a client asks for to connect. A stream is READY after
 //! one transition time and carries a URL with a one-time token until it expires.
+//!
+//! The URL is a credential: it is never stored. This process keeps it in memory
+//! (`tokens/issued.rs`) and puts it into every answer that shows the stream, the replay
+//! of a repeated create included; a stream made before a restart reads as DELETED.
 
 use super::{new_id, session, to_json, ts, Call, Result};
 use crate::app::App;
@@ -21,12 +25,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         .expiration_in_seconds
         .unwrap_or(DEFAULT_STREAM_EXPIRATION_SECONDS);
     let id = new_id("str");
-    // 244 random bits: a one-time token nobody can guess.
-    let token = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let token = crate::tokens::new_token();
     let url = app.drivers.stream_url(&record, &token);
     let (state, status_code, url) = match (app.roll_failure(Code::InternalError), url) {
         (Ok(()), Some(url)) => (
@@ -42,7 +41,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     };
     let stream = StreamRecord {
         session_id: record.session_id().to_owned(),
-        token_hash: Some(crate::desktop::token_hash(&token)),
+        token_hash: Some(crate::tokens::token_hash(&token)),
         stream: StreamingSessionStream {
             created_at: ts(call.now_ms),
             created_by: Some(call.user.to_owned()),
@@ -58,21 +57,63 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         machine: crate::drivers::Drivers::machine_of(&record),
     };
     store::put_stream(tx, &stream, call.now_ms)?;
+    if let Some(url) = &stream.stream.url {
+        let id = stream.stream.stream_id.as_deref().unwrap_or("");
+        app.issued
+            .keep(id, url.expose().to_owned(), stream.expires_ms, call.now_ms);
+    }
     let owner = record.session.owned_by.as_deref().unwrap_or("");
-    record_event(tx, &record.studio_id, owner, stream.clone(), call.now_ms)?;
+    record_event(
+        app,
+        tx,
+        &record.studio_id,
+        owner,
+        stream.clone(),
+        call.now_ms,
+    )?;
     app.wake_reconciler.notify_one();
     to_json(&StreamResponse {
-        stream: Some(stream_now(stream, call.now_ms)),
+        stream: Some(stream_now(app, stream, call.now_ms)),
     })
 }
 
-pub fn get(tx: &Transaction, call: &Call) -> Result<String> {
+pub fn get(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let record = session(tx, call.route)?;
     let id = call.route.stream_id().unwrap_or("");
     let stream = store::get_stream(tx, record.session_id(), id)?
         .ok_or_else(|| ApiError::not_found("Streaming session stream", id))?;
     to_json(&StreamResponse {
-        stream: Some(stream_now(stream, call.now_ms)),
+        stream: Some(stream_now(app, stream, call.now_ms)),
+    })
+}
+
+/// What a client token keeps of a create's `response`: all of it but the URL.
+pub fn kept_of_created(response: &str) -> Result<String> {
+    let mut kept: StreamResponse = parse_response(response)?;
+    if let Some(stream) = &mut kept.stream {
+        stream.url = None;
+    }
+    to_json(&kept)
+}
+
+/// The replay of a create whose answer was `kept`: the same, with the URL put back while
+/// this process holds it (a READY stream whose URL is gone reads as DELETED).
+pub fn replayed_create(app: &App, kept: &str, now_ms: i64) -> Result<String> {
+    let mut replay: StreamResponse = parse_response(kept)?;
+    if let Some(stream) = &mut replay.stream {
+        if stream.state == Some(StreamingSessionStreamState::Ready) {
+            with_url(app, stream, now_ms);
+        }
+    }
+    to_json(&replay)
+}
+
+fn parse_response(text: &str) -> Result<StreamResponse> {
+    serde_json::from_str(text).map_err(|_| {
+        ApiError::new(
+            ErrorType::InternalServerError,
+            "cannot read a stored response",
+        )
     })
 }
 
@@ -80,6 +121,7 @@ pub fn get(tx: &Transaction, call: &Call) -> Result<String> {
 /// carries a one-time credential, which only a GetStreamingSessionStream by someone
 /// allowed to see the session hands out; an event says only that it is ready.
 fn record_event(
+    app: &App,
     tx: &Transaction,
     studio_id: &str,
     owner: &str,
@@ -87,7 +129,7 @@ fn record_event(
     now_ms: i64,
 ) -> std::result::Result<(), store::StoreError> {
     let session_id = record.session_id.clone();
-    let mut stream = stream_now(record, now_ms);
+    let mut stream = stream_now(app, record, now_ms);
     stream.url = None;
     store::put_event(
         tx,
@@ -100,17 +142,21 @@ fn record_event(
 }
 
 /// Announces every stream that became ready by `now_ms` (once each).
-pub fn announce_ready(tx: &Transaction, now_ms: i64) -> std::result::Result<(), store::StoreError> {
+pub fn announce_ready(
+    app: &App,
+    tx: &Transaction,
+    now_ms: i64,
+) -> std::result::Result<(), store::StoreError> {
     for due in store::unannounced_streams(tx, now_ms)? {
         let id = due.record.stream.stream_id.clone().unwrap_or_default();
-        record_event(tx, &due.studio_id, &due.owned_by, due.record, now_ms)?;
+        record_event(app, tx, &due.studio_id, &due.owned_by, due.record, now_ms)?;
         store::mark_announced(tx, &id, now_ms)?;
     }
     Ok(())
 }
 
 /// A stream as it is now: no URL until it is ready, and none once it has expired.
-fn stream_now(record: StreamRecord, now_ms: i64) -> StreamingSessionStream {
+fn stream_now(app: &App, record: StreamRecord, now_ms: i64) -> StreamingSessionStream {
     let mut stream = record.stream;
     if stream.state == Some(StreamingSessionStreamState::CreateFailed) {
         return stream;
@@ -120,9 +166,25 @@ fn stream_now(record: StreamRecord, now_ms: i64) -> StreamingSessionStream {
         stream.status_code = Some(StreamingSessionStreamStatusCode::StreamCreateInProgress);
         stream.url = None;
     } else if now_ms >= record.expires_ms {
-        stream.state = Some(StreamingSessionStreamState::Deleted);
-        stream.status_code = Some(StreamingSessionStreamStatusCode::StreamDeleted);
-        stream.url = None;
+        deleted(&mut stream);
+    } else {
+        with_url(app, &mut stream, now_ms);
     }
     stream
+}
+
+/// Puts a ready stream's URL in from memory; without it (made before a restart, or
+/// expired) no client that asks now can connect with this stream.
+fn with_url(app: &App, stream: &mut StreamingSessionStream, now_ms: i64) {
+    let id = stream.stream_id.as_deref().unwrap_or("");
+    match app.issued.url(id, now_ms) {
+        Some(url) => stream.url = Some(SensitiveString(url)),
+        None => deleted(stream),
+    }
+}
+
+fn deleted(stream: &mut StreamingSessionStream) {
+    stream.state = Some(StreamingSessionStreamState::Deleted);
+    stream.status_code = Some(StreamingSessionStreamStatusCode::StreamDeleted);
+    stream.url = None;
 }

@@ -101,6 +101,16 @@ const ADDED: &[(&str, &str, &str)] = &[
     ("streams", "announced_ms", "CREATE INDEX IF NOT EXISTS streams_unannounced ON streams (ready_ms) WHERE announced_ms IS NULL"),
 ];
 
+/// Older builds stored a stream's URL, one-time token and all, in its document and in the
+/// saved answer of its create's client token. Only the hash is kept now (the URL lives in
+/// memory: `tokens/issued.rs`), so those URLs are dropped; their streams read as DELETED.
+const FORGET_STREAM_URLS: &str = "
+UPDATE streams SET doc = json_remove(doc, '$.url')
+    WHERE CASE WHEN json_valid(doc) THEN json_type(doc, '$.url') END IS NOT NULL;
+UPDATE client_tokens SET response = json_remove(response, '$.stream.url')
+    WHERE CASE WHEN json_valid(response) THEN json_type(response, '$.stream.url') END IS NOT NULL;
+";
+
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     // The first client_tokens table knew no caller, so its tokens were shared by every
     // credential. Its rows cannot be given an owner: they are dropped with it (a retry
@@ -123,6 +133,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     if streams_unannounced {
         conn.execute_batch("UPDATE streams SET announced_ms = ready_ms")?;
     }
+    conn.execute_batch(FORGET_STREAM_URLS)?;
     // When an old DELETED session was deleted is not stored: its retention starts now.
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -188,6 +199,43 @@ pub fn open_private(dir: &std::path::Path, file: &str) -> Result<Connection, Sto
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_urls_stored_by_an_older_build_are_dropped_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://dcv.example/?authToken=0123456789abcdef#ss-1";
+        let conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        conn.execute(
+            "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc)
+             VALUES ('str-1', 'ss-1', 0, 1, ?1)",
+            [serde_json::json!({"streamId": "str-1", "state": "READY", "url": url}).to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO client_tokens (caller, token, request, response, created_ms)
+             VALUES ('AKID', 't', '{}', ?1, 0), ('AKID', 'u', '{}', 'not json', 0)",
+            [serde_json::json!({"stream": {"streamId": "str-1", "url": url}}).to_string()],
+        )
+        .unwrap();
+        drop(conn);
+
+        let conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
+        let doc: String = conn
+            .query_row("SELECT doc FROM streams", [], |row| row.get(0))
+            .unwrap();
+        let response: String = conn
+            .query_row(
+                "SELECT response FROM client_tokens WHERE token = 't'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(!doc.contains("authToken") && doc.contains("str-1"), "{doc}");
+        assert!(
+            !response.contains("authToken") && response.contains("str-1"),
+            "{response}"
+        );
+    }
 
     #[test]
     fn a_store_with_unscoped_client_tokens_is_upgraded_and_forgets_them() {

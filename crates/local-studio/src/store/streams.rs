@@ -1,5 +1,6 @@
-//! Streams: what a client connects with. The document keeps the URL; the token in it
-//! is also kept as a hash, so the desktop's side can spend it exactly once.
+//! Streams: what a client connects with. The document is kept without its URL, whose
+//! token is a credential: the token is kept only as a hash, so the machine's side can
+//! spend it exactly once, and the URL only in memory (`tokens/issued.rs`).
 //!
 //! A stream becomes READY by time, without a write; `announced_ms` records when that
 //! went into the event log, so each readiness is announced exactly once.
@@ -21,9 +22,13 @@ pub struct StreamRecord {
     pub machine: Option<String>,
 }
 
-/// Stores a new stream; one ready at `now_ms` counts as announced (its creation's event
-/// says so already).
+/// Stores a new stream, without its URL; one ready at `now_ms` counts as announced (its
+/// creation's event says so already).
 pub fn put_stream(tx: &Transaction, record: &StreamRecord, now_ms: i64) -> Result<(), StoreError> {
+    let doc = StreamingSessionStream {
+        url: None,
+        ..record.stream.clone()
+    };
     tx.execute(
         "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash, machine,
                               announced_ms)
@@ -33,7 +38,7 @@ pub fn put_stream(tx: &Transaction, record: &StreamRecord, now_ms: i64) -> Resul
             record.session_id,
             record.ready_ms,
             record.expires_ms,
-            serde_json::to_string(&record.stream)?,
+            serde_json::to_string(&doc)?,
             record.token_hash,
             record.machine,
             (record.ready_ms <= now_ms).then_some(now_ms),
@@ -144,14 +149,14 @@ pub struct TokenGrant {
     pub machine: Option<String>,
 }
 
-/// Spends the stream token whose hash is `token_hash`: the grant the first time, while the
-/// stream is ready and not expired; `None` ever after, or for a token nobody issued.
-pub fn spend_stream_token(
+/// What the stream token whose hash is `token_hash` opens now: its grant while the stream
+/// is ready, unexpired and the token unspent; `None` for a token nobody issued.
+pub fn stream_token(
     tx: &Transaction,
     token_hash: &str,
     now_ms: i64,
 ) -> Result<Option<TokenGrant>, StoreError> {
-    let grant = tx
+    Ok(tx
         .query_row(
             "SELECT stream_id, session_id, expires_ms, machine FROM streams
              WHERE token_hash = ?1 AND used_ms IS NULL AND ready_ms <= ?2 AND expires_ms > ?2",
@@ -165,12 +170,18 @@ pub fn spend_stream_token(
                 })
             },
         )
-        .optional()?;
-    if let Some(grant) = &grant {
-        tx.execute(
-            "UPDATE streams SET used_ms = ?1 WHERE stream_id = ?2",
-            params![now_ms, grant.stream_id],
-        )?;
-    }
-    Ok(grant)
+        .optional()?)
+}
+
+/// Spends the token of stream `stream_id`: it opens nothing ever after.
+pub fn spend_stream_token(
+    tx: &Transaction,
+    stream_id: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE streams SET used_ms = ?1 WHERE stream_id = ?2",
+        params![now_ms, stream_id],
+    )?;
+    Ok(())
 }

@@ -61,8 +61,9 @@ impl CloudStudio {
 const STUDIO_TOML: &str = r#"
 [[studios]]
 studio_id = "cloud-studio"
-# Carol's id is no Linux user name, and she has no os_users mapping.
-users = ["alice", "bob", "Carol"]
+# Carol's id is no Linux user name, and she has no os_users mapping; root and daemon
+# are system accounts, which no workstation may log in as.
+users = ["alice", "bob", "Carol", "root", "daemon"]
 
 [[studios.streaming_images]]
 streamingImageId = "img-ws"

@@ -177,10 +177,14 @@ pub async fn act(studio: &Studio, id: &str, action: &str, body: Value) -> Value 
     studio.act(SESSIONS, id, action, body).await
 }
 
-/// A new stream's token and the WebSocket URL its viewer would open.
+/// A new stream's token and the WebSocket URL its viewer would open (naming the session,
+/// as the viewer does).
 pub async fn stream(studio: &Studio, id: &str, seconds: u32) -> (String, String) {
     let (url, token) = studio.new_stream(SESSIONS, id, seconds).await;
-    let ws = format!("ws://{}/desktop/ws?authToken={token}", studio.addr);
+    let ws = format!(
+        "ws://{}/desktop/ws?authToken={token}&sessionId={id}",
+        studio.addr
+    );
     assert!(
         url.starts_with(&format!("http://{}/desktop/?authToken=", studio.addr)),
         "{url}"

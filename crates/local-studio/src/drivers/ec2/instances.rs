@@ -5,7 +5,8 @@ use super::client::{Ctx, TAG_LAUNCH, TAG_SESSION};
 use super::settings::Probe;
 use super::states::{failure, is_gone, Failure, Step};
 use aws_sdk_ec2::types::{
-    Filter, IamInstanceProfileSpecification, Instance, InstanceStateName, InstanceType,
+    Filter, HttpTokensState, IamInstanceProfileSpecification, Instance,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceStateName, InstanceType,
     ResourceType, SummaryStatus,
 };
 use nimble_model::StreamingSessionStatusCode as Code;
@@ -111,6 +112,7 @@ pub async fn launch(ctx: &Ctx<'_>, launch: &str, image_id: &str) -> Step<String>
             Some(ctx.settings.security_group_ids.clone()).filter(|g| !g.is_empty()),
         )
         .set_key_name(ctx.settings.key_name.clone())
+        .metadata_options(imdsv2_only())
         .tag_specifications(ctx.tag_spec(ResourceType::Instance, &[(TAG_LAUNCH, launch)]))
         .tag_specifications(ctx.tag_spec(ResourceType::Volume, &[(TAG_LAUNCH, launch)]));
     if let Some(profile) = &ctx.settings.instance_profile {
@@ -133,6 +135,16 @@ pub async fn launch(ctx: &Ctx<'_>, launch: &str, image_id: &str) -> Step<String>
         .ok_or_else(|| Failure::Retry("RunInstances answered without an instance".into()))?;
     tracing::info!(session = ctx.session, instance = id, "launched");
     Ok(id.to_owned())
+}
+
+/// The instance metadata service answers only IMDSv2 requests, which need a session token
+/// from a PUT: a server-side request forgery on the workstation (a GET it is tricked into
+/// making) cannot read the instance role's credentials.
+fn imdsv2_only() -> InstanceMetadataOptionsRequest {
+    InstanceMetadataOptionsRequest::builder()
+        .http_endpoint(InstanceMetadataEndpointState::Enabled)
+        .http_tokens(HttpTokensState::Required)
+        .build()
 }
 
 /// The same for every try of one launch of one session, and different for each launch:

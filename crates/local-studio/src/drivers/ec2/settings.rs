@@ -18,7 +18,9 @@
 //! ```
 //!
 //! Credentials never appear here: they come from aws-config's chain (environment,
-//! profile, SSO, instance role).
+//! profile, SSO, instance role). A DCV login is never a system account (root, or a uid
+//! below 1000 here): a mapping to one stops the server from starting, and an owner whose
+//! own id is one is refused at create.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -138,37 +140,70 @@ fn default_poll_ms() -> u64 {
     2000
 }
 
+/// The lowest uid of a person's account (`UID_MIN` of login.defs on Debian, Ubuntu,
+/// Amazon Linux and RHEL alike); below it are system accounts.
+const FIRST_PERSON_UID: u32 = 1000;
+/// `nobody`, the kernel's overflow uid: a system account above the people's range.
+const NOBODY_UID: u32 = 65534;
+
+/// Whether `user` may log in to a workstation's DCV: a plain Linux name, because the
+/// user-data script holds it, and no system account, because DCV would give the artist a
+/// desktop as that account (as root, the whole instance).
+fn check_os_user(user: &str) -> Result<(), String> {
+    let plain = user.len() <= 32
+        && user.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && user
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !plain {
+        return Err(format!(
+            "{user:?} cannot be an OS user on the workstation (lower-case letters, digits, _ and -, at most 32)"
+        ));
+    }
+    match system_uid(user) {
+        Some(uid) => Err(format!(
+            "{user:?} is a system account (uid {uid} on this host), and a workstation's DCV user must be a person's account (uid {FIRST_PERSON_UID} or above)"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The uid of `user` when it is a system account: root always, and any account of this
+/// host's user database below the people's range, or nobody. Standard images number their
+/// system accounts as this host does; a name this host does not know is not refused.
+fn system_uid(user: &str) -> Option<u32> {
+    if user == "root" {
+        return Some(0);
+    }
+    let uid = nix::unistd::User::from_name(user).ok()??.uid.as_raw();
+    (uid < FIRST_PERSON_UID || uid == NOBODY_UID).then_some(uid)
+}
+
 impl Ec2Settings {
-    /// The OS user `owner` logs in to DCV as. It is written into the user-data script,
-    /// so only a plain Linux user name is accepted.
+    /// The OS user `owner` logs in to DCV as (see [`check_os_user`]).
     pub fn os_user(&self, owner: &str) -> Result<String, String> {
         let user = self
             .os_users
             .get(owner)
             .map(String::as_str)
             .unwrap_or(owner);
-        let plain = user.len() <= 32
-            && user.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && user
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if plain {
-            Ok(user.to_owned())
-        } else {
-            Err(format!(
-                "{user:?} cannot be an OS user on the workstation (lower-case letters, digits, _ and -, at most 32); map {owner:?} in the launch profile's ec2.os_users"
-            ))
-        }
+        check_os_user(user)
+            .map_err(|why| format!("{why}; map {owner:?} in the launch profile's ec2.os_users"))?;
+        Ok(user.to_owned())
     }
 
-    /// Checks what can be checked before any call: the template is readable, the numbers
-    /// make sense.
+    /// Checks what can be checked before any call: the OS users named are usable, the
+    /// template is readable, the numbers make sense.
     pub fn check(&self) -> Result<(), String> {
         if self.region.is_empty() {
             return Err("ec2.region is required".into());
         }
         if self.max_attempts == 0 || self.poll_ms == 0 {
             return Err("ec2.max_attempts and ec2.poll_ms must be at least 1".into());
+        }
+        for (artist, user) in &self.os_users {
+            check_os_user(user)
+                .map_err(|why| format!("ec2.os_users.{artist} = {user:?}: {why}"))?;
         }
         if let Some(path) = &self.user_data_template {
             let template = std::fs::read_to_string(path)
@@ -205,6 +240,33 @@ mod tests {
             let error = settings.os_user(bad).unwrap_err();
             assert!(error.contains("ec2.os_users"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn system_accounts_are_never_dcv_users_whether_owners_or_mapped() {
+        let settings: Ec2Settings = toml::from_str(
+            "region = \"us-west-2\"\nos_users = { alice = \"alice_ws\", ops = \"root\" }",
+        )
+        .unwrap();
+        for (owner, user) in [("root", "root"), ("daemon", "daemon"), ("ops", "root")] {
+            let error = settings.os_user(owner).unwrap_err();
+            assert!(
+                error.contains(&format!("{user:?} is a system account"))
+                    && error.contains("ec2.os_users"),
+                "{owner}: {error}"
+            );
+        }
+        let error = settings.check().unwrap_err();
+        assert!(
+            error.starts_with("ec2.os_users.ops = \"root\": \"root\" is a system account (uid 0"),
+            "{error}"
+        );
+        assert_eq!(settings.os_user("alice").unwrap(), "alice_ws");
+        assert_eq!(
+            system_uid("no-such-user-here"),
+            None,
+            "unknown here: allowed"
+        );
     }
 
     #[test]
