@@ -10,7 +10,7 @@
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
 use crate::error::Refusal;
 use crate::guards::SignInLimit;
-use crate::sign_ins::SignIns;
+use crate::sign_ins::{self, SignIns};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +35,9 @@ pub struct Identity {
     /// The studio user id that sessions are `ownedBy`.
     pub user: String,
     pub admin: bool,
+    /// Users-file mode: the sign-in (session cookie) the request came with, as the
+    /// store keys it ([`sign_ins::digest`]); the other modes have none of the proxy's.
+    pub sign_in: Option<String>,
 }
 
 pub struct Identities {
@@ -120,6 +123,7 @@ impl Identities {
             login: login.to_owned(),
             user: config.studio_user(login),
             admin: config.admins.iter().any(|a| a == login),
+            sign_in: None,
         }
     }
 
@@ -163,7 +167,10 @@ impl Identities {
             AuthMode::UsersFile(_) => {
                 let token = cookie(headers, SESSION_COOKIE).ok_or_else(not_signed_in)?;
                 match self.sign_ins.session(&token).map_err(store_failed)? {
-                    Some(login) => Ok(Self::identity(config, &login)),
+                    Some(login) => Ok(Identity {
+                        sign_in: Some(sign_ins::digest(&token)),
+                        ..Self::identity(config, &login)
+                    }),
                     None => Err(not_signed_in()),
                 }
             }
@@ -218,12 +225,14 @@ impl Identities {
         }
     }
 
-    pub fn logout(&self, headers: &HeaderMap) {
-        if let Some(token) = cookie(headers, SESSION_COOKIE) {
-            if let Err(error) = self.sign_ins.close_session(&token) {
-                tracing::error!(%error, "sign-in store: cannot end a session");
-            }
+    /// Ends the sign-in of the session cookie sent, if any; which one it was, so that its
+    /// event streams end too.
+    pub fn logout(&self, headers: &HeaderMap) -> Option<String> {
+        let token = cookie(headers, SESSION_COOKIE)?;
+        if let Err(error) = self.sign_ins.close_session(&token) {
+            tracing::error!(%error, "sign-in store: cannot end a session");
         }
+        Some(sign_ins::digest(&token))
     }
 }
 

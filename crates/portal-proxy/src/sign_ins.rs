@@ -50,7 +50,9 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn digest(token: &str) -> String {
+/// How a session is keyed, in the store and in memory (`live/seats.rs`): the SHA-256 of
+/// its token, which cannot be used to sign in.
+pub fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

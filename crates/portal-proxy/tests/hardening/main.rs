@@ -14,5 +14,6 @@ mod metrics_access;
 mod read_after_write;
 mod refusal_metrics;
 mod sign_ins_survive_restart;
+mod sign_out_ends_streams;
 mod slow_upstream;
 mod trusted_header;
