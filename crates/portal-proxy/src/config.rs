@@ -230,6 +230,22 @@ pub struct UsersFile {
     pub users: HashMap<String, UserEntry>,
 }
 
+impl UsersFile {
+    /// The users file at `path`, each hash checked to be an argon2 PHC string.
+    pub fn read(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
+        let file: UsersFile = toml::from_str(&text)
+            .map_err(|e| format!("invalid users file {}: {e}", path.display()))?;
+        for (name, entry) in &file.users {
+            argon2::PasswordHash::new(&entry.password_hash).map_err(|e| {
+                format!("users file: {name}: password_hash is not an argon2 hash: {e}")
+            })?;
+        }
+        Ok(file)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,6 +136,20 @@ impl SignIns {
         Ok(Some(login))
     }
 
+    /// Ends every session of a login that `keep` refuses; how many ended.
+    pub fn end_all_but(&self, keep: impl Fn(&str) -> bool) -> Result<usize, rusqlite::Error> {
+        let db = self.db();
+        let logins: Vec<String> = db
+            .prepare("SELECT DISTINCT login FROM sign_ins")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut ended = 0;
+        for login in logins.iter().filter(|login| !keep(login)) {
+            ended += db.execute("DELETE FROM sign_ins WHERE login = ?1", [login])?;
+        }
+        Ok(ended)
+    }
+
     pub fn close_session(&self, token: &str) -> Result<(), rusqlite::Error> {
         self.db()
             .execute(

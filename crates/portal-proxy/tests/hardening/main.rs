@@ -13,6 +13,7 @@ mod login_flood;
 mod metrics_access;
 mod read_after_write;
 mod refusal_metrics;
+mod removed_user;
 mod sign_ins_survive_restart;
 mod sign_out_ends_streams;
 mod slow_upstream;
