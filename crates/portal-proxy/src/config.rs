@@ -93,7 +93,7 @@ pub struct ProxyConfig {
     pub login_per_minute_per_name: u32,
     /// Password hashes computed at once (each ~33 ms of a core); more sign-ins wait.
     pub login_concurrency: usize,
-    /// Header read timeout and connection cap of the proxy's own HTTP server.
+    /// Head and body read timeouts and connection cap of the proxy's own HTTP server.
     pub connection_limits: serving::Limits,
     /// Peers that may read `/metrics` and `/readyz` without a token (default: loopback).
     pub metrics_allow: Vec<ipnet::IpNet>,
@@ -200,6 +200,8 @@ pub struct FileConfig {
     pub login_concurrency: Option<usize>,
     pub max_connections: Option<usize>,
     pub header_read_timeout_ms: Option<u64>,
+    /// How long a request body may take to arrive whole, from the end of its head.
+    pub body_read_timeout_ms: Option<u64>,
     /// Networks that may read `/metrics` and `/readyz` (default: loopback only).
     pub metrics_allow: Option<Vec<String>>,
     /// The bearer token that opens `/metrics` and `/readyz` from anywhere.

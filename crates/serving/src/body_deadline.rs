@@ -5,10 +5,10 @@
 //! every second hold its connection, and a permit of `max_connections`, forever. Here the
 //! body carries a deadline counted from the end of the head: a read of it that is still
 //! waiting when the deadline passes fails, whoever reads it (an axum extractor, a
-//! handler), and [`Expired::answer`] then replaces whatever the handler made of that failure with
-//! 408 Request Timeout and `Connection: close`, so hyper closes the connection. A body
-//! that arrived in time is read whole however late the handler gets to it, and a request
-//! without a body (GET, an upgrade) never starts the timer.
+//! handler), and [`Expired::answer`] then replaces whatever the handler made of that
+//! failure with 408 Request Timeout and `Connection: close`, so hyper closes the
+//! connection. A body that arrived in time is read whole however late the handler gets to
+//! it, and a request without a body (GET, an upgrade) never starts the timer.
 
 use axum::body::Body;
 use axum::response::Response;

@@ -16,5 +16,6 @@ mod refusal_metrics;
 mod removed_user;
 mod sign_ins_survive_restart;
 mod sign_out_ends_streams;
+mod slow_bodies;
 mod slow_upstream;
 mod trusted_header;
