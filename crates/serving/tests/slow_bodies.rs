@@ -139,3 +139,55 @@ async fn bodies_in_time_and_answers_that_take_longer_are_not_concerned() {
     assert!(answer.ends_with("5 bytes"), "{answer}");
     serving.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_upgraded_connection_outlives_the_body_deadline() {
+    // An echo protocol after `Upgrade: echo`, as a WebSocket would be.
+    let router = axum::Router::new().route(
+        "/upgrade",
+        axum::routing::get(|mut request: axum::extract::Request| async move {
+            tokio::spawn(async move {
+                let upgraded = hyper::upgrade::on(&mut request).await.unwrap();
+                let mut io = hyper_util::rt::TokioIo::new(upgraded);
+                let mut buffer = [0u8; 64];
+                while let Ok(n @ 1..) = io.read(&mut buffer).await {
+                    io.write_all(&buffer[..n]).await.unwrap();
+                }
+            });
+            axum::response::Response::builder()
+                .status(101)
+                .header("connection", "upgrade")
+                .header("upgrade", "echo")
+                .body(axum::body::Body::empty())
+                .unwrap()
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let limits = Limits {
+        body_read_timeout: LIMIT,
+        ..Limits::default()
+    };
+    let serving = Serving::spawn(listener, router, limits).unwrap();
+    let mut stream = TcpStream::connect(serving.addr()).await.unwrap();
+    stream
+        .write_all(
+            b"GET /upgrade HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed early");
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    // Past the body deadline, the upgraded connection still carries both ways.
+    tokio::time::sleep(LIMIT * 2).await;
+    stream.write_all(b"ping").await.unwrap();
+    let mut echoed = [0u8; 4];
+    let read = tokio::time::timeout(SLACK, stream.read_exact(&mut echoed)).await;
+    assert!(read.is_ok_and(|r| r.is_ok()), "no echo");
+    assert_eq!(&echoed, b"ping");
+    serving.shutdown().await;
+}
