@@ -54,6 +54,11 @@ pub async fn events(
     }
     state.rate_limit.check(&identity.user)?;
     let seat = state.live.join(&identity)?;
+    // A sign-out between the check above and taking the seat found no stream to end: the
+    // sign-in is checked again now that a sign-out would find this one.
+    state
+        .identities
+        .resolve(&state.config, &headers, peer.ip())?;
     let hello = serde_json::json!({"user": identity.user, "admin": identity.admin});
     let hello = Event::default().event("hello").data(hello.to_string());
     let changes = stream::unfold((seat, identity), next_event);
