@@ -86,6 +86,7 @@ mod tests {
             login: "alice".into(),
             user: "alice".into(),
             admin,
+            sign_in: None,
         }
     }
 

@@ -98,7 +98,7 @@ pub struct ProxyConfig {
     pub login_per_minute_per_name: u32,
     /// Password hashes computed at once (each ~33 ms of a core); more sign-ins wait.
     pub login_concurrency: usize,
-    /// Header read timeout and connection cap of the proxy's own HTTP server.
+    /// Head and body read timeouts and connection cap of the proxy's own HTTP server.
     pub connection_limits: serving::Limits,
     /// Peers that may read `/metrics` and `/readyz` without a token (default: loopback).
     pub metrics_allow: Vec<ipnet::IpNet>,
@@ -224,6 +224,8 @@ pub struct FileConfig {
     pub login_concurrency: Option<usize>,
     pub max_connections: Option<usize>,
     pub header_read_timeout_ms: Option<u64>,
+    /// How long a request body may take to arrive whole, from the end of its head.
+    pub body_read_timeout_ms: Option<u64>,
     /// Networks that may read `/metrics` and `/readyz` (default: loopback only).
     pub metrics_allow: Option<Vec<String>>,
     /// The bearer token that opens `/metrics` and `/readyz` from anywhere.
@@ -252,6 +254,22 @@ pub struct UserEntry {
 pub struct UsersFile {
     #[serde(default)]
     pub users: HashMap<String, UserEntry>,
+}
+
+impl UsersFile {
+    /// The users file at `path`, each hash checked to be an argon2 PHC string.
+    pub fn read(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
+        let file: UsersFile = toml::from_str(&text)
+            .map_err(|e| format!("invalid users file {}: {e}", path.display()))?;
+        for (name, entry) in &file.users {
+            argon2::PasswordHash::new(&entry.password_hash).map_err(|e| {
+                format!("users file: {name}: password_hash is not an argon2 hash: {e}")
+            })?;
+        }
+        Ok(file)
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,11 @@
 //! a login against a users file with argon2 hashes, held in an HttpOnly session cookie.
 //! Who is refused gets a [`Refusal`]: 401 without an identity, 403 from an untrusted peer.
 //!
+//! The users file is read at start, and a sign-in counts only for a user in it: a user
+//! removed from the file is signed out by the next start (every sign-in of theirs ends,
+//! event streams included, as a restart ends all streams), not before. Until then the
+//! proxy goes on with the file it read.
+//!
 //! A sign-in is checked against the lockout first, then the limits per address and per
 //! name (`guards::SignInLimit`); only then is the password hashed, on a
 //! blocking thread and at most `login_concurrency` at once, so a flood of sign-ins leaves
@@ -10,7 +15,7 @@
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
 use crate::error::Refusal;
 use crate::guards::SignInLimit;
-use crate::sign_ins::SignIns;
+use crate::sign_ins::{self, SignIns};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +40,9 @@ pub struct Identity {
     /// The studio user id that sessions are `ownedBy`.
     pub user: String,
     pub admin: bool,
+    /// Users-file mode: the sign-in (session cookie) the request came with, as the
+    /// store keys it ([`sign_ins::digest`]); the other modes have none of the proxy's.
+    pub sign_in: Option<String>,
 }
 
 pub struct Identities {
@@ -78,18 +86,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 impl Identities {
     pub fn load(config: &ProxyConfig) -> Result<Self, String> {
         let users = match &config.auth {
-            AuthMode::UsersFile(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
-                let file: UsersFile = toml::from_str(&text)
-                    .map_err(|e| format!("invalid users file {}: {e}", path.display()))?;
-                for (name, entry) in &file.users {
-                    PasswordHash::new(&entry.password_hash).map_err(|e| {
-                        format!("users file: {name}: password_hash is not an argon2 hash: {e}")
-                    })?;
-                }
-                file.users
-            }
+            AuthMode::UsersFile(path) => UsersFile::read(path)?.users,
             _ => HashMap::new(),
         };
         let dummy_hash = hash_password("not a password")?;
@@ -98,15 +95,27 @@ impl Identities {
             AuthMode::UsersFile(_) => config.data_dir.as_deref(),
             _ => None,
         };
+        let sign_ins = SignIns::open(
+            store_dir,
+            config.session_idle,
+            config.session_lifetime,
+            LOCKOUT_FOR,
+        )?;
+        // The users file is read only here: whoever left it since the last start is signed
+        // out now, so adding the name back later revives no old cookie.
+        let ended = sign_ins
+            .end_all_but(|login| users.contains_key(login))
+            .map_err(|e| format!("sign-in store: {e}"))?;
+        if ended > 0 {
+            tracing::info!(
+                ended,
+                "ended the sign-ins of users no longer in the users file"
+            );
+        }
         Ok(Identities {
             users,
             dummy_hash,
-            sign_ins: SignIns::open(
-                store_dir,
-                config.session_idle,
-                config.session_lifetime,
-                LOCKOUT_FOR,
-            )?,
+            sign_ins,
             limit: SignInLimit::per_minute(
                 config.login_per_minute_per_address,
                 config.login_per_minute_per_name,
@@ -120,6 +129,7 @@ impl Identities {
             login: login.to_owned(),
             user: config.studio_user(login),
             admin: config.admins.iter().any(|a| a == login),
+            sign_in: None,
         }
     }
 
@@ -163,7 +173,16 @@ impl Identities {
             AuthMode::UsersFile(_) => {
                 let token = cookie(headers, SESSION_COOKIE).ok_or_else(not_signed_in)?;
                 match self.sign_ins.session(&token).map_err(store_failed)? {
-                    Some(login) => Ok(Self::identity(config, &login)),
+                    Some(login) if self.users.contains_key(&login) => Ok(Identity {
+                        sign_in: Some(sign_ins::digest(&token)),
+                        ..Self::identity(config, &login)
+                    }),
+                    // No longer in the users file (a replica sharing the store signed
+                    // them in with an older one): the sign-in is over.
+                    Some(_) => {
+                        self.sign_ins.close_session(&token).map_err(store_failed)?;
+                        Err(not_signed_in())
+                    }
                     None => Err(not_signed_in()),
                 }
             }
@@ -218,12 +237,14 @@ impl Identities {
         }
     }
 
-    pub fn logout(&self, headers: &HeaderMap) {
-        if let Some(token) = cookie(headers, SESSION_COOKIE) {
-            if let Err(error) = self.sign_ins.close_session(&token) {
-                tracing::error!(%error, "sign-in store: cannot end a session");
-            }
+    /// Ends the sign-in of the session cookie sent, if any; which one it was, so that its
+    /// event streams end too.
+    pub fn logout(&self, headers: &HeaderMap) -> Option<String> {
+        let token = cookie(headers, SESSION_COOKIE)?;
+        if let Err(error) = self.sign_ins.close_session(&token) {
+            tracing::error!(%error, "sign-in store: cannot end a session");
         }
+        Some(sign_ins::digest(&token))
     }
 }
 

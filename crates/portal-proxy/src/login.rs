@@ -8,7 +8,8 @@
 //! - A form cannot set custom headers, so login is held to the Origin check alone; logout
 //!   is a state change like any other and needs `X-Studio-Portal: 1` (see `guards.rs`).
 //! - The session is a random token in an `HttpOnly; SameSite=Strict` cookie, `Secure`
-//!   when the TLS terminator in front says `X-Forwarded-Proto: https`. The sessions
+//!   when the TLS terminator in front says `X-Forwarded-Proto: https`. Signing out ends
+//!   it, and at once the event streams it opened (`live/seats.rs`). The sessions
 //!   themselves, the password check and the lockout live in `identity.rs`.
 //! - Every sign-in attempt, good or bad, is written to the audit log.
 //! - Sign-ins are limited per client address (10 a minute) and per name (5 a minute):
@@ -92,7 +93,8 @@ pub async fn login(
     }
 }
 
-/// Ends the session of the cookie sent, and tells the browser to drop the cookie.
+/// Ends the session of the cookie sent and its event streams, and tells the browser to
+/// drop the cookie.
 pub async fn logout(
     AxumState(state): AxumState<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -100,7 +102,9 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     guards::csrf(&state.config, peer.ip(), &method, &headers)?;
-    state.identities.logout(&headers);
+    if let Some(sign_in) = state.identities.logout(&headers) {
+        state.live.end_sign_in(&sign_in);
+    }
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_session_cookie(&mut response, &state.config, &headers, "");
     Ok(response)

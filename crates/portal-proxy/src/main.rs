@@ -215,6 +215,9 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     if let Some(ms) = file.header_read_timeout_ms {
         limits.header_read_timeout = std::time::Duration::from_millis(ms);
     }
+    if let Some(ms) = file.body_read_timeout_ms {
+        limits.body_read_timeout = std::time::Duration::from_millis(ms);
+    }
     if let Some(ms) = file.cache_ttl_ms {
         config.cache_ttl = std::time::Duration::from_millis(ms);
     }

@@ -50,7 +50,9 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn digest(token: &str) -> String {
+/// How a session is keyed, in the store and in memory (`live/seats.rs`): the SHA-256 of
+/// its token, which cannot be used to sign in.
+pub fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -132,6 +134,20 @@ impl SignIns {
             )?;
         }
         Ok(Some(login))
+    }
+
+    /// Ends every session of a login that `keep` refuses; how many ended.
+    pub fn end_all_but(&self, keep: impl Fn(&str) -> bool) -> Result<usize, rusqlite::Error> {
+        let db = self.db();
+        let logins: Vec<String> = db
+            .prepare("SELECT DISTINCT login FROM sign_ins")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut ended = 0;
+        for login in logins.iter().filter(|login| !keep(login)) {
+            ended += db.execute("DELETE FROM sign_ins WHERE login = ?1", [login])?;
+        }
+        Ok(ended)
     }
 
     pub fn close_session(&self, token: &str) -> Result<(), rusqlite::Error> {

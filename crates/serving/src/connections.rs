@@ -4,11 +4,13 @@
 //! accepts without bound. Here a connection is accepted only with a permit of a semaphore
 //! of `max_connections`: beyond the cap, clients wait in the listen backlog until one
 //! closes. Each connection's hyper has a timer, so a client that has not sent a whole
-//! request head within `header_read_timeout` (also while idle between requests) is cut off.
+//! request head within `header_read_timeout` (also while idle between requests) is cut off,
+//! and one that has not sent a whole body within `body_read_timeout` of its head is
+//! answered 408 and cut off (`body_deadline.rs`).
 //! Stopping stops accepting, asks every connection to finish its request in flight and
 //! close, and waits until all permits are back.
 
-use crate::Limits;
+use crate::{body_deadline, Limits};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -56,7 +58,7 @@ pub async fn serve(
             stopping: stop_watch.clone(),
             _permit: permit,
         };
-        tokio::spawn(connection.serve(stream, limits.header_read_timeout));
+        tokio::spawn(connection.serve(stream, limits));
     }
     drop(listener);
     let _ = stopping.send(true);
@@ -74,18 +76,21 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(mut self, stream: TcpStream, header_read_timeout: Duration) {
+    async fn serve(mut self, stream: TcpStream, limits: Limits) {
         let _ = stream.set_nodelay(true);
         let (router, peer) = (self.router.clone(), self.peer);
         let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            let mut request = request.map(axum::body::Body::new);
+            let (parts, body) = request.into_parts();
+            let (body, expired) = body_deadline::within(body, limits.body_read_timeout);
+            let mut request = http::Request::from_parts(parts, body);
             request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request)
+            let answered = router.clone().oneshot(request);
+            async move { answered.await.map(|response| expired.answer(response)) }
         });
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout);
+            .header_read_timeout(limits.header_read_timeout);
         let mut connection = pin!(builder
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades());

@@ -5,11 +5,13 @@
 //! Handlers may extract `ConnectInfo<SocketAddr>`: the peer address is always provided.
 //!
 //! What a client can hold is bounded by [`Limits`]: how long it may take to send a request
-//! head, and how many connections are served at once (`connections.rs`).
+//! head and a request body (`body_deadline.rs`), and how many connections are served at
+//! once (`connections.rs`).
 //!
 //! A binary's `main` binds with [`bind`], starts its server, and hands it to [`run`],
 //! which says where it listens, serves until a signal, drains, and gives the exit code.
 
+mod body_deadline;
 mod connections;
 
 use std::net::SocketAddr;
@@ -25,6 +27,11 @@ pub struct Limits {
     /// headers), and to start the next one on a kept-alive connection; beyond, the
     /// connection is closed. Default 10 s.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a whole request body, counted from the end of
+    /// its head (a total, not a pause between pieces); beyond, 408 Request Timeout and the
+    /// connection is closed. Requests without a body (GET, upgrades) are not concerned.
+    /// Default 10 s.
+    pub body_read_timeout: Duration,
     /// Connections served at once; more wait, unaccepted, until one closes. Default 1024.
     pub max_connections: usize,
 }
@@ -33,6 +40,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
         }
     }

@@ -1,7 +1,7 @@
 //! A raw server-sent-events client for portal-proxy's `/api/events`, as an EventSource
-//! would connect (the artist in `X-User`, trusted-header mode): it reads the stream
-//! chunk by chunk and splits it into events, so tests see exactly what went over the
-//! wire, heartbeats aside.
+//! would connect (the artist in `X-User`, trusted-header mode, or any headers such as a
+//! session cookie): it reads the stream chunk by chunk and splits it into events, so tests
+//! see exactly what went over the wire, heartbeats aside, and when the server ended it.
 
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -19,21 +19,50 @@ pub struct SseClient {
     buffer: String,
 }
 
+/// What came next on a stream.
+enum Next {
+    Event(SseEvent),
+    /// The server ended the stream (or the connection failed).
+    Ended,
+    /// Nothing more within the wait.
+    Quiet,
+}
+
 impl SseClient {
     /// `GET /api/events` as `user`; the response, whatever its status.
     pub async fn connect(addr: SocketAddr, user: &str) -> reqwest::Result<reqwest::Response> {
-        reqwest::Client::new()
+        Self::connect_with(addr, &[("x-user", user)]).await
+    }
+
+    /// `GET /api/events` with these headers (a session cookie, say); the response.
+    pub async fn connect_with(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut request = reqwest::Client::new()
             .get(format!("http://{addr}/api/events"))
-            .header("x-user", user)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
+            .header("accept", "text/event-stream");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await
     }
 
     /// Connects as `user`; panics unless the stream opens.
     pub async fn open(addr: SocketAddr, user: &str) -> SseClient {
-        let response = Self::connect(addr, user).await.expect("the proxy answers");
-        assert_eq!(response.status(), 200, "the event stream opens for {user}");
+        Self::open_with(addr, &[("x-user", user)]).await
+    }
+
+    /// Connects with these headers; panics unless the stream opens.
+    pub async fn open_with(addr: SocketAddr, headers: &[(&str, &str)]) -> SseClient {
+        let response = Self::connect_with(addr, headers)
+            .await
+            .expect("the proxy answers");
+        assert_eq!(
+            response.status(),
+            200,
+            "the event stream opens: {headers:?}"
+        );
         SseClient {
             response,
             buffer: String::new(),
@@ -42,21 +71,46 @@ impl SseClient {
 
     /// The next event within `wait`; `None` when none came or the stream ended.
     pub async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
+        match self.next_or_end(wait).await {
+            Next::Event(event) => Some(event),
+            Next::Ended | Next::Quiet => None,
+        }
+    }
+
+    async fn next_or_end(&mut self, wait: Duration) -> Next {
         let deadline = Instant::now() + wait;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
                 if let Some(event) = parse(&block) {
-                    return Some(event);
+                    return Next::Event(event);
                 }
                 continue;
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            let chunk = tokio::time::timeout(left, self.response.chunk())
-                .await
-                .ok()?;
-            let bytes = chunk.ok()??;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return Next::Quiet;
+            };
+            let bytes = match tokio::time::timeout(left, self.response.chunk()).await {
+                Err(_) => return Next::Quiet,
+                Ok(Ok(Some(bytes))) => bytes,
+                Ok(Ok(None) | Err(_)) => return Next::Ended,
+            };
             self.buffer.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    /// Every event until the server ends the stream, if it does within `wait`; `None`
+    /// when the stream is still open after `wait`.
+    pub async fn until_end(&mut self, wait: Duration) -> Option<Vec<SseEvent>> {
+        let deadline = Instant::now() + wait;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_or_end(left).await {
+                Next::Event(event) => seen.push(event),
+                Next::Ended => return Some(seen),
+                Next::Quiet => return None,
+            }
         }
     }
 

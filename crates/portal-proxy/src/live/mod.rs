@@ -13,18 +13,18 @@
 //!   browser listens.
 //! - `sse.rs` is the browser side: each page's EventSource gets the changes to sessions
 //!   its artist may see (admins: all), as the documents the API returns, with a heartbeat.
+//! - `seats.rs` keeps the open streams: how many each artist holds, and which sign-in
+//!   opened each, so a sign-out ends that sign-in's streams at once.
 //!
 //! Each change also clears the read cache, so a list read after an event is fresh.
 
+mod seats;
 mod sse;
 mod upstream_watch;
 
 pub use sse::events;
 pub use upstream_watch::spawn;
 
-use crate::error::Refusal;
-use nimble_model::{ApiError, ErrorType};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch, Notify};
 
@@ -50,7 +50,7 @@ pub struct Live {
     listening: Notify,
     /// Told on a write through the proxy: a polling watch polls now.
     pub kick: Notify,
-    per_user: Mutex<HashMap<String, usize>>,
+    seats: Mutex<seats::Seats>,
     max_per_user: usize,
     stopping: watch::Sender<bool>,
 }
@@ -61,7 +61,7 @@ impl Live {
             changes: broadcast::channel(BUFFERED).0,
             listening: Notify::new(),
             kick: Notify::new(),
-            per_user: Mutex::new(HashMap::new()),
+            seats: Mutex::default(),
             max_per_user,
             stopping: watch::channel(false).0,
         }
@@ -80,50 +80,5 @@ impl Live {
     /// Ends every event stream and the upstream watch (the server is stopping).
     pub fn stop(&self) {
         self.stopping.send_replace(true);
-    }
-
-    /// A place for one more of `user`'s event streams, or 429 beyond the cap.
-    fn join(self: &Arc<Self>, user: &str) -> Result<Seat, Refusal> {
-        let mut per_user = self.per_user.lock().unwrap_or_else(|e| e.into_inner());
-        let open = per_user.entry(user.to_owned()).or_insert(0);
-        if *open >= self.max_per_user {
-            let error = ApiError::new(
-                ErrorType::Throttling,
-                format!(
-                    "At most {} live connections per artist; close another tab of the portal",
-                    self.max_per_user
-                ),
-            );
-            return Err(Refusal::new(error).retry_after(10));
-        }
-        *open += 1;
-        let receiver = self.changes.subscribe();
-        self.listening.notify_one();
-        Ok(Seat {
-            live: self.clone(),
-            user: user.to_owned(),
-            receiver,
-            stopping: self.stopping.subscribe(),
-        })
-    }
-}
-
-/// One open event stream: its receiver, and its place in the per-user count.
-struct Seat {
-    live: Arc<Live>,
-    user: String,
-    receiver: broadcast::Receiver<Arc<Change>>,
-    stopping: watch::Receiver<bool>,
-}
-
-impl Drop for Seat {
-    fn drop(&mut self) {
-        let mut per_user = self.live.per_user.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(open) = per_user.get_mut(&self.user) {
-            *open -= 1;
-            if *open == 0 {
-                per_user.remove(&self.user);
-            }
-        }
     }
 }

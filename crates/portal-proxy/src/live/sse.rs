@@ -11,9 +11,11 @@
 //! missed (the page then re-lists). A comment line every 15 s keeps idle connections
 //! open; `Cache-Control: no-cache` and `X-Accel-Buffering: no` ask proxies in between
 //! not to buffer. Stream events never carry a URL: that comes from
-//! GetStreamingSessionStream, which checks ownership.
+//! GetStreamingSessionStream, which checks ownership. The stream ends when the server
+//! stops, and at once when its sign-in signs out (`seats.rs`).
 
-use super::{Change, Seat};
+use super::seats::Seat;
+use super::Change;
 use crate::error::Refusal;
 use crate::guards;
 use crate::identity::Identity;
@@ -49,7 +51,12 @@ pub async fn events(
         .resolve(&state.config, &headers, peer.ip())?;
     guards::same_origin(&state.config, peer.ip(), &headers)?;
     state.rate_limit.check(&identity.user)?;
-    let seat = state.live.join(&identity.user)?;
+    let seat = state.live.join(&identity)?;
+    // A sign-out between the check above and taking the seat found no stream to end: the
+    // sign-in is checked again now that a sign-out would find this one.
+    state
+        .identities
+        .resolve(&state.config, &headers, peer.ip())?;
     let hello = serde_json::json!({"user": identity.user, "admin": identity.admin});
     let hello = Event::default().event("hello").data(hello.to_string());
     let changes = stream::unfold((seat, identity), next_event);
@@ -74,14 +81,15 @@ fn visible(identity: &Identity, change: &Change) -> bool {
     }
 }
 
-/// The next event this stream may carry; `None` ends it (the server is stopping).
+/// The next event this stream may carry; `None` ends it (the server is stopping, or its
+/// sign-in ended).
 async fn next_event(
     (mut seat, identity): (Seat, Identity),
 ) -> Option<(Result<Event, Infallible>, (Seat, Identity))> {
     loop {
         let received = tokio::select! {
             received = seat.receiver.recv() => received,
-            _ = seat.stopping.wait_for(|stop| *stop) => return None,
+            _ = seat.ending.wait() => return None,
         };
         let event = match received {
             Ok(change) if visible(&identity, &change) => {
@@ -106,6 +114,7 @@ mod tests {
             login: user.into(),
             user: user.into(),
             admin,
+            sign_in: None,
         };
         let change = |owner: Option<&str>| Change {
             kind: "session",

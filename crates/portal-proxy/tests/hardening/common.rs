@@ -35,3 +35,17 @@ pub fn users_file(dir: &std::path::Path, names: &[&str]) -> std::path::PathBuf {
     std::fs::write(&path, entries).unwrap();
     path
 }
+
+/// Signs `user` in with the password of [`users_file`] at the proxy at `addr`; the
+/// `portal_session=…` cookie to send back.
+pub async fn sign_in(addr: std::net::SocketAddr, user: &str) -> String {
+    let signed_in = reqwest::Client::new()
+        .post(format!("http://{addr}/api/login"))
+        .json(&serde_json::json!({"user": user, "password": "correct horse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200, "{user} signs in");
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
