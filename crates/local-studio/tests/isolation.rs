@@ -207,19 +207,13 @@ async fn an_artist_the_mapping_leaves_out_is_refused_at_create() {
     );
     let host = Host::with_studio(&toml).unwrap();
     let studio = test_support::start(host.config(4)).await;
-    let body = json!({"launchProfileId": "lp-desktop", "ownedBy": "dave"});
-    let reply = studio.call("POST", SESSIONS, Some(body), None).await;
-    assert_eq!(reply.status, 400, "{}", reply.json);
-    let message = reply.json["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("os_users.dave") && message.contains("default_os_user"),
-        "the error names the config keys: {message}"
-    );
-    assert_eq!(
-        host.root.sessions(),
-        Vec::<String>::new(),
-        "nothing started"
-    );
+    refused_at_create(
+        &studio,
+        &host,
+        "dave",
+        &["os_users.dave", "default_os_user"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -233,14 +227,25 @@ async fn without_a_mapping_a_root_server_runs_no_desktop_as_root_unless_told() {
     let mut config = host.config(4);
     config.desktops.as_mut().unwrap().allow_root = false;
     let studio = test_support::start(config).await;
-    let body = json!({"launchProfileId": "lp-desktop", "ownedBy": "alice"});
+    let names = ["--single-user-desktops-as-root", "os_users"];
+    refused_at_create(&studio, &host, "alice", &names).await;
+}
+
+/// A desktop for `owner` is refused at create with 400, an error that names each of
+/// `names` (the keys or flags that would allow it), and nothing started.
+async fn refused_at_create(
+    studio: &test_support::Studio,
+    host: &Host,
+    owner: &str,
+    names: &[&str],
+) {
+    let body = json!({"launchProfileId": "lp-desktop", "ownedBy": owner});
     let reply = studio.call("POST", SESSIONS, Some(body), None).await;
     assert_eq!(reply.status, 400, "{}", reply.json);
     let message = reply.json["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("--single-user-desktops-as-root") && message.contains("os_users"),
-        "the error names the flag and the config key: {message}"
-    );
+    for name in names {
+        assert!(message.contains(name), "the error names {name}: {message}");
+    }
     assert_eq!(
         host.root.sessions(),
         Vec::<String>::new(),
