@@ -135,7 +135,7 @@ pub async fn proxy_with(auth: AuthMode, tweak: impl FnOnce(&mut ProxyConfig)) ->
         demo: true,
         transition: Duration::from_millis(1500),
         // The DCV client URL points back at the proxy, so the opened tab can be checked.
-        dcv_url_base: format!("http://127.0.0.1:{port}/dcv/"),
+        dcv_url_base: Some(format!("http://127.0.0.1:{port}/dcv/")),
         ..local_studio::Config::default()
     };
     let mut config = ProxyConfig::new(Upstream::Embedded(studio), auth);

@@ -200,7 +200,7 @@ async fn bench_live() {
     let (dcv, opened) = dcv_stand_in().await;
     let studio = test_support::start(local_studio::Config {
         transition: Duration::from_millis(TRANSITION_MS as u64),
-        dcv_url_base: format!("http://{dcv}/dcv/"),
+        dcv_url_base: Some(format!("http://{dcv}/dcv/")),
         ..test_support::test_config()
     })
     .await;

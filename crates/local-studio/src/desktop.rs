@@ -2,6 +2,8 @@
 //! address, without SigV4: the stream's one-time token is the credential, exactly as an
 //! Amazon DCV URL's `authToken` is.
 //!
+//! - `GET /desktop/simulated`: what a simulated workstation's Connect opens, a page that says
+//!   it has no desktop (its stream URLs point here unless `--dcv-url-base` is given).
 //! - `GET /desktop/?authToken=T#SESSION`: the noVNC viewer page (built by `cargo xtask
 //!   setup` into `.tools/desktop-viewer`). It removes the token from the address bar and
 //!   sends no Referer.
@@ -37,6 +39,7 @@ use tokio::net::UnixStream;
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/desktop/", get(page))
+        .route("/desktop/simulated", get(simulated))
         .route("/desktop/ws", get(connect))
         .route("/desktop/{file}", get(asset))
 }
@@ -76,6 +79,24 @@ async fn page(State(app): State<Arc<App>>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// What a simulated workstation's Connect opens: it has no machine, so there is nothing to
+/// show, and the page says so instead of leaving the artist at a dead address. The token in
+/// its URL opens nothing (a simulated session has no desktop) and is not read here.
+const SIMULATED: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Simulated workstation</title></head>
+<body><h1>This workstation is simulated</h1>
+<p>It has no machine behind it, so there is no desktop to show. Simulated workstations
+start and stop like real ones, for demos and tests.</p>
+<p>Your studio's administrator makes a launch profile real with
+<code>driver = "local-desktop"</code> (a desktop on the studio's host) or
+<code>driver = "ec2"</code> (an Amazon EC2 instance with Amazon DCV).</p>
+</body></html>
+"#;
+
+async fn simulated() -> Response {
+    viewer_response("text/html; charset=utf-8", SIMULATED.as_bytes().to_vec())
 }
 
 async fn asset(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {

@@ -88,7 +88,10 @@ pub struct Config {
     pub transition: Duration,
     pub page_size: usize,
     pub credentials: Vec<Credential>,
-    pub dcv_url_base: String,
+    /// Where a simulated session's streams point (`…?authToken=T#SESSION`), as a DCV URL
+    /// would; `None`: this server's own page that says the workstation is simulated
+    /// (`/desktop/simulated`), so a Connect never opens a dead address.
+    pub dcv_url_base: Option<String>,
     pub faults: Faults,
     /// Real desktops on this host for launch profiles with `driver = "local-desktop"`;
     /// `None` runs none (the demo's profiles are then simulated).
@@ -114,7 +117,7 @@ impl Default for Config {
             transition: Duration::from_secs(3),
             page_size: 50,
             credentials: vec![Credential::dev()],
-            dcv_url_base: "https://dcv.local-studio.invalid/".into(),
+            dcv_url_base: None,
             faults: Faults::default(),
             desktops: None,
             drift_interval: Duration::from_secs(5),
@@ -187,6 +190,15 @@ impl serving::Server for RunningServer {
     }
 }
 
+/// Where simulated sessions' streams point: the configured DCV base, or this server's page
+/// that says the workstation is simulated.
+fn simulated_url_base(config: &Config, addr: SocketAddr) -> String {
+    config
+        .dcv_url_base
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/desktop/simulated"))
+}
+
 /// Opens the store, loads studios, seeds the demo once, and serves on `listener`.
 pub async fn start(
     listener: tokio::net::TcpListener,
@@ -228,7 +240,7 @@ pub async fn start(
         faults: RwLock::new(Faults::default()),
         clock_offset_ms: AtomicI64::new(0),
         requests: AtomicU64::new(0),
-        drivers: drivers::Drivers::new(&config.dcv_url_base, local_desktop, ec2),
+        drivers: drivers::Drivers::new(simulated_url_base(&config, addr), local_desktop, ec2),
         wake_reconciler,
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,

@@ -49,9 +49,10 @@ struct Args {
         hide_env_values = true
     )]
     credentials: Vec<String>,
-    /// Base of the DCV web-client URL given to READY streams.
-    #[arg(long, default_value = "https://dcv.local-studio.invalid/")]
-    dcv_url_base: String,
+    /// Base of the URL that simulated sessions' streams get, as a DCV web client's would
+    /// (default: this server's page that says the workstation is simulated).
+    #[arg(long)]
+    dcv_url_base: Option<String>,
     /// Run real desktops for launch profiles with driver = "local-desktop" (and for the
     /// demo), keeping their homes, backups and run files in DIR. Keep DIR short: the VNC
     /// socket path under it must fit in 107 bytes.

@@ -451,7 +451,7 @@ async fn list_filters_work_together() {
 async fn streams_become_ready_with_a_secret_url_and_expire() {
     let studio = start(Config {
         transition: Duration::from_millis(200),
-        dcv_url_base: "https://dcv.example/".into(),
+        dcv_url_base: Some("https://dcv.example/".into()),
         ..test_config()
     })
     .await;
@@ -912,4 +912,24 @@ async fn unknown_routes_answer_404_in_the_api_error_format() {
     );
     let reply = studio.call("PUT", SESSIONS, Some(json!({})), None).await;
     assert_eq!(reply.status, 404);
+}
+
+/// Newcomer 2: a simulated workstation's Connect opened `https://dcv.local-studio.invalid/`,
+/// a dead page. By default its stream URL is local-studio's own page saying it is simulated.
+#[tokio::test]
+async fn a_simulated_workstation_connects_to_a_page_that_says_so() {
+    let studio = start(Config {
+        transition: Duration::ZERO,
+        ..test_config()
+    })
+    .await;
+    let id = studio.create("alice").await;
+    let (url, _token) = studio.new_stream(SESSIONS, &id, 60).await;
+    let page = format!("http://{}/desktop/simulated?authToken=", studio.addr);
+    assert!(url.starts_with(&page), "{url}");
+    let reply = reqwest::get(&url).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["referrer-policy"], "no-referrer");
+    let body = reply.text().await.unwrap();
+    assert!(body.contains("This workstation is simulated"), "{body}");
 }

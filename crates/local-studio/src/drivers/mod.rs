@@ -102,12 +102,12 @@ pub struct Drivers {
 
 impl Drivers {
     pub fn new(
-        dcv_url_base: &str,
+        simulated_url_base: String,
         local_desktop: Option<Arc<dyn Driver>>,
         ec2: Option<Arc<dyn Driver>>,
     ) -> Drivers {
         Drivers {
-            simulated: Arc::new(simulated::Simulated::new(dcv_url_base)),
+            simulated: Arc::new(simulated::Simulated::new(simulated_url_base)),
             local_desktop,
             ec2,
         }

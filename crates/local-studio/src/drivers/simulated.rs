@@ -1,21 +1,19 @@
 //! The simulated driver: no machine exists. Its sessions' transitions are timers kept by
 //! lifecycle.rs (so the fault-injection and property tests, and boto3/aws-sdk
-//! conformance, run against it), and its streams point at a DCV URL where nothing
-//! listens.
+//! conformance, run against it), and its streams point at the configured DCV URL or, by
+//! default, at local-studio's own page that says the workstation is simulated.
 
 use super::{Driver, Progress, Work};
 use crate::lifecycle::DriverLink;
 use serde_json::Value;
 
 pub struct Simulated {
-    dcv_url_base: String,
+    url_base: String,
 }
 
 impl Simulated {
-    pub fn new(dcv_url_base: &str) -> Simulated {
-        Simulated {
-            dcv_url_base: dcv_url_base.to_owned(),
-        }
+    pub fn new(url_base: String) -> Simulated {
+        Simulated { url_base }
     }
 }
 
@@ -33,7 +31,7 @@ impl Driver for Simulated {
     }
 
     fn stream_url(&self, session: &str, _state: &Value, token: &str) -> Option<String> {
-        Some(format!("{}?authToken={token}#{session}", self.dcv_url_base))
+        Some(format!("{}?authToken={token}#{session}", self.url_base))
     }
 
     fn capacity(&self) -> Option<usize> {
