@@ -8,7 +8,7 @@
 //! start the start command and give it a moment to show its first window; write
 //! `desktop.json`. Any failure undoes everything (through [`Desktops::stop`]'s own code)
 //! and returns the error with the end of the relevant log. One sequence, kept in one file
-//! (about 360 lines) so it reads in order.
+//! (under 400 lines) so it reads in order.
 
 use crate::connect::connect_checked;
 use crate::contain::{Joiner, Limits};

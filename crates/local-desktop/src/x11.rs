@@ -56,18 +56,41 @@ pub(crate) fn write_cookie(path: &Path, owner: Option<(Uid, Gid)>) -> Result<()>
 
 /// Creates `/tmp/.X11-unix` with mode 1777 (sticky, writable by all) when it is missing, as
 /// systemd would at boot. If the first Xvnc of an unprivileged user created it instead, that
-/// user would own it.
+/// user would own it; so a root server refuses one that is not root's and sticky (an artist
+/// who made it before the first desktop could replace the other desktops' X sockets).
 pub(crate) fn ensure_socket_dir() -> Result<()> {
     let dir = Path::new("/tmp/.X11-unix");
-    if dir.is_dir() {
-        return Ok(());
-    }
     match std::fs::create_dir(dir) {
         Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777))
             .map_err(|e| DesktopError::io("cannot set mode 1777 on", dir, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if nix::unistd::Uid::effective().is_root() {
+                check_socket_dir(dir)?;
+            }
+            Ok(())
+        }
         Err(e) => Err(DesktopError::io("cannot create", dir, e)),
     }
+}
+
+/// `dir` must be a folder (not a link) of root's with the sticky bit, as the X socket folder
+/// of a shared host is.
+fn check_socket_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| DesktopError::io("cannot read", dir, e))?;
+    if meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o1000 != 0 {
+        return Ok(());
+    }
+    Err(DesktopError::StartFailed {
+        what: format!("checking {}", dir.display()),
+        detail: format!(
+            "it is not root's sticky folder (owner uid {}, mode {:o}), so another user could replace the desktops' X sockets; remove it and start again, and it is made anew",
+            meta.uid(),
+            meta.mode() & 0o7777
+        ),
+        log: String::new(),
+    })
 }
 
 /// Polls `ready` until it returns `Some`, or fails with a timeout naming `what`.
@@ -166,7 +189,28 @@ pub(crate) fn log_tail(log: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::names_a_window;
+    use super::{check_socket_dir, names_a_window};
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A socket folder that a user made before root: refused; root's sticky one: fine.
+    #[test]
+    fn only_roots_sticky_socket_folder_is_used() {
+        if !nix::unistd::Uid::effective().is_root() {
+            eprintln!("skipped: only a root server checks the folder's owner");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(".X11-unix");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        check_socket_dir(&folder).expect("root's, sticky");
+        std::os::unix::fs::chown(&folder, Some(65534), None).unwrap();
+        let error = check_socket_dir(&folder).expect_err("another user's");
+        assert!(error.to_string().contains("owner uid 65534"), "{error}");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/tmp", &link).unwrap();
+        assert!(check_socket_dir(&link).is_err(), "a link is refused");
+    }
 
     /// What xprop printed on a desktop with openbox running, before and after a terminal.
     #[test]
