@@ -89,15 +89,13 @@ impl Cgroups {
                 .map(|(dir, _)| dir.join(&tag))
         };
         match (mode, v2) {
-            (Containment::V2, Some(dir)) | (Containment::Auto, Some(dir)) if v2_limits => {
-                Ok(Cgroups::V2 {
-                    base: dir.join(&tag),
-                    limits: v2_limits,
-                })
-            }
             (Containment::V2, Some(dir)) => Ok(Cgroups::V2 {
                 base: dir.join(&tag),
-                limits: false,
+                limits: v2_limits,
+            }),
+            (Containment::Auto, Some(dir)) if v2_limits => Ok(Cgroups::V2 {
+                base: dir.join(&tag),
+                limits: true,
             }),
             (Containment::V2, None) => Err("no cgroup v2 hierarchy is mounted".into()),
             _ => match v1("freezer") {
@@ -215,18 +213,21 @@ impl Cgroups {
         Ok(Joiner { procs })
     }
 
+    /// The group folder that lists every member of `session`'s group: each process joins
+    /// every hierarchy at once, so v1's freezer group holds what the others do.
+    fn members_dir(&self, session: &str) -> PathBuf {
+        match self {
+            Cgroups::V2 { base, .. } => base.join(session),
+            Cgroups::V1 { freezer, .. } => freezer.join(session),
+        }
+    }
+
     /// Every process in `session`'s group.
     pub(crate) fn members(&self, session: &str) -> Vec<u32> {
-        let mut pids: Vec<u32> = self
-            .dirs(session)
-            .iter()
-            .filter_map(|dir| std::fs::read_to_string(dir.join("cgroup.procs")).ok())
-            .flat_map(|text| {
-                text.lines()
-                    .filter_map(|l| l.trim().parse().ok())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let procs = self.members_dir(session).join("cgroup.procs");
+        let text = std::fs::read_to_string(procs).unwrap_or_default();
+        // v1 does not promise a list free of repeats.
+        let mut pids: Vec<u32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
         pids.sort_unstable();
         pids.dedup();
         pids
@@ -235,11 +236,11 @@ impl Cgroups {
     /// Kills every member of `session`'s group at once; none can fork away meanwhile.
     pub(crate) fn kill_all(&self, session: &str) {
         match self {
-            Cgroups::V2 { base, .. } => {
-                let _ = write(&base.join(session).join("cgroup.kill"), "1");
+            Cgroups::V2 { .. } => {
+                let _ = write(&self.members_dir(session).join("cgroup.kill"), "1");
             }
-            Cgroups::V1 { freezer, .. } => {
-                let state = freezer.join(session).join("freezer.state");
+            Cgroups::V1 { .. } => {
+                let state = self.members_dir(session).join("freezer.state");
                 if write(&state, "FROZEN").is_err() {
                     return;
                 }
