@@ -1,6 +1,6 @@
 //! Real desktops in headless Chromium: the built portal (`trunk build --release`, read from
 //! `STUDIO_PORTAL_DIST` or `dist/`) served by a real portal-proxy whose embedded local-studio
-//! runs the demo's READY artist workstations as real X desktops on this host (Xvnc, openbox,
+//! runs the demo's READY workstations as real X desktops on this host (Xvnc, openbox,
 //! xterm; crate local-desktop), shown by the noVNC viewer that local-studio serves at
 //! `/desktop/` (built by `cargo xtask setup` into `.tools/desktop-viewer`).
 //!
@@ -28,7 +28,7 @@ const EXPIRED: &str = "This link has been used or has expired";
 /// The file the artist makes by typing into the desktop's terminal in the browser.
 const TYPED: &str = "typed-in-chromium";
 
-fn viewer_dir() -> PathBuf {
+pub(super) fn viewer_dir() -> PathBuf {
     let dir = root().join(".tools/desktop-viewer");
     assert!(
         dir.join("index.html").is_file() && dir.join("viewer.js").is_file(),
@@ -49,7 +49,8 @@ fn credential() -> local_studio::Credential {
 }
 
 /// portal-proxy serving dist/ as alice, with an embedded demo local-studio whose READY
-/// artist workstations (alice's Lighting, bob's Animation) are real desktops under `root`.
+/// workstations (alice's Lighting and Dailies, bob's Animation) are real desktops under
+/// `root`.
 pub(super) async fn proxy(root: &DesktopRoot, transition: Duration) -> RunningProxy {
     proxy_starting(root, transition, None).await
 }
@@ -216,11 +217,15 @@ async fn an_artist_connects_to_a_real_desktop_types_into_it_and_the_link_works_o
     let desktops = Desktops::new(DesktopsConfig::new(root.path())).unwrap();
     let lighting = session_named(&studio, "Lighting").await;
     let animation = session_named(&studio, "Animation").await;
+    let dailies = session_named(&studio, "Dailies").await;
     let mut running = root.sessions();
     running.sort();
-    let mut expected = vec![lighting.clone(), animation.clone()];
+    let mut expected = vec![lighting.clone(), animation.clone(), dailies];
     expected.sort();
-    assert_eq!(running, expected, "the demo's READY artist desktops run");
+    assert_eq!(
+        running, expected,
+        "the demo's READY workstations are real desktops"
+    );
     let xvnc = desktops
         .find(&lighting)
         .expect("Lighting's desktop runs")

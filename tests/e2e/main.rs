@@ -6,8 +6,10 @@
 mod budget;
 mod desktop;
 mod desktop_bench;
+mod dev_journey;
 mod harness;
 mod intermediary;
+mod journey;
 mod live;
 mod live_bench;
 mod page;

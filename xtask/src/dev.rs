@@ -1,15 +1,14 @@
 //! `cargo xtask dev`: portal-proxy (with its embedded local-studio and demo data) on
-//! 127.0.0.1:8080 and `trunk serve` on 127.0.0.1:8081, which proxies /api to it
-//! (Trunk.toml's [[proxy]]). Ctrl-C stops both.
+//! 127.0.0.1:8080 and `trunk serve` on 127.0.0.1:8081, which proxies /api to it. What they
+//! are started with is `dev_plan.rs`, shared with the browser test of this journey.
+//! Ctrl-C stops both.
 
 use crate::run::{command, root, run, target_dir, Result};
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-const PROXY_ADDR: &str = "127.0.0.1:8080";
-const PORTAL_PORT: &str = "8081";
+use xtask::dev_plan::{self, RealDesktops, DEV_PORTS};
 
 pub fn dev(extra_proxy_args: &[String]) -> Result {
     run("cargo", &["build", "-p", "portal-proxy"])?;
@@ -19,57 +18,15 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
     let proxy_bin = target_dir().join("debug/portal-proxy");
-    // The page's origin is Trunk's, and Trunk's proxy sends the proxy its own Host.
-    let portal_origin = format!("http://127.0.0.1:{PORTAL_PORT}");
-    let mut proxy_args = vec![
-        "--listen",
-        PROXY_ADDR,
-        "--upstream",
-        "embedded",
-        "--auth",
-        "dev:alice",
-        "--public-origin",
-        &portal_origin,
-    ];
-    // Real desktops for the demo when the packages are there (set-up installs them as
-    // root); otherwise local-studio says why and simulates them.
-    // A desktop's VNC socket path lives under this folder and must fit in 107 bytes.
-    let mut desktops = root().join(".data/desktops").to_string_lossy().into_owned();
-    if desktops.len() > 48 {
-        desktops = "/tmp/studio-portal-desktops".into();
-    }
-    let viewer = root()
-        .join(".tools/desktop-viewer")
-        .to_string_lossy()
-        .into_owned();
-    if std::path::Path::new("/usr/bin/Xvnc").exists() {
-        proxy_args.extend(["--desktops-dir", &desktops, "--viewer-dir", &viewer]);
-        if is_root() {
-            // The demo maps no artists to OS users; as root its desktops would run as root,
-            // which local-studio refuses unless told this is a single-user host.
-            println!("xtask dev: running as root, so the demo's desktops run as root (--single-user-desktops-as-root): fine for a demo on your own machine, never for a shared host");
-            proxy_args.push("--single-user-desktops-as-root");
-        }
-    } else {
-        println!("xtask dev: Xvnc is not installed, so the demo workstations are simulated (run `cargo xtask setup` as root to get real desktops)");
-    }
-    proxy_args.extend(extra_proxy_args.iter().map(String::as_str));
+    let desktops = real_desktops();
+    let mut proxy_args = dev_plan::proxy_args(DEV_PORTS, desktops.as_ref());
+    proxy_args.extend_from_slice(extra_proxy_args);
+    let proxy_args: Vec<&str> = proxy_args.iter().map(String::as_str).collect();
     let mut children = vec![spawn(&proxy_bin.to_string_lossy(), &proxy_args)?];
     // A separate dist folder: `trunk serve` would otherwise overwrite the release dist/.
-    let dev_dist = target_dir().join("dev-dist");
-    let dev_dist = dev_dist.to_string_lossy();
-    match spawn(
-        "trunk",
-        &[
-            "serve",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            PORTAL_PORT,
-            "--dist",
-            &dev_dist,
-        ],
-    ) {
+    let trunk_args = dev_plan::trunk_args(DEV_PORTS, &target_dir().join("dev-dist"));
+    let trunk_args: Vec<&str> = trunk_args.iter().map(String::as_str).collect();
+    match spawn("trunk", &trunk_args) {
         Ok(child) => children.push(child),
         Err(error) => {
             stop_all(&mut children);
@@ -77,8 +34,10 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         }
     }
     println!(
-        "\n  studio-portal is starting: open http://127.0.0.1:{PORTAL_PORT}/  \
-         (signed in as alice; API on http://{PROXY_ADDR}). Ctrl-C stops it.\n"
+        "\n  studio-portal is starting: open {}/  (signed in as alice; API on \
+         http://127.0.0.1:{}). Ctrl-C stops it.\n",
+        DEV_PORTS.portal_origin(),
+        DEV_PORTS.proxy
     );
 
     while !stop.load(Ordering::SeqCst) {
@@ -119,6 +78,36 @@ fn stop_all(children: &mut [Child]) {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Real desktops when their packages are there (set-up installs them as root); otherwise
+/// local-studio simulates the workstations, and this says why.
+fn real_desktops() -> Option<RealDesktops> {
+    if !std::path::Path::new("/usr/bin/Xvnc").exists() {
+        println!(
+            "xtask dev: Xvnc is not installed, so the demo workstations are simulated \
+             (run `cargo xtask setup` as root to get real desktops)"
+        );
+        return None;
+    }
+    // A desktop's VNC socket path lives under this folder and must fit in 107 bytes.
+    let mut dir = root().join(".data/desktops");
+    if dir.as_os_str().len() > 48 {
+        dir = "/tmp/studio-portal-desktops".into();
+    }
+    let as_root = is_root();
+    if as_root {
+        println!(
+            "xtask dev: running as root, so the demo's desktops run as root \
+             (--single-user-desktops-as-root): fine for a demo on your own machine, never \
+             for a shared host"
+        );
+    }
+    Some(RealDesktops {
+        dir,
+        viewer: root().join(".tools/desktop-viewer"),
+        as_root,
+    })
 }
 
 /// Whether this process runs as root (it owns its own /proc entry as uid 0).

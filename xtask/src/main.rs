@@ -10,15 +10,16 @@
 mod bench;
 mod dev;
 mod dist;
-mod run;
 mod setup;
 mod test;
 
 use std::process::ExitCode;
+use xtask::run;
 
 const USAGE: &str = "usage: cargo xtask <setup|dev|test|bench|dist [DIR]>
 
-  setup   install the wasm target, Trunk, wasm-bindgen-cli, wasm-opt and Chromium
+  setup   install the build tools, the desktop packages (as root), and the test tools
+          (Chromium, nginx, moto); dev and dist install only what they need
   dev     run the portal with the embedded local-studio and demo data
   test    run every check and test; ends with 'N passed, N failed'
   bench   print the benchmark figures
@@ -29,10 +30,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup(),
-        Some("dev") => setup::setup().and_then(|()| dev::dev(&args[1..])),
+        Some("dev") => setup::for_dev().and_then(|()| dev::dev(&args[1..])),
         Some("test") => setup::setup().and_then(|()| test::test()),
         Some("bench") => setup::setup().and_then(|()| bench::bench()),
-        Some("dist") => setup::setup().and_then(|()| dist::dist(&args[1..])),
+        Some("dist") => setup::for_dev().and_then(|()| dist::dist(&args[1..])),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

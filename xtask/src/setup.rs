@@ -1,6 +1,7 @@
 //! Installs what a fresh machine lacks. Each step first checks what is there, at the right
-//! version, so a second run takes a second. Pitfalls: ../shared/TOOLCHAIN.md. The steps for
-//! real desktops and their viewer are in `setup/desktop.rs`.
+//! version, so a second run takes a second. `for_dev` is what the demo needs and asks for no
+//! root; `setup` adds what only the tests use (Chromium, nginx, moto, the service model).
+//! The steps for real desktops and their viewer are in `setup/desktop.rs`.
 
 mod desktop;
 
@@ -16,17 +17,24 @@ const BOTOCORE_VERSION: &str = "1.35.47";
 /// The EC2 API server the EC2 driver's tests run against (TOOLCHAIN.md, "EC2 and DCV").
 const MOTO_VERSION: &str = "5.2.5";
 
+/// Everything: what the portal's build and the demo need, then the test tools.
 pub fn setup() -> Result {
+    for_dev()?;
+    test_packages()?;
+    moto()?;
+    service_model()
+}
+
+/// What `cargo xtask dev` and `dist` need: the portal's build tools (no root), and real
+/// desktops where root can install their packages (otherwise the demo is simulated).
+pub fn for_dev() -> Result {
     wasm_target()?;
     trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
     esbuild()?;
-    chromium()?;
     desktop::packages()?;
-    desktop::viewer()?;
-    moto()?;
-    service_model()
+    desktop::viewer()
 }
 
 pub(crate) fn step(what: &str) {
@@ -144,24 +152,40 @@ pub(crate) fn npm_install_into(folder: &str, name: &str, version: &str) -> Resul
     )
 }
 
-fn chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+/// Debian packages only the tests use, and a file each one installs: the browser the
+/// end-to-end tests drive, and the TLS terminator the deploy journey runs in front.
+const TEST_PACKAGES: [(&str, &str); 3] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("nginx", "/usr/sbin/nginx"),
+];
+
+fn test_packages() -> Result {
+    let missing: Vec<&str> = TEST_PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let root_user = output("id", &["-u"]).as_deref() == Some("0");
-    if !root_user {
-        return Err(
-            "Chromium and chromedriver are missing; install them as root: \
-             apt-get install -y chromium chromium-driver"
-                .into(),
-        );
+    if output("id", &["-u"]).as_deref() != Some("0") {
+        return Err(format!(
+            "the tests need {} ; install them as root: apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
     }
-    step("installing Debian's chromium and chromium-driver with apt (about a minute)");
+    step(&format!(
+        "installing {} with apt (about a minute)",
+        missing.join(", ")
+    ));
     run("apt-get", &["update", "-qq"])?;
-    run(
-        "apt-get",
-        &["install", "-y", "-qq", "chromium", "chromium-driver"],
-    )
+    let args: Vec<&str> = ["install", "-y", "-qq"]
+        .into_iter()
+        .chain(missing)
+        .collect();
+    run("apt-get", &args)
 }
 
 /// Tests read botocore's service model from ../shared; a clone without it gets the same

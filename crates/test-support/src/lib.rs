@@ -16,7 +16,9 @@ mod sse;
 
 pub use browser::send_as;
 pub use os_users::{os_user, run_as};
-pub use processes::{spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot};
+pub use processes::{
+    spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot, ProcessGroup,
+};
 pub use servers::{gateway_config, start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};
 pub use sse::{SseClient, SseEvent};

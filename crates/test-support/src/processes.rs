@@ -22,6 +22,50 @@ impl Drop for ChildGuard {
     }
 }
 
+/// A process started in a process group of its own, with everything it starts (Trunk's
+/// cargo build, nginx's workers): on drop the whole group gets SIGTERM, then SIGKILL, and
+/// the leader is reaped.
+pub struct ProcessGroup(Child);
+
+impl ProcessGroup {
+    pub fn spawn(command: &mut std::process::Command) -> ProcessGroup {
+        use std::os::unix::process::CommandExt;
+        let child = command
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        ProcessGroup(child)
+    }
+
+    /// Whether the leader has exited (and how), without waiting.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.0.try_wait().ok().flatten()
+    }
+
+    fn signal(&self, signal: &str) {
+        // The group's id is the leader's pid (process_group(0)).
+        let _ = std::process::Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.0.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.signal("-TERM");
+        for _ in 0..30 {
+            if self.exited().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.signal("-KILL");
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Where a server binary announces "… listening on http://ADDR".
 pub enum Announces {
     /// local-studio: its first line of standard output.
