@@ -40,7 +40,7 @@ pub(super) fn viewer_dir() -> PathBuf {
 
 /// The embedded local-studio's one credential, which the proxy signs with and so does
 /// the test's own client (never the public development one).
-fn credential() -> local_studio::Credential {
+pub(super) fn credential() -> local_studio::Credential {
     local_studio::Credential {
         access_key_id: "DESKTOPTEST".into(),
         secret_access_key: "desktop-test-secret".into(),

@@ -64,6 +64,11 @@ pub fn free_port() -> u16 {
 
 /// Headless Chromium through chromedriver, both on free ports and in folders of their own.
 pub async fn browser() -> (Driver, Client) {
+    browser_with(&[]).await
+}
+
+/// [`browser`], with more Chromium switches.
+pub async fn browser_with(extra_args: &[&str]) -> (Driver, Client) {
     // The profile, and TMPDIR for the scratch folders Chromium and chromedriver make (they
     // leave them in /tmp otherwise): all removed with this folder.
     let scratch = tempfile::tempdir().unwrap();
@@ -82,7 +87,8 @@ pub async fn browser() -> (Driver, Client) {
         child: ChildGuard(child),
         port,
     };
-    let args = [
+    let profile_arg = format!("--user-data-dir={}", profile.display());
+    let mut args = vec![
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -92,8 +98,9 @@ pub async fn browser() -> (Driver, Client) {
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1200,900",
-        &format!("--user-data-dir={}", profile.display()),
+        &profile_arg,
     ];
+    args.extend_from_slice(extra_args);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),

@@ -12,6 +12,7 @@ mod intermediary;
 mod journey;
 mod live;
 mod live_bench;
+mod nginx;
 mod page;
 mod progress;
 mod revisit;

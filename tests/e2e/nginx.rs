@@ -1,0 +1,400 @@
+//! The deploy journey behind what studios put in front: Debian's nginx terminating TLS
+//! (a self-signed certificate made here) with HTTP/2, running the example configurations
+//! shipped in `deploy/nginx/` as they are, with only addresses and paths replaced.
+//! portal-proxy and local-studio listen on loopback as the deploy docs start them; the
+//! demo's workstations are real desktops. In Chromium:
+//!
+//! - users-file sign-in (`studio-portal.conf`): sign in, Stop, Start, Connect (the desktop
+//!   shows through nginx's WebSocket), then eight tabs at once, each acting in turn while
+//!   every tab stays live: over HTTP/1.1 the browser's six connections per host would
+//!   leave the seventh tab's event stream waiting, and that tab polling.
+//! - nginx signing artists in (`studio-portal-basic-auth.conf`, trusted-header mode):
+//!   the same Stop, Start and Connect as the artist nginx names.
+//!
+//! Before `--public-origin`, every action here was refused as cross-site: nginx's plain
+//! `proxy_pass` sends portal-proxy its own address as `Host`.
+
+use super::desktop::{credential, viewer_dir};
+use super::harness::{browser_with, dist, free_port, root, shot, until};
+use super::journey::{connect_and_see_the_desktop, start, stop, tail};
+use super::live::list_calls;
+use super::page::{state_of, type_into, wait_for_state, WAIT};
+use fantoccini::{Client, Locator};
+use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use test_support::{DesktopRoot, ProcessGroup};
+
+/// Chromium trusts the test's self-signed certificate this way (TOOLCHAIN: nginx).
+const INSECURE_TLS: &str = "--ignore-certificate-errors";
+/// How soon every open tab shows a change another tab made (events, not polling).
+const LIVE: Duration = Duration::from_secs(10);
+
+/// nginx, portal-proxy and local-studio, as deployed; all stop on drop.
+struct Deployment {
+    /// The address artists open: `https://127.0.0.1:PORT`.
+    origin: String,
+    proxy: Option<RunningProxy>,
+    studio: Option<local_studio::RunningServer>,
+    nginx: ProcessGroup,
+    dir: tempfile::TempDir,
+}
+
+impl Deployment {
+    /// Starts local-studio (demo data, real desktops under `desktops`) and portal-proxy
+    /// (`auth`, given the folder for its files) on loopback, and nginx with the shipped
+    /// `conf` in front of them.
+    async fn start(
+        conf: &str,
+        desktops: &DesktopRoot,
+        auth: impl FnOnce(&Path) -> AuthMode,
+    ) -> Deployment {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let origin = format!("https://127.0.0.1:{port}");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let studio = local_studio::start(
+            listener,
+            local_studio::Config {
+                demo: true,
+                desktops: Some(local_studio::DesktopSettings {
+                    root: desktops.path().to_owned(),
+                    viewer_dir: viewer_dir(),
+                    max_desktops: 8,
+                    width: 1280,
+                    height: 800,
+                    start_command: None,
+                    // --desktop-url-base: the viewer is reached through nginx.
+                    url_base: Some(format!("{origin}/")),
+                    // The demo maps no OS users, and CI runs as root.
+                    allow_root: true,
+                }),
+                credentials: vec![credential()],
+                ..local_studio::Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        let signing = credential();
+        let upstream = Upstream::Url {
+            endpoint: format!("http://{}", studio.addr()),
+            credentials: Some((signing.access_key_id, signing.secret_access_key)),
+        };
+        let mut config = ProxyConfig::new(upstream, auth(dir.path()));
+        config.dist = Some(dist());
+        config.public_origins = vec![origin.clone()];
+        if matches!(config.auth, AuthMode::TrustedHeader(_)) {
+            config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        }
+        let proxy = test_support::start_proxy(config).await;
+        let nginx = nginx(dir.path(), conf, port, &proxy, &studio);
+        Deployment {
+            origin,
+            proxy: Some(proxy),
+            studio: Some(studio),
+            nginx,
+            dir,
+        }
+    }
+
+    /// nginx's error log, for a failure's message.
+    fn error_log(&self) -> String {
+        tail(&self.dir.path().join("error.log"))
+    }
+
+    /// nginx's access log: a line per request, "PROTOCOL STATUS PATH".
+    fn requests(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap();
+        log.lines().map(str::to_owned).collect()
+    }
+
+    async fn stop(mut self) {
+        self.proxy.take().unwrap().shutdown().await;
+        self.studio.take().unwrap().shutdown().await;
+        drop(self.nginx);
+    }
+}
+
+/// Replaces `from` in `text`, which must be there exactly once: the shipped file and the
+/// test cannot drift apart silently.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "deploy/nginx: expected {from:?} once"
+    );
+    text.replace(from, to)
+}
+
+/// Runs nginx in the foreground with `deploy/nginx/CONF` inside a minimal main file whose
+/// paths are all in `dir`; waits until it accepts connections.
+fn nginx(
+    dir: &Path,
+    conf: &str,
+    port: u16,
+    proxy: &RunningProxy,
+    studio: &local_studio::RunningServer,
+) -> ProcessGroup {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+        .args(["-subj", "/CN=127.0.0.1", "-days", "2", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success(), "openssl made no certificate");
+    let shipped = std::fs::read_to_string(root().join("deploy/nginx").join(conf)).unwrap();
+    let mut server = replace_once(
+        &shipped,
+        "listen 443 ssl http2;",
+        &format!("listen 127.0.0.1:{port} ssl http2;"),
+    );
+    server = replace_once(
+        &server,
+        "http://127.0.0.1:8080;",
+        &format!("http://{};", proxy.addr()),
+    );
+    server = replace_once(
+        &server,
+        "http://127.0.0.1:8090;",
+        &format!("http://{};", studio.addr()),
+    );
+    server = replace_once(
+        &server,
+        "/etc/studio-portal/tls/fullchain.pem",
+        &cert.to_string_lossy(),
+    );
+    server = replace_once(
+        &server,
+        "/etc/studio-portal/tls/privkey.pem",
+        &key.to_string_lossy(),
+    );
+    if server.contains("/etc/studio-portal/htpasswd") {
+        server = replace_once(
+            &server,
+            "/etc/studio-portal/htpasswd",
+            &dir.join("htpasswd").to_string_lossy(),
+        );
+    }
+    std::fs::write(dir.join("studio-portal.conf"), server).unwrap();
+    let d = dir.display();
+    let main = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n\
+           log_format journey '$server_protocol $status $uri';\n\
+           access_log {d}/access.log journey;\n\
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+           include {d}/studio-portal.conf;\n\
+         }}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    // nginx's workers run as nobody: they must reach the temp folders.
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let group = ProcessGroup::spawn(
+        Command::new("/usr/sbin/nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return group;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "nginx did not listen on {addr}:\n{}",
+        tail(&dir.join("error.log"))
+    );
+}
+
+/// The protocol the current page's document came over ("h2" for HTTP/2).
+async fn page_protocol(client: &Client) -> String {
+    let script = "return performance.getEntriesByType('navigation')[0].nextHopProtocol";
+    let value = client.execute(script, vec![]).await.unwrap();
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits for alice's cards after sign-in; checks the page came over HTTP/2.
+async fn sees_her_workstations(client: &Client, deployment: &Deployment) {
+    let cards = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".card"))
+        .await;
+    assert!(
+        cards.is_ok(),
+        "no workstations after sign-in; nginx's requests: {:?}\nits error log:\n{}",
+        deployment.requests(),
+        deployment.error_log()
+    );
+    wait_for_state(client, "Lighting", "READY").await;
+    assert_eq!(page_protocol(client).await, "h2");
+}
+
+/// Stop, Start and Connect from the page, through nginx; the desktop shows.
+async fn stop_start_connect(client: &Client, deployment: &Deployment) {
+    stop(client, "Lighting").await;
+    start(client, "Lighting").await;
+    let opened = connect_and_see_the_desktop(client, "Lighting").await;
+    assert!(
+        opened.starts_with(&format!("{}/desktop/", deployment.origin)),
+        "the desktop opened at {opened}, not through nginx"
+    );
+    connect_and_see_the_desktop(client, "Dailies").await;
+}
+
+#[tokio::test]
+async fn behind_nginx_an_artist_signs_in_acts_connects_and_keeps_eight_tabs_live() {
+    // Declared first so it is dropped last: the desktops stop after everything else.
+    let Some(desktops) = DesktopRoot::new() else {
+        return;
+    };
+    let deployment = Deployment::start("studio-portal.conf", &desktops, |dir| {
+        let users = dir.join("users.toml");
+        let hash = portal_proxy::hash_password("render-farm").unwrap();
+        std::fs::write(
+            &users,
+            format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
+        )
+        .unwrap();
+        AuthMode::UsersFile(users)
+    })
+    .await;
+    let (_driver, client) = browser_with(&[INSECURE_TLS]).await;
+    let client = &client;
+    client.goto(&deployment.origin).await.unwrap();
+    until(
+        WAIT,
+        "the sign-in page",
+        || async { client.current_url().await.unwrap().path().to_owned() },
+        |p| p == "/login",
+    )
+    .await;
+    type_into(client, "user", "alice").await;
+    type_into(client, "password", "render-farm").await;
+    let submit = client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap();
+    submit.click().await.unwrap();
+    sees_her_workstations(client, &deployment).await;
+    stop_start_connect(client, &deployment).await;
+    shot(client, "nginx-1-signed-in").await;
+
+    // Eight tabs at once, each with its event stream open.
+    let mut tabs = vec![client.window().await.unwrap()];
+    for _ in 1..8 {
+        let tab = client.new_window(true).await.unwrap().handle;
+        client.switch_to_window(tab.clone()).await.unwrap();
+        client.goto(&deployment.origin).await.unwrap();
+        tabs.push(tab);
+    }
+    let mut lists = Vec::new();
+    for tab in &tabs {
+        client.switch_to_window(tab.clone()).await.unwrap();
+        wait_for_state(client, "Lighting", "READY").await;
+        assert_eq!(page_protocol(client).await, "h2");
+    }
+    // The catch-up lists on each stream's hello are done.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for tab in &tabs {
+        client.switch_to_window(tab.clone()).await.unwrap();
+        lists.push(list_calls(client).await);
+    }
+    // Each tab acts in turn; every tab shows it, and none of them polls.
+    for (turn, tab) in tabs.iter().enumerate() {
+        client.switch_to_window(tab.clone()).await.unwrap();
+        let want = if turn % 2 == 0 {
+            stop(client, "Lighting").await;
+            "STOPPED"
+        } else {
+            start(client, "Lighting").await;
+            "READY"
+        };
+        for (other, each) in tabs.iter().enumerate() {
+            client.switch_to_window(each.clone()).await.unwrap();
+            let what = format!("tab {other} to show tab {turn}'s {want}");
+            until(LIVE, &what, || state_of(client, "Lighting"), |s| s == want).await;
+        }
+    }
+    for (n, tab) in tabs.iter().enumerate() {
+        client.switch_to_window(tab.clone()).await.unwrap();
+        assert_eq!(
+            list_calls(client).await,
+            lists[n],
+            "tab {n} polled: its event stream was not open"
+        );
+    }
+    shot(client, "nginx-2-eighth-tab").await;
+    // All over HTTP/2 but the viewer's WebSocket: nginx 1.22 has no WebSocket over HTTP/2
+    // (RFC 8441), so Chromium opens it on a connection of its own, one per open desktop.
+    let requests = deployment.requests();
+    let other: Vec<&String> = requests
+        .iter()
+        .filter(|r| !r.starts_with("HTTP/2.0 ") && !r.starts_with("HTTP/1.1 101 /desktop/ws"))
+        .collect();
+    assert!(other.is_empty(), "not over HTTP/2: {other:?}");
+    client.clone().close().await.unwrap();
+    deployment.stop().await;
+}
+
+#[tokio::test]
+async fn behind_nginx_that_signs_artists_in_the_artist_it_names_acts_and_connects() {
+    let Some(desktops) = DesktopRoot::new() else {
+        return;
+    };
+    let deployment = Deployment::start("studio-portal-basic-auth.conf", &desktops, |dir| {
+        let made = Command::new("openssl")
+            .args(["passwd", "-apr1", "render-farm"])
+            .output()
+            .unwrap();
+        let hash = String::from_utf8(made.stdout).unwrap();
+        std::fs::write(dir.join("htpasswd"), format!("alice:{}", hash.trim())).unwrap();
+        AuthMode::TrustedHeader("x-remote-user".into())
+    })
+    .await;
+    let (_driver, client) = browser_with(&[INSECURE_TLS]).await;
+    let client = &client;
+    // Without the password, nginx answers 401 and nothing of the portal is served.
+    client.goto(&deployment.origin).await.unwrap();
+    let requests = deployment.requests();
+    assert_eq!(requests, ["HTTP/2.0 401 /"], "nginx asked for a password");
+    // With it: given once in the address, as a browser's sign-in dialog would, the browser
+    // keeps sending it. (The page itself must not carry it: a page whose address holds a
+    // password may not fetch.)
+    let with_password = deployment
+        .origin
+        .replace("https://", "https://alice:render-farm@");
+    client.goto(&format!("{with_password}/")).await.unwrap();
+    client
+        .goto(&format!("{}/", deployment.origin))
+        .await
+        .unwrap();
+    sees_her_workstations(client, &deployment).await;
+    let me = client
+        .execute(
+            "return fetch('/api/me').then(r => r.json()).then(j => j.user)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(me, "alice");
+    stop_start_connect(client, &deployment).await;
+    shot(client, "nginx-3-basic-auth").await;
+    client.clone().close().await.unwrap();
+    deployment.stop().await;
+}
