@@ -17,7 +17,7 @@ pub struct Ports {
     pub portal: u16,
 }
 
-/// `cargo xtask dev`'s ports: the ones the README names.
+/// `cargo xtask dev`'s ports: the ones the README and docs/ name.
 pub const DEV_PORTS: Ports = Ports {
     proxy: 8080,
     portal: 8081,

@@ -23,7 +23,7 @@ pub const E2E_TESTS: [&str; 7] = [
     "e2e",
 ];
 
-/// The README's deploy steps, run on what `cargo xtask dist` wrote to target/dist.
+/// The deploy steps of docs/deploying.md, run on what `cargo xtask dist` wrote to target/dist.
 /// `--workspace` as for the native tests: the same features, so no dependency is rebuilt.
 const DEPLOY_TESTS: [&str; 7] = [
     "cargo",
@@ -100,8 +100,8 @@ fn stages() -> Vec<Stage> {
             counts_tests: true,
         },
         Stage {
-            name: "deploy (the README's steps) and browser end-to-end tests",
-            // `dist` is the README's build step; its `trunk build --release` is also the
+            name: "deploy (docs/deploying.md's steps) and browser end-to-end tests",
+            // `dist` is the deploy steps' build; its `trunk build --release` is also the
             // portal that the browser tests load from dist/.
             commands: vec![
                 vec!["cargo", "xtask", "dist"],

@@ -1,5 +1,5 @@
-//! The README's deploy steps, carried out on what `cargo xtask dist` wrote: the two
-//! server binaries from that folder, started the way the README says (local-studio with a
+//! The deploy steps of docs/deploying.md, carried out on what `cargo xtask dist` wrote: the
+//! two server binaries from that folder, started the way those steps say (local-studio with a
 //! data directory and a credential of its own; portal-proxy with the built portal, that
 //! upstream and a users file), then probed, signed in to, and asked for the artist's
 //! sessions. The systemd units shipped in `deploy/` start the same binaries with flags

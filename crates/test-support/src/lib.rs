@@ -7,6 +7,7 @@
 //! earlier (a restart test, say).
 
 mod browser;
+pub mod docs_flags;
 mod os_users;
 mod processes;
 mod servers;
