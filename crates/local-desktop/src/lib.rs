@@ -98,6 +98,7 @@
 //! whole, with [`Limits`] on its processes and memory (`contain.rs`); every process runs with
 //! `PR_SET_NO_NEW_PRIVS` and without core files (`process.rs`).
 
+mod activity;
 mod connect;
 mod contain;
 mod error;
@@ -107,6 +108,7 @@ mod launch;
 mod layout;
 mod nofollow;
 mod process;
+mod rfb_input;
 mod stop;
 mod x11;
 
@@ -114,6 +116,7 @@ pub use contain::{Containment, Limits, DEFAULT_PIDS_MAX};
 pub use error::{DesktopError, Result, INSTALL_HINT};
 pub use ids::MAX_ID_LEN;
 pub use process::Process;
+pub use rfb_input::InputCounter;
 
 use layout::Layout;
 use process::Identity;
