@@ -4,8 +4,9 @@
 //!
 //! - The stream opens with `hello`: the page is then live, and catches up with one list
 //!   call (changes made before it listened). `resync` (changes were missed) lists again.
-//! - `session` events update a card ([`sessions::apply_event`]); a `stream` event makes a waiting
-//!   Connect read its stream at once ([`stream_events`]) rather than at its next poll.
+//! - `session` events update a card ([`sessions::apply_event`]); a `stream` event makes a
+//!   waiting Connect read its stream at once ([`stream_events`]) rather than at its next
+//!   poll.
 //! - If the stream never opens (an error, or no `hello` within [`HELLO_WITHIN`]: a proxy
 //!   in between refused or buffered it), the page polls as before, for good. If an open
 //!   stream breaks, the page polls while it reconnects, with backoff (2 s doubling to
