@@ -1,78 +1,17 @@
 //! The app: the signed-in artist's workstations, refreshed live, with their actions.
 //! It creates the shared [`Portal`] state, asks who is signed in, listens for changes
-//! (`live.rs`) or, where that cannot be used, polls the list (fast while anything
-//! changes, never while the tab is hidden), and lays out the page.
+//! (`live/`) or, where that cannot be used, polls the list (fast while anything
+//! changes, never while the tab is hidden; `sessions.rs` reads it), and lays out the page.
 
 use crate::api;
 use crate::components::{Header, NewWorkstation, SessionCard};
-use crate::live::{self, merge, Live};
+use crate::live::{self, Live};
 use crate::logic;
 use crate::portal::{explain, now_ms, Load, Portal};
+use crate::sessions::{refresh, tab_hidden};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nimble_model::StreamingSession;
 use std::time::Duration;
-
-fn tab_hidden() -> bool {
-    document().hidden()
-}
-
-/// Shows `after` in place of `before`, announcing each change of state once.
-fn show(portal: Portal, before: &[StreamingSession], after: Vec<StreamingSession>) {
-    let changes = logic::announcements(before, &after);
-    if !changes.is_empty() {
-        portal.announcement.set(changes.join(". "));
-        notify_if_hidden(portal, &changes);
-    }
-    portal.sessions.set(after);
-}
-
-/// A change of one session from the event stream.
-pub(crate) fn apply_event(portal: Portal, session: StreamingSession) {
-    let before = portal.sessions.get_untracked();
-    if let Some(after) = merge::event(&before, session) {
-        show(portal, &before, after);
-    }
-}
-
-/// Reads the whole list (the first load, a catch-up, a poll).
-pub(crate) async fn refresh(portal: Portal) {
-    let studio = portal.studio.get_untracked();
-    match api::list_sessions(&studio).await {
-        Ok(sessions) => {
-            let before = portal.sessions.get_untracked();
-            let after = merge::list(&before, sessions);
-            show(portal, &before, after);
-            // Setting it again would rebuild the list and lose what each card shows.
-            if portal.load.get_untracked() != Load::Ready {
-                portal.load.set(Load::Ready);
-            }
-        }
-        Err(failure) => {
-            let message = explain(&failure);
-            if portal.load.get_untracked() == Load::Loading
-                || portal.sessions.with_untracked(Vec::is_empty)
-            {
-                portal.load.set(Load::Failed(message));
-            } else {
-                portal.announcement.set(message);
-            }
-        }
-    }
-}
-
-/// A desktop notification when a workstation becomes ready while the tab is hidden.
-fn notify_if_hidden(portal: Portal, changes: &[String]) {
-    if !portal.notify.get_untracked()
-        || !tab_hidden()
-        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
-    {
-        return;
-    }
-    for change in changes.iter().filter(|c| c.ends_with("READY")) {
-        let _ = web_sys::Notification::new(change);
-    }
-}
 
 /// Refreshes quickly while anything is changing, slowly otherwise, and not at all while
 /// the tab is hidden or the page listens to the event stream; a kick, the tab coming

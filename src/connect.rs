@@ -1,6 +1,6 @@
 //! Connecting to a workstation: ask for a streaming-session stream, wait until it is
 //! READY, and show the stream's URL (the DCV client) in a new tab. The page hears of
-//! readiness from the event stream (`live.rs`) and then reads the URL at once; polls on
+//! readiness from the event stream (`live/`) and then reads the URL at once; polls on
 //! a backing-off schedule are the fallback (and the only way without live updates).
 //!
 //! Popup blockers allow `window.open` only while a click is being handled, never after an

@@ -4,8 +4,9 @@
 //!
 //! - The stream opens with `hello`: the page is then live, and catches up with one list
 //!   call (changes made before it listened). `resync` (changes were missed) lists again.
-//! - `session` events update a card through [`merge`]; a `stream` event makes a waiting
-//!   Connect read its stream at once ([`stream_events`]) rather than at its next poll.
+//! - `session` events update a card ([`sessions::apply_event`]); a `stream` event makes a
+//!   waiting Connect read its stream at once ([`stream_events`]) rather than at its next
+//!   poll.
 //! - If the stream never opens (an error, or no `hello` within [`HELLO_WITHIN`]: a proxy
 //!   in between refused or buffered it), the page polls as before, for good. If an open
 //!   stream breaks, the page polls while it reconnects, with backoff (2 s doubling to
@@ -16,9 +17,8 @@
 //!   and the portal could no longer load. A page restored from that cache (`pageshow`)
 //!   listens again and catches up.
 
-pub mod merge;
-
 use crate::portal::Portal;
+use crate::sessions;
 use leptos::task::spawn_local;
 use nimble_model::SessionResponse;
 use std::cell::{Cell, RefCell};
@@ -136,7 +136,7 @@ fn listen(portal: Portal) -> Option<EventSource> {
         Box::new(move |_| {
             FAILURES.with(|f| f.set(0));
             set_state(Live::On);
-            spawn_local(crate::app::refresh(portal));
+            spawn_local(sessions::refresh(portal));
         }),
     );
     on(
@@ -145,7 +145,7 @@ fn listen(portal: Portal) -> Option<EventSource> {
         Box::new(move |event| {
             let response = data_of(&event).map(crate::api::decode::<SessionResponse>);
             if let Some(session) = response.and_then(|r| r.ok()?.session) {
-                crate::app::apply_event(portal, session);
+                sessions::apply_event(portal, session);
             }
         }),
     );

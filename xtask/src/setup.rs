@@ -1,20 +1,27 @@
 //! Installs what a fresh machine lacks. Each step first checks what is there, at the right
 //! version, so a second run takes a second. `for_dev` is what the demo needs and asks for no
 //! root; `setup` adds what only the tests use (Chromium, nginx, moto, the service model).
-//! The steps for real desktops and their viewer are in `setup/desktop.rs`.
+//! Each pin says why it is that version, where the step is: the usual way to install these
+//! tools fails here in ways that are slow to find (a Trunk that needs a newer rustc, a
+//! wasm-opt that builds a broken wasm, a `--locked` install that cannot resolve). The steps
+//! for real desktops and their viewer are in `setup/desktop.rs`.
 
 mod desktop;
 
 use crate::run::{command, output, root, run, Result};
 use std::path::Path;
 
+/// Trunk 0.22 needs a newer rustc than these machines have.
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 /// Minifies wasm-bindgen's JS glue in release builds (trunk-hooks/release.mjs).
 pub(crate) const ESBUILD_VERSION: &str = "0.28.2";
-/// The last botocore that ships the nimble model (see API-REFERENCE.md).
+/// The last botocore that ships the nimble model (`botocore/data/nimble/2020-08-01`): AWS
+/// retired the service in 2024.
 const BOTOCORE_VERSION: &str = "1.35.47";
-/// The EC2 API server the EC2 driver's tests run against (TOOLCHAIN.md, "EC2 and DCV").
+/// The EC2 API server the EC2 driver's tests run against. It changes states at once and does
+/// not honour ClientToken: the tests put a proxy of their own in front of it for those
+/// (`crates/local-studio/tests/cloud/proxy.rs`).
 const MOTO_VERSION: &str = "5.2.5";
 
 /// Everything: what the portal's build and the demo need, then the test tools.

@@ -4,7 +4,7 @@
 //!
 //! Beside the API's fields, each launch profile names the workstation driver that makes
 //! its sessions real machines (`driver = "simulated"` by default, `"local-desktop"`, or
-//! `"ec2"` with its `ec2` table: `drivers/ec2/settings.rs`), the time limit of each
+//! `"ec2"` with its `ec2` table: `config/ec2.rs`), the time limit of each
 //! action, and what a desktop starts (`start_command`).
 //!
 //! A studio's streaming images are the API's own `StreamingImage`s; an EC2 profile's
@@ -15,9 +15,10 @@
 //! a mapping, desktops run as the user local-studio runs as, and artists are not separated
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
+pub mod ec2;
 mod images;
 
-use crate::drivers::Ec2Settings;
+use ec2::Ec2Settings;
 use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -15,8 +15,8 @@
 
 use crate::app::App;
 use crate::config::DriverName;
-use crate::store;
-use crate::tokens;
+use crate::lifecycle::SessionRecord;
+use crate::tokens::redeem::{present, Presented};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,55 +58,51 @@ async fn verify(
     let Ok(Form(form)) = form else {
         return xml(NO.into());
     };
-    if let Err(throttled) = app
-        .token_limits
-        .check(peer.ip(), &form.authentication_token)
-    {
-        let mut response = xml(NO.into());
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, throttled.retry_after_secs.into());
-        return response;
-    }
     let session = form.session_id.clone();
-    let client = form.client_address.clone();
-    let user = tokio::task::spawn_blocking(move || user_for(&app, &form)).await;
-    match user {
-        Ok(Ok(Some(user))) => {
+    let client = form.client_address;
+    let presented = present(
+        app,
+        peer.ip(),
+        form.authentication_token,
+        Some(form.session_id),
+        DriverName::Ec2,
+        |_, record| user_of(record),
+    )
+    .await;
+    match presented {
+        Presented::Throttled(throttled) => {
+            let mut response = xml(NO.into());
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, throttled.retry_after_secs.into());
+            response
+        }
+        Presented::Opened(Some(user)) => {
             tracing::info!(session = ?session, client = ?client, "DCV connection allowed");
             xml(format!(
                 r#"<auth result="yes"><username>{}</username></auth>"#,
                 escape(&user)
             ))
         }
-        Ok(Ok(None)) => {
+        Presented::Opened(None) | Presented::Refused => {
             tracing::info!(session = ?session, client = ?client, "DCV connection refused");
             xml(NO.into())
         }
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot check a DCV token");
+        Presented::Failed(error) => {
+            if let Some(error) = error {
+                tracing::error!(%error, "cannot check a DCV token");
+            }
             xml(NO.into())
         }
-        Err(_) => xml(NO.into()),
     }
 }
 
-/// Spends the token and returns the user it lets in, or `None` (nothing spent).
-fn user_for(app: &App, form: &Verify) -> Result<Option<String>, store::StoreError> {
-    if form.authentication_token.is_empty() {
-        return Ok(None);
-    }
-    let redeemed = tokens::redeem(
-        app,
-        &form.authentication_token,
-        &form.session_id,
-        DriverName::Ec2,
-    )?;
-    Ok(redeemed.and_then(|record| {
-        let os_user = record.driver.as_ref().and_then(|link| link.os_user.clone());
-        os_user.or(record.session.owned_by)
-    }))
+/// The user a redeemed token lets in: the owner's OS user on the workstation, or the
+/// owner; `None` (refused) for a session with neither.
+fn user_of(record: SessionRecord) -> Option<String> {
+    let os_user = record.driver.as_ref().and_then(|link| link.os_user.clone());
+    os_user.or(record.session.owned_by)
 }
 
 fn escape(text: &str) -> String {

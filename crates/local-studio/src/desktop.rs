@@ -21,7 +21,8 @@
 
 use crate::app::App;
 use crate::config::DriverName;
-use crate::{store, tokens};
+use crate::lifecycle::SessionRecord;
+use crate::tokens::redeem::{present, Presented};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -129,27 +130,34 @@ async fn connect(
     let Some(token) = query.auth_token else {
         return (StatusCode::FORBIDDEN, REFUSED).into_response();
     };
-    if let Err(throttled) = app.token_limits.check(peer.ip(), &token) {
-        let retry = [(header::RETRY_AFTER, throttled.retry_after_secs)];
-        let slow_down = "Too many connection attempts: wait a moment, then connect again.";
-        return (StatusCode::TOO_MANY_REQUESTS, retry, slow_down).into_response();
-    }
-    let Some(session) = query.session_id else {
-        return (StatusCode::FORBIDDEN, REFUSED).into_response();
+    // The token opens its session's desktop: connect to it on the same blocking thread.
+    let connect = |app: &App, record: SessionRecord| {
+        let session = record.session_id().to_owned();
+        (app.drivers.connect_viewer(&session), session)
     };
-    let vnc = tokio::task::spawn_blocking(move || {
-        let opened = desktop_session(&app, &token, &session)?;
-        Ok::<_, store::StoreError>(opened.map(|id| (app.drivers.connect_viewer(&id), id)))
-    })
+    let presented = present(
+        app,
+        peer.ip(),
+        token,
+        query.session_id,
+        DriverName::LocalDesktop,
+        connect,
+    )
     .await;
-    let (vnc, session) = match vnc {
-        Ok(Ok(Some(found))) => found,
-        Ok(Ok(None)) => return (StatusCode::FORBIDDEN, REFUSED).into_response(),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot check a desktop token");
+    let (vnc, session) = match presented {
+        Presented::Opened(found) => found,
+        Presented::Throttled(throttled) => {
+            let retry = [(header::RETRY_AFTER, throttled.retry_after_secs)];
+            let slow_down = "Too many connection attempts: wait a moment, then connect again.";
+            return (StatusCode::TOO_MANY_REQUESTS, retry, slow_down).into_response();
+        }
+        Presented::Refused => return (StatusCode::FORBIDDEN, REFUSED).into_response(),
+        Presented::Failed(error) => {
+            if let Some(error) = error {
+                tracing::error!(%error, "cannot check a desktop token");
+            }
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     match vnc.and_then(|std| {
         std.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -166,17 +174,6 @@ async fn connect(
                 .into_response()
         }
     }
-}
-
-/// Spends `token` for `session` and returns that session, whose desktop it opens, or `None`
-/// when the token opens nothing for it (see `tokens::redeem`).
-fn desktop_session(
-    app: &App,
-    token: &str,
-    session: &str,
-) -> Result<Option<String>, store::StoreError> {
-    let record = tokens::redeem(app, token, session, DriverName::LocalDesktop)?;
-    Ok(record.map(|record| record.session_id().to_owned()))
 }
 
 /// Copies bytes both ways until either side closes.

@@ -5,7 +5,7 @@
 //!   GetLaunchProfile, ListStreamingImages and GetStreamingImage, with the model's routes,
 //!   bodies and errors (see nimble-model).
 //! - **Lifecycle**: transitions take `transition` (`--transition-seconds`, 3 s by default,
-//!   0 in tests); state is derived from stored times when read (`lifecycle.rs`), so a
+//!   0 in tests); state is derived from stored times when read (`lifecycle/`), so a
 //!   restart mid-transition carries on. `stopAt` and `terminateAt` come from the launch
 //!   profile and are enforced. DELETED sessions stay readable for
 //!   [`Config::deleted_retention`] (a week by default), then are purged (`retention.rs`).

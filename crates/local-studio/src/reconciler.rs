@@ -3,7 +3,7 @@
 //! if the driver is not doing it (after a restart, say), shows progress as statusMessage,
 //! and writes the outcome through the state machine. Every drift interval it also
 //! compares what the database says with what runs: a READY session whose machine is gone
-//! becomes STOPPED (lifecycle.rs, `workstation_lost`), and a session that should have no
+//! becomes STOPPED (`lifecycle/`, `workstation_lost`), and a session that should have no
 //! machine but has one (a start that ran out of time, say) has it stopped.
 //!
 //! Each pass also purges what is past its retention (`retention.rs`), at most once a

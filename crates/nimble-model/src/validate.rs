@@ -2,8 +2,8 @@
 //! servers accept. Real clients check only `min` and required members, so the servers must
 //! enforce the rest; each error names the member's wire name.
 //!
-//! Longer than most files on purpose: one `impl Validate` per input shape, each a few lines
-//! that mirror the model's constraints, read best side by side in one place.
+//! Long because: one `impl Validate` per input shape, each a few lines that mirror the
+//! model's constraints, read best side by side in one place.
 
 use crate::error::ValidationError;
 use crate::requests::*;

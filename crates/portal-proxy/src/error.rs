@@ -1,6 +1,7 @@
-//! [`Refusal`]: the one type for every answer the proxy makes up itself instead of
-//! forwarding — a bad request, no identity, a cross-site call, too many requests, a
-//! stranger's session, an upstream that could not be signed for or reached.
+//! [`Error`]: why the proxy could not start. [`Refusal`]: the one type for every answer
+//! the proxy makes up itself instead of forwarding — a bad request, no identity, a
+//! cross-site call, too many requests, a stranger's session, an upstream that could not be
+//! signed for or reached.
 //!
 //! A refusal is an [`ApiError`] (what went wrong, in the API's own words) plus the HTTP
 //! status and, when waiting helps, a Retry-After. Handlers return `Result<_, Refusal>` and
@@ -26,6 +27,18 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use nimble_model::{ApiError, ValidationError};
+
+/// Why the proxy could not start: a bad setting, the embedded local-studio, or the
+/// listener.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("embedded local-studio: {0}")]
+    Embedded(#[from] local_studio::StartError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot serve: {0}")]
+    Io(#[from] std::io::Error),
+}
 
 /// A request the proxy answers itself, with an error in the API's format.
 #[derive(Clone, Debug)]

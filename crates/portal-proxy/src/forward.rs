@@ -8,7 +8,7 @@
 //!    as from local-studio). What goes upstream is rebuilt from the typed value, never
 //!    copied: lists are held to the artist's own `ownedBy`, a create is owned by the artist,
 //!    and a state change gets a client token so that a retry cannot act twice.
-//! 2. **Authorize**: the artist must own the session or backup ([`guards::check_owner`]).
+//! 2. **Authorize**: the artist must own the session or backup ([`owners::check_owner`]).
 //! 3. **Sign and send** ([`upstream`](crate::upstream)): reads go through the
 //!    [`Coalescer`](crate::coalesce::Coalescer), so identical reads in flight share one
 //!    upstream call; a write clears its cache and teaches the owners cache.
@@ -22,9 +22,9 @@ use crate::coalesce::Source;
 use crate::error::Refusal;
 use crate::identity::Identity;
 use crate::metrics::RequestLabels;
-use crate::routes::{Shared, State};
+use crate::state::{Shared, State};
 use crate::upstream::{Answer, Call};
-use crate::{audit, authorize, guards};
+use crate::{audit, authorize, guards, owners};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State as AxumState};
@@ -103,11 +103,11 @@ async fn forward(state: &State, identity: &Identity, route: &Route, sent: &Sent<
         Ok(call) => call,
         Err(refusal) => return refusal.into(),
     };
-    if let Err(answer) = guards::check_owner(state, identity, route).await {
+    if let Err(answer) = owners::check_owner(state, identity, route).await {
         return answer;
     }
     if route.operation.is_read() {
-        let (answer, source) = coalesced_read(state, &call).await;
+        let (answer, source) = state.coalesced_read(&call).await;
         match source {
             Source::Cache => {
                 state.metrics.cache_hits.inc();
@@ -123,14 +123,8 @@ async fn forward(state: &State, identity: &Identity, route: &Route, sent: &Sent<
     state.coalescer.invalidate();
     // A polling live watch looks at once, so other pages see this change soon.
     state.live.kick.notify_one();
-    guards::learn_owner(state, &answer);
+    owners::learn_owner(state, &answer);
     answer
-}
-
-/// A read answered from the cache, an identical read in flight, or the upstream.
-pub async fn coalesced_read(state: &State, call: &Call<'_>) -> (Answer, Source) {
-    let key = format!("{}?{}", call.route.path(), call.query);
-    state.coalescer.read(&key, state.upstream.call(call)).await
 }
 
 /// What goes upstream for an allowed call, or why it is refused.

@@ -1,38 +1,19 @@
-//! The checks that stand between a signed-in artist and the upstream. Each one either lets
-//! the call through or says why not, as a [`Refusal`] (or, for ownership, the failed
-//! lookup's own answer).
+//! Where a request may come from. A cross-site page can make the browser send a simple
+//! POST with the artist's cookie, but it cannot add a custom header or forge the Origin
+//! without a CORS preflight, which this server never grants. So every request other than
+//! GET and HEAD must carry `X-Studio-Portal: 1` and, when it has an Origin, one of the
+//! portal's own ([`csrf`]). The login form cannot set headers: it is held to the Origin
+//! check alone ([`same_origin`]), as is the event stream.
 //!
-//! - **CSRF.** A cross-site page can make the browser send a simple POST with the artist's
-//!   cookie, but it cannot add a custom header or forge the Origin without a CORS
-//!   preflight, which this server never grants. So every request other than GET and HEAD
-//!   must carry `X-Studio-Portal: 1` and, when it has an Origin, one of the portal's own
-//!   ([`csrf`]). The login form cannot set headers: it is held to the Origin check alone
-//!   ([`same_origin`]), as is the event stream.
-//! - **Rate limit.** A token bucket per studio user ([`RateLimit`]), and for sign-ins,
-//!   before any password hashing, one per client address and one per name
-//!   ([`SignInLimit`]); the refusal says in Retry-After when the next request will be
-//!   accepted.
-//! - **Ownership.** Operations on one session or backup need its owner to be the artist
-//!   (or the artist to be an admin): [`check_owner`] learns the owner once, through the
-//!   upstream's Get, and remembers it, since ownership never changes. A stranger gets the
-//!   same 404 as a missing resource, so ids reveal nothing.
+//! The other checks between a signed-in artist and the upstream: how often
+//! (`limits.rs`) and whose session (`owners.rs`).
 
-use crate::authorize::{self, Rule};
 use crate::config::ProxyConfig;
 use crate::error::Refusal;
-use crate::forward;
-use crate::identity::Identity;
-use crate::routes::State;
-use crate::upstream::{Answer, Call};
-use crate::Error;
+use crate::identity;
 use axum::http::{HeaderMap, Method};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use nimble_model::{ApiError, ErrorType, Operation, Route};
-use std::hash::Hash;
+use nimble_model::{ApiError, ErrorType};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Whether the request's Origin, when it has one, is one of this portal's own; otherwise a
 /// 403 that names the origin it came from and the origins allowed (logged too, so an
@@ -69,8 +50,8 @@ fn own_origins(config: &ProxyConfig, peer: IpAddr, headers: &HeaderMap) -> Vec<S
             .map(str::trim)
     };
     let mut allowed = config.public_origins.clone();
-    let trusted = !config.trusted_proxies.is_empty()
-        && crate::identity::trusted_peer(&config.trusted_proxies, peer);
+    let trusted =
+        !config.trusted_proxies.is_empty() && identity::trusted_peer(&config.trusted_proxies, peer);
     if let (true, Some(host)) = (trusted, header("x-forwarded-host")) {
         // A chain of proxies appends: the first is what the browser asked for.
         let first = |v: &str| v.split(',').next().unwrap_or("").trim().to_owned();
@@ -118,165 +99,4 @@ fn cross_site(origin: &str, allowed: &[String]) -> Refusal {
     )
     .with_code("CSRF")
     .into()
-}
-
-/// Requests per minute per studio user, in bursts of up to a fifth of that.
-pub struct RateLimit(DefaultKeyedRateLimiter<String>);
-
-impl RateLimit {
-    pub fn per_minute(per_minute: u32) -> Result<Self, Error> {
-        let rate = NonZeroU32::new(per_minute)
-            .ok_or_else(|| Error::Config("the rate limit must be at least 1 per minute".into()))?;
-        let burst = NonZeroU32::new((per_minute / 5).max(1)).unwrap_or(NonZeroU32::MIN);
-        Ok(RateLimit(RateLimiter::keyed(
-            Quota::per_minute(rate).allow_burst(burst),
-        )))
-    }
-
-    /// Takes one request from `user`'s bucket, or refuses with 429 and Retry-After.
-    pub fn check(&self, user: &str) -> Result<(), Refusal> {
-        take(&self.0, &user.to_owned())
-    }
-}
-
-/// Takes one from `key`'s bucket, or refuses with 429 Throttling and Retry-After.
-fn take<K: Clone + Hash + Eq>(
-    limiter: &DefaultKeyedRateLimiter<K>,
-    key: &K,
-) -> Result<(), Refusal> {
-    let Err(not_until) = limiter.check_key(key) else {
-        return Ok(());
-    };
-    let seconds = not_until
-        .wait_time_from(DefaultClock::default().now())
-        .as_secs()
-        + 1;
-    let error = ApiError::new(
-        ErrorType::Throttling,
-        format!("Too many requests: wait {seconds} s"),
-    )
-    .with_code("RATE_LIMITED");
-    Err(Refusal::new(error).retry_after(seconds))
-}
-
-/// Sign-in attempts per minute per client address and per user name (each may be spent
-/// at once, then refills evenly), checked before any password is hashed.
-pub struct SignInLimit {
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
-    per_name: DefaultKeyedRateLimiter<String>,
-    checks: AtomicU32,
-}
-
-impl SignInLimit {
-    pub fn per_minute(per_address: u32, per_name: u32) -> Result<Self, String> {
-        let quota = |n: u32| {
-            NonZeroU32::new(n)
-                .map(Quota::per_minute)
-                .ok_or("sign-in limits must be at least 1 per minute")
-        };
-        Ok(SignInLimit {
-            per_address: RateLimiter::keyed(quota(per_address)?),
-            per_name: RateLimiter::keyed(quota(per_name)?),
-            checks: AtomicU32::new(0),
-        })
-    }
-
-    /// Takes one attempt from `peer`'s bucket, then one from `name`'s. An address over
-    /// its limit spends nothing of the name's, so it cannot lock a name out faster.
-    pub fn check(&self, peer: IpAddr, name: &str) -> Result<(), Refusal> {
-        // Full buckets hold nothing worth keeping: forget them now and then.
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
-            self.per_address.retain_recent();
-            self.per_name.retain_recent();
-        }
-        take(&self.per_address, &peer.to_canonical())?;
-        take(&self.per_name, &name.to_owned())
-    }
-}
-
-/// A kind of resource that belongs to one artist: how to learn its owner, and its name in
-/// the 404 a stranger gets.
-struct Owned {
-    /// The upstream operation that reads one, and the member of its answer that holds it.
-    lookup: Operation,
-    member: &'static str,
-    noun: &'static str,
-    /// Prefix of its key in the owners cache.
-    prefix: &'static str,
-}
-
-const SESSION: Owned = Owned {
-    lookup: Operation::GetStreamingSession,
-    member: "session",
-    noun: "Streaming session",
-    prefix: "session",
-};
-
-const BACKUP: Owned = Owned {
-    lookup: Operation::GetStreamingSessionBackup,
-    member: "streamingSessionBackup",
-    noun: "Streaming session backup",
-    prefix: "backup",
-};
-
-impl Owned {
-    /// What `route` acts on and its id, when its rule asks for the owner.
-    fn of(route: &Route) -> Option<(&'static Owned, &str)> {
-        match authorize::rule(route.operation) {
-            Rule::SessionOwner => Some((&SESSION, route.session_id().unwrap_or(""))),
-            Rule::BackupOwner => Some((&BACKUP, route.backup_id().unwrap_or(""))),
-            Rule::Open | Rule::OwnedByFilter | Rule::OwnedByOnCreate => None,
-        }
-    }
-
-    fn key(&self, id: &str) -> String {
-        format!("{}/{id}", self.prefix)
-    }
-}
-
-/// Lets the call through when the artist owns what it acts on, or is an admin. `Err` is
-/// what the browser gets instead: the 404 of a missing resource for a stranger, or the
-/// owner lookup's own answer when that failed.
-pub async fn check_owner(state: &State, identity: &Identity, route: &Route) -> Result<(), Answer> {
-    let Some((owned, id)) = Owned::of(route) else {
-        return Ok(());
-    };
-    let key = owned.key(id);
-    let owner = match state.owners.get(&key) {
-        Some(owner) => owner,
-        None => {
-            let lookup = Route::new(owned.lookup, [route.studio_id(), id]);
-            let (answer, _) =
-                forward::coalesced_read(state, &Call::read(&lookup, String::new())).await;
-            if !answer.is_success() {
-                return Err(answer);
-            }
-            // An answer without an owner leaves it empty: only an admin gets through.
-            let owner = answer
-                .success_json()
-                .and_then(|json| json[owned.member]["ownedBy"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            state.owners.remember(&key, &owner);
-            owner
-        }
-    };
-    if identity.admin || owner == identity.user {
-        Ok(())
-    } else {
-        Err(Refusal::from(ApiError::not_found(owned.noun, id)).into())
-    }
-}
-
-/// Remembers the owner a successful write's answer names (a create names its new session
-/// only there), so the next call on that session needs no lookup.
-pub fn learn_owner(state: &State, answer: &Answer) {
-    let Some(json) = answer.success_json() else {
-        return;
-    };
-    if let (Some(id), Some(owner)) = (
-        json["session"]["sessionId"].as_str(),
-        json["session"]["ownedBy"].as_str(),
-    ) {
-        state.owners.remember(&SESSION.key(id), owner);
-    }
 }

@@ -8,13 +8,13 @@
 //! proxy goes on with the file it read.
 //!
 //! A sign-in is checked against the lockout first, then the limits per address and per
-//! name (`guards::SignInLimit`); only then is the password hashed, on a
+//! name (`limits::SignInLimit`); only then is the password hashed, on a
 //! blocking thread and at most `login_concurrency` at once, so a flood of sign-ins leaves
 //! the async workers free to answer everything else.
 
 use crate::config::{AuthMode, ProxyConfig, UserEntry, UsersFile};
 use crate::error::Refusal;
-use crate::guards::SignInLimit;
+use crate::limits::SignInLimit;
 use crate::sign_ins::{self, SignIns};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

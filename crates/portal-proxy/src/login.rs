@@ -23,7 +23,7 @@
 
 use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
-use crate::routes::Shared;
+use crate::state::Shared;
 use crate::{audit, guards, identity, static_files};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

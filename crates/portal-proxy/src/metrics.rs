@@ -2,7 +2,6 @@
 //! upstream calls, cache and coalescing hits, and the refusals that tell of an attack or a
 //! client in a loop ([`count_refusals`]: cross-site, rate-limited, locked out).
 
-use crate::routes::Shared;
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::StatusCode;
@@ -13,6 +12,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RefusalLabels {
@@ -107,7 +107,7 @@ const COUNTED: [(&str, &str); 3] = [
 /// Middleware: counts each answer that is one of the proxy's refusals in [`COUNTED`]. Only
 /// 403 and 429 answers are looked into; their bodies are small JSON, read and put back.
 pub async fn count_refusals(
-    AxumState(state): AxumState<Shared>,
+    AxumState(metrics): AxumState<Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -125,8 +125,7 @@ pub async fn count_refusals(
         .ok()
         .and_then(|json| json["code"].as_str().map(str::to_owned));
     if let Some((_, reason)) = COUNTED.iter().find(|(c, _)| Some(*c) == code.as_deref()) {
-        state
-            .metrics
+        metrics
             .refusals
             .get_or_create(&RefusalLabels { reason })
             .inc();

@@ -14,7 +14,7 @@
 
 use crate::config::ProxyConfig;
 use crate::identity;
-use crate::routes::Shared;
+use crate::state::Shared;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;

@@ -1,9 +1,9 @@
-//! The proxy's routes, the [`State`] they share, and the small handlers.
+//! The proxy's routes and the small handlers; the state they share is `state.rs`.
 //!
 //! | route | handler | |
 //! | --- | --- | --- |
 //! | `GET /api/me` | [`me`] | who is signed in, in which studio, admin or not |
-//! | `GET /api/events` | [`live::events`] | live changes, server-sent events (`live/`) |
+//! | `GET /api/events` | [`live::sse::events`] | live changes, server-sent events (`live/`) |
 //! | `POST /api/login`, `POST /api/logout`, `GET /login` | `login.rs` | users-file sign-in |
 //! | `/api/...` | [`forward::call`] | the Nimble operations, checked, signed and forwarded |
 //! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable (`ops_access.rs`) |
@@ -14,16 +14,9 @@
 //! API or page, carries the security headers of `static_files::with_security_headers`.
 //! Handlers that can refuse return `Result<_, Refusal>`: see `error.rs`.
 
-use crate::authorize::Owners;
-use crate::coalesce::Coalescer;
-use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
-use crate::guards::RateLimit;
-use crate::identity::Identities;
-use crate::live::{self, Live};
-use crate::metrics::{self, Metrics};
-use crate::upstream::{self, Answer};
-use crate::{forward, login, ops_access, signing, static_files, Error};
+use crate::state::Shared;
+use crate::{forward, live, login, metrics, ops_access, static_files};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
@@ -32,62 +25,12 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use nimble_model::Me;
 use std::net::SocketAddr;
-use std::sync::Arc;
-
-/// Everything the handlers share, built once at start.
-pub struct State {
-    pub config: ProxyConfig,
-    pub identities: Identities,
-    pub upstream: upstream::Client,
-    pub coalescer: Coalescer<Answer>,
-    pub owners: Owners,
-    pub rate_limit: RateLimit,
-    pub metrics: Arc<Metrics>,
-    pub live: Arc<Live>,
-}
-
-pub type Shared = Arc<State>;
-
-impl State {
-    pub fn new(
-        config: ProxyConfig,
-        endpoint: String,
-        credentials: signing::Credentials,
-    ) -> Result<Self, Error> {
-        let metrics = Arc::new(Metrics::new());
-        let upstream = upstream::Client::new(
-            endpoint,
-            credentials,
-            config.region.clone(),
-            config.upstream_timeout,
-            config.max_attempts,
-            metrics.clone(),
-        )
-        .map_err(Error::Config)?;
-        let rate_limit = RateLimit::per_minute(config.rate_limit_per_minute)?;
-        if matches!(config.auth, AuthMode::TrustedHeader(_)) && config.trusted_proxies.is_empty() {
-            tracing::warn!(
-                "--insecure-trust-any-client: anyone who can reach this port can claim any user"
-            );
-        }
-        Ok(State {
-            identities: Identities::load(&config).map_err(Error::Config)?,
-            upstream,
-            coalescer: Coalescer::new(config.cache_ttl, config.cache_max_entries),
-            owners: Owners::default(),
-            rate_limit,
-            metrics,
-            live: Arc::new(Live::new(config.live_connections_per_user)),
-            config,
-        })
-    }
-}
 
 pub fn router(state: Shared) -> Router {
     let limit = state.config.body_limit_bytes;
     let api = Router::new()
         .route("/api/me", get(me))
-        .route("/api/events", get(live::events))
+        .route("/api/events", get(live::sse::events))
         .route("/api/login", post(login::login))
         .route("/api/logout", post(login::logout))
         .route("/api/{*rest}", any(forward::call))
@@ -111,7 +54,7 @@ pub fn router(state: Shared) -> Router {
         None => router.fallback(|| async { (StatusCode::NOT_FOUND, "not found") }),
     };
     let router = router.layer(middleware::from_fn_with_state(
-        state.clone(),
+        state.metrics.clone(),
         metrics::count_refusals,
     ));
     static_files::with_security_headers(router.with_state(state))

@@ -13,7 +13,9 @@ use crate::run::{command, output, root, run, Result};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-/// The noVNC client library; 1.7.0 is the version measured in TOOLCHAIN.md.
+/// The noVNC client library. npm's package holds only the library (`core/`, no `vnc.html`
+/// app): the viewer's own page (`viewer/`) imports its RFB client, and esbuild bundles it.
+/// Debian's novnc is older (1.3).
 const NOVNC_VERSION: &str = "1.7.0";
 
 /// Debian bookworm packages, and a file each one installs that proves it is there.

@@ -56,7 +56,7 @@ pub fn desktops(edit: impl FnOnce(&mut DesktopsConfig)) -> Option<TestDesktops> 
     let mut config = DesktopsConfig::new(dir.path());
     config.width = 800;
     config.height = 600;
-    // These tests are about the mechanism; tests/isolation.rs holds root to its rules.
+    // These tests are about the mechanism; tests/containment.rs holds root to its rules.
     config.allow_root = true;
     edit(&mut config);
     let desktops = Desktops::new(config).expect("open the desktops root");

@@ -13,7 +13,7 @@ mod jobs;
 mod local_desktop;
 mod simulated;
 
-pub use ec2::{Ec2, Ec2Settings};
+pub use ec2::Ec2;
 pub use local_desktop::{DesktopSettings, LocalDesktop};
 
 use crate::config::{DriverName, Profile, Studio};

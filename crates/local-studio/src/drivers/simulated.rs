@@ -1,5 +1,5 @@
 //! The simulated driver: no machine exists. Its sessions' transitions are timers kept by
-//! lifecycle.rs (so the fault-injection and property tests, and boto3/aws-sdk
+//! `lifecycle/` (so the fault-injection and property tests, and boto3/aws-sdk
 //! conformance, run against it), and its streams point at the configured DCV URL or, by
 //! default, at local-studio's own page that says the workstation is simulated.
 

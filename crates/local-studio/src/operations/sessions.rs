@@ -1,5 +1,5 @@
 //! Streaming sessions: list, get, create, and the three state changes (start, stop,
-//! delete). Which state a change leads to is lifecycle.rs's business; this file checks
+//! delete). Which state a change leads to is `lifecycle/`'s business; this file checks
 //! the request, applies the launch profile, and stores the result.
 
 use super::backups::{backup_now, backup_on_stop};

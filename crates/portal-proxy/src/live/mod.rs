@@ -19,11 +19,8 @@
 //! Each change also clears the read cache, so a list read after an event is fresh.
 
 mod seats;
-mod sse;
-mod upstream_watch;
-
-pub use sse::events;
-pub use upstream_watch::spawn;
+pub mod sse;
+pub mod upstream_watch;
 
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch, Notify};

@@ -19,7 +19,7 @@ use super::Change;
 use crate::error::Refusal;
 use crate::guards;
 use crate::identity::Identity;
-use crate::routes::Shared;
+use crate::state::Shared;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -15,8 +15,7 @@
 //! so a change that fell between their list and the watch is not lost.
 
 use super::Change;
-use crate::forward::coalesced_read;
-use crate::routes::Shared;
+use crate::state::Shared;
 use crate::upstream::{Answer, Call};
 use nimble_model::{ListStreamingSessionsQuery, Operation, QueryString, Route};
 use serde_json::{json, Value};
@@ -168,7 +167,7 @@ async fn list_all(state: &Shared, route: &Route) -> Option<Vec<Value>> {
     let mut query = ListStreamingSessionsQuery::default();
     loop {
         let call = Call::read(route, query.to_query_string());
-        let (answer, _) = coalesced_read(state, &call).await;
+        let (answer, _) = state.coalesced_read(&call).await;
         let mut page = answer.success_json()?;
         if let Some(Value::Array(found)) = page.get_mut("sessions").map(Value::take) {
             sessions.extend(found);

@@ -5,9 +5,9 @@
 //! makes.
 
 use super::drift::Seen;
-use super::settings::Ec2Settings;
 use super::states::Failure;
 use super::Machine;
+use crate::config::ec2::Ec2Settings;
 use crate::config::StudioConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};

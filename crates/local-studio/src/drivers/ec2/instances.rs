@@ -2,8 +2,8 @@
 //! terminated, and waited on until READY (running, status checks passed, probe answered).
 
 use super::client::{Ctx, TAG_LAUNCH, TAG_SESSION};
-use super::settings::Probe;
 use super::states::{failure, is_gone, Failure, Step};
+use crate::config::ec2::Probe;
 use aws_sdk_ec2::types::{
     Filter, HttpTokensState, IamInstanceProfileSpecification, Instance,
     InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceStateName, InstanceType,

@@ -25,20 +25,17 @@ mod client;
 mod drift;
 mod images;
 mod instances;
-mod settings;
 mod states;
 mod work;
 
-pub use settings::Ec2Settings;
-
 use super::jobs::Jobs;
 use super::{Driver, Progress, Work};
+use crate::config::ec2::{DcvHost, Ec2Settings};
 use crate::config::{Profile, Studio, StudioConfig};
 use crate::lifecycle::DriverLink;
 use nimble_model::StreamingSession;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use settings::DcvHost;
 use std::sync::Arc;
 
 /// The key of the instance id in a session's driver state (stream tokens are bound to it).

@@ -17,6 +17,9 @@
 //! # endpoint_url = "http://127.0.0.1:5000"  # another EC2 API (tests: moto)
 //! ```
 //!
+//! The EC2 driver (`drivers/ec2/`) reads these settings; they live with the rest of the
+//! studio's settings, so that reading a config file needs nothing from the driver.
+//!
 //! Credentials never appear here: they come from aws-config's chain (environment,
 //! profile, SSO, instance role). A DCV login is never a system account (root, or a uid
 //! below 1000 here): a mapping to one stops the server from starting, and an owner whose

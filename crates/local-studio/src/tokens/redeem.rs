@@ -1,0 +1,108 @@
+//! Presenting a stream token at one of the two endpoints outside SigV4, `GET /desktop/ws`
+//! (`desktop.rs`, the noVNC bridge) and `POST /dcv/verify` (`dcv.rs`, Amazon DCV's
+//! external authenticator). Both call [`present`]: it takes one attempt from the rate
+//! limits, then redeems the token on a blocking thread (the store is SQLite), and says what
+//! came of it. Each endpoint only turns that into its own answer.
+//!
+//! Unlike the rest of `tokens/`, this reads the store through the server's state, so it
+//! sits above `app.rs`.
+
+use super::{token_hash, Throttled};
+use crate::app::App;
+use crate::config::DriverName;
+use crate::drivers::Drivers;
+use crate::lifecycle::SessionRecord;
+use crate::store::{self, StoreError, TokenGrant};
+use nimble_model::Operation;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// What came of presenting a stream token.
+pub enum Presented<T> {
+    /// The token was good for this request and is now spent; `T` is what the endpoint
+    /// made of the session it opens.
+    Opened(T),
+    /// It opens nothing for this request (none given, unknown, spent, expired, another
+    /// session's, no session named, or the session may not be connected to now). Nothing
+    /// is spent.
+    Refused,
+    /// Presented too often, from this address or with this token: 429 with Retry-After.
+    Throttled(Throttled),
+    /// The check could not be made: the store failed (`Some`), or its task did (`None`).
+    Failed(Option<StoreError>),
+}
+
+/// Presents `token`, from `peer`, for the session `session_id` served by `driver`. When
+/// it opens the session, `open` runs on the same blocking thread (a desktop's socket is
+/// connected there) and its result comes back in [`Presented::Opened`].
+pub async fn present<T: Send + 'static>(
+    app: Arc<App>,
+    peer: IpAddr,
+    token: String,
+    session_id: Option<String>,
+    driver: DriverName,
+    open: impl FnOnce(&App, SessionRecord) -> T + Send + 'static,
+) -> Presented<T> {
+    if let Err(throttled) = app.token_limits.check(peer, &token) {
+        return Presented::Throttled(throttled);
+    }
+    let Some(session_id) = session_id.filter(|_| !token.is_empty()) else {
+        return Presented::Refused;
+    };
+    let redeemed = tokio::task::spawn_blocking(move || {
+        let record = redeem(&app, &token, &session_id, driver)?;
+        Ok::<_, StoreError>(record.map(|record| open(&app, record)))
+    })
+    .await;
+    match redeemed {
+        Ok(Ok(Some(opened))) => Presented::Opened(opened),
+        Ok(Ok(None)) => Presented::Refused,
+        Ok(Err(error)) => Presented::Failed(Some(error)),
+        Err(_) => Presented::Failed(None),
+    }
+}
+
+/// Spends `token` for a request that names `session_id` and is served by `driver`, and
+/// returns the session it opens; `None`, with nothing spent, when it opens nothing for
+/// this request (unknown, spent, expired, another session's, or the session may not be
+/// connected to now).
+fn redeem(
+    app: &App,
+    token: &str,
+    session_id: &str,
+    driver: DriverName,
+) -> Result<Option<SessionRecord>, StoreError> {
+    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let changes_before = db.total_changes();
+    let tx = db.transaction()?;
+    let now_ms = app.now_ms();
+    crate::operations::settle(app, &tx, now_ms)?;
+    let opens = match store::stream_token(&tx, &token_hash(token), now_ms)? {
+        Some(grant) if grant.session_id == session_id => store::session_by_id(&tx, session_id)?
+            .filter(|record| may_use(record, &grant, driver))
+            .map(|record| (grant, record)),
+        _ => None,
+    };
+    if let Some((grant, _)) = &opens {
+        store::spend_stream_token(&tx, &grant.stream_id, now_ms)?;
+    }
+    app.commit(tx, changes_before)?;
+    Ok(opens.map(|(_, record)| record))
+}
+
+/// Whether the token `grant` describes may connect to `record` through `driver` now.
+fn may_use(record: &SessionRecord, grant: &TokenGrant, driver: DriverName) -> bool {
+    let on_driver = record
+        .driver
+        .as_ref()
+        .is_some_and(|link| link.name == driver.as_str());
+    // The one rule for what a state allows: a stream is for a READY session.
+    let ready = record
+        .state()
+        .allows(Operation::CreateStreamingSessionStream);
+    // A token made for one machine (an EC2 instance) opens no other; an EC2 token made
+    // before its session had an instance opens none.
+    let machine = Drivers::machine_of(record);
+    let same_machine = grant.machine == machine && (driver != DriverName::Ec2 || machine.is_some());
+    on_driver && ready && same_machine
+}
