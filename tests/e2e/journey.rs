@@ -1,5 +1,5 @@
 //! What an artist does on the page, as steps the journey tests share (`dev_journey.rs`,
-//! `nginx.rs`): stop, start, create, delete and connect, each waiting for what the artist
+//! `nginx/`): stop, start, create, delete and connect, each waiting for what the artist
 //! would wait for; and waiting for a server that a test started as a process.
 
 use super::desktop::{connect_from_card, drawn_pixels};

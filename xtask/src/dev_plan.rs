@@ -1,6 +1,6 @@
 //! What `cargo xtask dev` runs, as data: portal-proxy (with its embedded local-studio and
 //! demo data) and `trunk serve`, whose proxy sends `/api/` on to it. `dev.rs` starts these;
-//! `tests/e2e/dev.rs` starts the same on free ports and clicks through the page.
+//! `tests/e2e/dev_journey.rs` starts the same on free ports and clicks through the page.
 //!
 //! The page's origin is Trunk's (`http://127.0.0.1:PORTAL`), and Trunk's proxy sends
 //! portal-proxy its own `Host`, so portal-proxy is told the page's origin
