@@ -48,6 +48,21 @@ pub(super) fn credential() -> local_studio::Credential {
     }
 }
 
+/// Real desktops under `root` for the demo's workstations, shown by the built viewer.
+pub(super) fn demo_desktops(root: &DesktopRoot) -> local_studio::DesktopSettings {
+    local_studio::DesktopSettings {
+        root: root.path().to_owned(),
+        viewer_dir: viewer_dir(),
+        max_desktops: 8,
+        width: 1280,
+        height: 800,
+        start_command: None,
+        url_base: None,
+        // The demo maps no OS users, and CI runs as root.
+        allow_root: true,
+    }
+}
+
 /// portal-proxy serving dist/ as alice, with an embedded demo local-studio whose READY
 /// workstations (alice's Lighting and Dailies, bob's Animation) are real desktops under
 /// `root`.
@@ -65,15 +80,8 @@ pub(super) async fn proxy_starting(
         demo: true,
         transition,
         desktops: Some(local_studio::DesktopSettings {
-            root: root.path().to_owned(),
-            viewer_dir: viewer_dir(),
-            max_desktops: 8,
-            width: 1280,
-            height: 800,
             start_command,
-            url_base: None,
-            // The demo maps no OS users, and CI runs as root.
-            allow_root: true,
+            ..demo_desktops(root)
         }),
         credentials: vec![credential()],
         ..local_studio::Config::default()

@@ -17,7 +17,7 @@ use fantoccini::Locator;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use test_support::{DesktopRoot, ProcessGroup};
+use test_support::{is_root, DesktopRoot, ProcessGroup};
 use xtask::dev_plan::{self, Ports, RealDesktops};
 
 /// The debug portal-proxy that `cargo xtask dev` runs, beside this test's binary
@@ -126,8 +126,4 @@ async fn the_dev_command_serves_a_page_on_which_every_button_works() {
         tail(&proxy_log)
     );
     client.clone().close().await.unwrap();
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
 }

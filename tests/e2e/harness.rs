@@ -130,6 +130,18 @@ pub async fn browser_with(extra_args: &[&str]) -> (Driver, Client) {
     }
 }
 
+/// A users file in `dir` with one artist, alice, whose password is "render-farm".
+pub fn alices_users_file(dir: &std::path::Path) -> PathBuf {
+    let users = dir.join("users.toml");
+    let hash = portal_proxy::hash_password("render-farm").unwrap();
+    std::fs::write(
+        &users,
+        format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
+    )
+    .unwrap();
+    users
+}
+
 pub async fn proxy(auth: AuthMode) -> RunningProxy {
     proxy_with(auth, |_| {}).await
 }

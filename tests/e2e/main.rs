@@ -18,10 +18,10 @@ mod progress;
 mod revisit;
 
 use fantoccini::Locator;
-use harness::{browser, fetched, proxy, shot, until};
+use harness::{alices_users_file, browser, fetched, proxy, shot, until};
 use local_studio::Faults;
 use page::{
-    card, click, click_in_card, session_id_of, state_of, type_into, wait_for_announcement,
+    card, click, click_in_card, session_id_of, sign_in_as_alice, state_of, wait_for_announcement,
     wait_for_card_text, wait_for_state, WAIT,
 };
 use portal_proxy::AuthMode;
@@ -31,30 +31,13 @@ use std::time::Duration;
 #[tokio::test]
 async fn an_artist_signs_in_stops_starts_connects_and_sees_errors_in_plain_words() {
     let dir = tempfile::tempdir().unwrap();
-    let users = dir.path().join("users.toml");
-    let hash = portal_proxy::hash_password("render-farm").unwrap();
-    std::fs::write(
-        &users,
-        format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
-    )
-    .unwrap();
-    let proxy = proxy(AuthMode::UsersFile(users)).await;
+    let proxy = proxy(AuthMode::UsersFile(alices_users_file(dir.path()))).await;
     let base = format!("http://{}", proxy.addr());
     let (_driver, client) = browser().await;
     let wait = WAIT;
 
     // Signed out: the portal sends the artist to the sign-in page.
-    client.goto(&base).await.unwrap();
-    until(
-        wait,
-        "the sign-in page",
-        || async { client.current_url().await.unwrap().path().to_owned() },
-        |p| p == "/login",
-    )
-    .await;
-    type_into(&client, "user", "alice").await;
-    type_into(&client, "password", "render-farm").await;
-    click(&client, Locator::Css("button[type=submit]")).await;
+    sign_in_as_alice(&client, &base).await;
 
     // Only alice's workstations: Lighting, Compositing and Dailies; not bob's.
     client

@@ -52,6 +52,22 @@ pub async fn type_into(client: &Client, id: &str, text: &str) {
     input.send_keys(text).await.unwrap();
 }
 
+/// Opens `base` signed out: the portal sends the artist to the sign-in page, where alice
+/// signs in (see `harness::alices_users_file`).
+pub async fn sign_in_as_alice(client: &Client, base: &str) {
+    client.goto(base).await.unwrap();
+    super::harness::until(
+        WAIT,
+        "the sign-in page",
+        || async { client.current_url().await.unwrap().path().to_owned() },
+        |p| p == "/login",
+    )
+    .await;
+    type_into(client, "user", "alice").await;
+    type_into(client, "password", "render-farm").await;
+    click(client, Locator::Css("button[type=submit]")).await;
+}
+
 pub async fn click_in_card(client: &Client, name: &str, button: &str) {
     let path = format!("{}//button[normalize-space()='{button}']", card(name));
     client

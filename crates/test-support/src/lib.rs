@@ -18,7 +18,7 @@ mod sse;
 pub use browser::send_as;
 pub use os_users::{os_user, run_as};
 pub use processes::{
-    spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot, ProcessGroup,
+    is_root, spawn_announcing, spawn_server, Announces, ChildGuard, DesktopRoot, ProcessGroup,
 };
 pub use servers::{gateway_config, start, start_proxy, test_config, Studio};
 pub use signed::{signature_headers, Client, Reply};

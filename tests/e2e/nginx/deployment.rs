@@ -3,7 +3,7 @@
 //! only the listen address, the upstream addresses and the file paths replaced (each must
 //! be there exactly once, so the file and the test cannot drift apart silently).
 
-use crate::desktop::{credential, viewer_dir};
+use crate::desktop::{credential, demo_desktops};
 use crate::harness::{dist, free_port, root};
 use crate::journey::tail;
 use portal_proxy::{AuthMode, ProxyConfig, RunningProxy, Upstream};
@@ -40,16 +40,9 @@ impl Deployment {
             local_studio::Config {
                 demo: true,
                 desktops: Some(local_studio::DesktopSettings {
-                    root: desktops.path().to_owned(),
-                    viewer_dir: viewer_dir(),
-                    max_desktops: 8,
-                    width: 1280,
-                    height: 800,
-                    start_command: None,
                     // --desktop-url-base: the viewer is reached through nginx.
                     url_base: Some(format!("{origin}/")),
-                    // The demo maps no OS users, and CI runs as root.
-                    allow_root: true,
+                    ..demo_desktops(desktops)
                 }),
                 credentials: vec![credential()],
                 ..local_studio::Config::default()

@@ -16,10 +16,10 @@
 
 mod deployment;
 
-use super::harness::{browser_with, shot, until};
+use super::harness::{alices_users_file, browser_with, shot, until};
 use super::journey::{connect_and_see_the_desktop, start, stop};
 use super::live::list_calls;
-use super::page::{state_of, type_into, wait_for_state, WAIT};
+use super::page::{sign_in_as_alice, state_of, wait_for_state, WAIT};
 use deployment::Deployment;
 use fantoccini::{Client, Locator};
 use portal_proxy::AuthMode;
@@ -75,33 +75,12 @@ async fn behind_nginx_an_artist_signs_in_acts_connects_and_keeps_eight_tabs_live
         return;
     };
     let deployment = Deployment::start("studio-portal.conf", &desktops, |dir| {
-        let users = dir.join("users.toml");
-        let hash = portal_proxy::hash_password("render-farm").unwrap();
-        std::fs::write(
-            &users,
-            format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
-        )
-        .unwrap();
-        AuthMode::UsersFile(users)
+        AuthMode::UsersFile(alices_users_file(dir))
     })
     .await;
     let (_driver, client) = browser_with(&[INSECURE_TLS]).await;
     let client = &client;
-    client.goto(&deployment.origin).await.unwrap();
-    until(
-        WAIT,
-        "the sign-in page",
-        || async { client.current_url().await.unwrap().path().to_owned() },
-        |p| p == "/login",
-    )
-    .await;
-    type_into(client, "user", "alice").await;
-    type_into(client, "password", "render-farm").await;
-    let submit = client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap();
-    submit.click().await.unwrap();
+    sign_in_as_alice(client, &deployment.origin).await;
     sees_her_workstations(client, &deployment).await;
     stop_start_connect(client, &deployment).await;
     shot(client, "nginx-1-signed-in").await;
