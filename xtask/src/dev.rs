@@ -8,7 +8,7 @@ use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use xtask::dev_plan::{self, RealDesktops, DEV_PORTS};
+use xtask::dev_plan::{self, DemoDesktops, RealDesktops, DEV_PORTS};
 
 pub fn dev(extra_proxy_args: &[String]) -> Result {
     run("cargo", &["build", "-p", "portal-proxy"])?;
@@ -18,8 +18,7 @@ pub fn dev(extra_proxy_args: &[String]) -> Result {
         .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
 
     let proxy_bin = target_dir().join("debug/portal-proxy");
-    let desktops = real_desktops();
-    let mut proxy_args = dev_plan::proxy_args(DEV_PORTS, desktops.as_ref());
+    let mut proxy_args = dev_plan::proxy_args(DEV_PORTS, &demo_desktops());
     proxy_args.extend_from_slice(extra_proxy_args);
     let proxy_args: Vec<&str> = proxy_args.iter().map(String::as_str).collect();
     let mut children = vec![spawn(&proxy_bin.to_string_lossy(), &proxy_args)?];
@@ -82,32 +81,29 @@ fn stop_all(children: &mut [Child]) {
 
 /// Real desktops when their packages are there (set-up installs them as root); otherwise
 /// local-studio simulates the workstations, and this says why.
-fn real_desktops() -> Option<RealDesktops> {
-    if !std::path::Path::new("/usr/bin/Xvnc").exists() {
-        println!(
-            "xtask dev: Xvnc is not installed, so the demo workstations are simulated \
-             (run `cargo xtask setup` as root to get real desktops)"
-        );
-        return None;
-    }
+fn demo_desktops() -> DemoDesktops {
     // A desktop's VNC socket path lives under this folder and must fit in 107 bytes.
     let mut dir = root().join(".data/desktops");
     if dir.as_os_str().len() > 48 {
         dir = "/tmp/studio-portal-desktops".into();
     }
     let as_root = is_root();
-    if as_root {
-        println!(
-            "xtask dev: running as root, so the demo's desktops run as root \
-             (--single-user-desktops-as-root): fine for a demo on your own machine, never \
-             for a shared host"
-        );
-    }
-    Some(RealDesktops {
+    let real = RealDesktops {
         dir,
         viewer: root().join(".tools/desktop-viewer"),
         as_root,
-    })
+    };
+    let plan = dev_plan::demo_desktops(&dev_plan::missing_desktop_packages(), real);
+    match &plan {
+        DemoDesktops::Simulated { why } => println!("xtask dev: {why}"),
+        DemoDesktops::Real(_) if as_root => println!(
+            "xtask dev: running as root, so the demo's desktops run as root \
+             (--single-user-desktops-as-root): fine for a demo on your own machine, never \
+             for a shared host"
+        ),
+        DemoDesktops::Real(_) => {}
+    }
+    plan
 }
 
 /// Whether this process runs as root (it owns its own /proc entry as uid 0).

@@ -23,6 +23,59 @@ pub const DEV_PORTS: Ports = Ports {
     portal: 8081,
 };
 
+/// Debian bookworm packages real desktops need, and a file each one installs that proves
+/// it is there. Set-up installs them as root; without them the demo is simulated.
+pub const DESKTOP_PACKAGES: [(&str, &str); 8] = [
+    ("tigervnc-standalone-server", "/usr/bin/Xvnc"),
+    ("tigervnc-tools", "/usr/bin/tigervncpasswd"),
+    ("openbox", "/usr/bin/openbox"),
+    ("xterm", "/usr/bin/xterm"),
+    ("x11-utils", "/usr/bin/xprop"),
+    ("xauth", "/usr/bin/xauth"),
+    (
+        "fonts-dejavu-core",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    ),
+    (
+        "xfonts-base",
+        "/usr/share/fonts/X11/misc/10x20-ISO8859-1.pcf.gz",
+    ),
+];
+
+/// The desktop packages this machine lacks.
+pub fn missing_desktop_packages() -> Vec<&'static str> {
+    DESKTOP_PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect()
+}
+
+/// What the demo's workstations are.
+pub enum DemoDesktops {
+    Real(RealDesktops),
+    /// Simulated, and what the user is told: which packages are missing and how to get them.
+    Simulated {
+        why: String,
+    },
+}
+
+/// Real desktops when no package is `missing`; otherwise the simulated demo, which needs
+/// neither root nor packages, and says so.
+pub fn demo_desktops(missing: &[&str], real: RealDesktops) -> DemoDesktops {
+    if missing.is_empty() {
+        return DemoDesktops::Real(real);
+    }
+    DemoDesktops::Simulated {
+        why: format!(
+            "the demo's workstations are simulated (Connect opens a page that says so): real \
+             desktops need {}. As root, run `cargo xtask setup`, or apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        ),
+    }
+}
+
 /// Real desktops for the demo's workstations.
 pub struct RealDesktops {
     /// Where desktops keep their state and sockets (a short path: a socket path must fit
@@ -43,8 +96,8 @@ impl Ports {
 }
 
 /// portal-proxy's arguments: dev sign-in as alice, the embedded demo, the page's origin,
-/// and real desktops when given.
-pub fn proxy_args(ports: Ports, desktops: Option<&RealDesktops>) -> Vec<String> {
+/// and real desktops when there are.
+pub fn proxy_args(ports: Ports, desktops: &DemoDesktops) -> Vec<String> {
     let mut args: Vec<String> = [
         "--listen",
         &format!("127.0.0.1:{}", ports.proxy),
@@ -57,7 +110,7 @@ pub fn proxy_args(ports: Ports, desktops: Option<&RealDesktops>) -> Vec<String> 
     ]
     .map(str::to_owned)
     .into();
-    if let Some(desktops) = desktops {
+    if let DemoDesktops::Real(desktops) = desktops {
         args.extend([
             "--desktops-dir".to_owned(),
             path(&desktops.dir),
@@ -103,7 +156,8 @@ mod tests {
             proxy: 9001,
             portal: 9002,
         };
-        let proxy = proxy_args(ports, None).join(" ");
+        let simulated = DemoDesktops::Simulated { why: String::new() };
+        let proxy = proxy_args(ports, &simulated).join(" ");
         assert!(
             proxy.contains("--public-origin http://127.0.0.1:9002"),
             "{proxy}"
@@ -121,19 +175,41 @@ mod tests {
     #[test]
     fn only_a_root_server_is_told_its_desktops_may_run_as_root() {
         let ports = DEV_PORTS;
-        let mut desktops = RealDesktops {
-            dir: "/tmp/d".into(),
-            viewer: "/v".into(),
-            as_root: false,
+        let desktops = |as_root| {
+            DemoDesktops::Real(RealDesktops {
+                dir: "/tmp/d".into(),
+                viewer: "/v".into(),
+                as_root,
+            })
         };
-        let args = proxy_args(ports, Some(&desktops)).join(" ");
+        let args = proxy_args(ports, &desktops(false)).join(" ");
         assert!(
             args.contains("--desktops-dir /tmp/d --viewer-dir /v"),
             "{args}"
         );
         assert!(!args.contains("as-root"), "{args}");
-        desktops.as_root = true;
-        let args = proxy_args(ports, Some(&desktops)).join(" ");
+        let args = proxy_args(ports, &desktops(true)).join(" ");
         assert!(args.ends_with("--single-user-desktops-as-root"), "{args}");
+    }
+
+    #[test]
+    fn without_the_desktop_packages_the_demo_is_simulated_and_says_what_to_install() {
+        let real = || RealDesktops {
+            dir: "/tmp/d".into(),
+            viewer: "/v".into(),
+            as_root: false,
+        };
+        assert!(matches!(demo_desktops(&[], real()), DemoDesktops::Real(_)));
+        let plan = demo_desktops(&["tigervnc-standalone-server", "openbox"], real());
+        let DemoDesktops::Simulated { why } = &plan else {
+            panic!("real desktops without their packages");
+        };
+        assert!(why.contains("`cargo xtask setup`"), "{why}");
+        assert!(
+            why.contains("apt-get install -y tigervnc-standalone-server openbox"),
+            "{why}"
+        );
+        let args = proxy_args(DEV_PORTS, &plan).join(" ");
+        assert!(!args.contains("--desktops-dir"), "{args}");
     }
 }

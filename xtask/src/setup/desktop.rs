@@ -18,24 +18,6 @@ use std::path::{Path, PathBuf};
 /// Debian's novnc is older (1.3).
 const NOVNC_VERSION: &str = "1.7.0";
 
-/// Debian bookworm packages, and a file each one installs that proves it is there.
-const PACKAGES: [(&str, &str); 8] = [
-    ("tigervnc-standalone-server", "/usr/bin/Xvnc"),
-    ("tigervnc-tools", "/usr/bin/tigervncpasswd"),
-    ("openbox", "/usr/bin/openbox"),
-    ("xterm", "/usr/bin/xterm"),
-    ("x11-utils", "/usr/bin/xprop"),
-    ("xauth", "/usr/bin/xauth"),
-    (
-        "fonts-dejavu-core",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
-    ),
-    (
-        "xfonts-base",
-        "/usr/share/fonts/X11/misc/10x20-ISO8859-1.pcf.gz",
-    ),
-];
-
 /// Where the built viewer goes; local-studio serves this folder.
 fn viewer_dir() -> PathBuf {
     root().join(".tools/desktop-viewer")
@@ -43,11 +25,7 @@ fn viewer_dir() -> PathBuf {
 
 /// Installs the desktop packages as root; otherwise reports what is missing.
 pub fn packages() -> Result {
-    let missing: Vec<&str> = PACKAGES
-        .iter()
-        .filter(|(_, file)| !Path::new(file).exists())
-        .map(|(package, _)| *package)
-        .collect();
+    let missing = xtask::dev_plan::missing_desktop_packages();
     if missing.is_empty() {
         return Ok(());
     }
