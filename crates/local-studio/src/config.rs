@@ -16,9 +16,11 @@
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
 pub mod ec2;
+mod idle_stop;
 mod images;
 
 use ec2::Ec2Settings;
+pub use idle_stop::IdleStop;
 use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -83,6 +85,8 @@ pub struct Profile {
     pub memory_limit_mib: Option<u64>,
     /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
     pub ec2: Option<Ec2Settings>,
+    /// Stop workstations nobody uses (`idle_stop.rs`); absent: only the maximum length.
+    pub idle_stop: Option<IdleStop>,
 }
 
 /// The workstation drivers this build has.
@@ -200,6 +204,7 @@ impl StudioConfig {
                         studio.studio_id
                     )));
                 }
+                let idle_stop = entry.idle_stop.as_ref().map(IdleStop::check).transpose();
                 let profile = &mut entry.api;
                 let id = profile.launch_profile_id.clone().unwrap_or_default();
                 let context = |e: String| {
@@ -211,6 +216,7 @@ impl StudioConfig {
                 if id.is_empty() {
                     return Err(context("launchProfileId is required".into()));
                 }
+                idle_stop.map_err(context)?;
                 if profile.stream_configuration.is_none() {
                     return Err(context("streamConfiguration is required".into()));
                 }

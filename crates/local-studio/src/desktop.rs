@@ -136,7 +136,7 @@ async fn connect(
         (app.drivers.connect_viewer(&session), session)
     };
     let presented = present(
-        app,
+        app.clone(),
         peer.ip(),
         token,
         query.session_id,
@@ -163,7 +163,11 @@ async fn connect(
         std.set_nonblocking(true).map_err(|e| e.to_string())?;
         UnixStream::from_std(std).map_err(|e| e.to_string())
     }) {
-        Ok(vnc) => upgrade.on_upgrade(move |ws| bridge(ws, vnc)),
+        Ok(vnc) => {
+            // Connecting is using it: idle stop counts from here.
+            app.activity.input(&session, app.now_ms());
+            upgrade.on_upgrade(move |ws| bridge(ws, vnc, app, session))
+        }
         Err(error) => {
             // Logged: an artist may have put something else at their desktop's socket path.
             tracing::warn!(%session, %error, "desktop connection refused");
@@ -176,14 +180,21 @@ async fn connect(
     }
 }
 
-/// Copies bytes both ways until either side closes.
-async fn bridge(ws: WebSocket, vnc: UnixStream) {
+/// Copies bytes both ways until either side closes; the artist's key and pointer events on
+/// the way in count as use of the session (idle stop, `idle.rs`).
+async fn bridge(ws: WebSocket, vnc: UnixStream, app: Arc<App>, session: String) {
     let (mut to_browser, mut from_browser) = ws.split();
     let (mut from_vnc, mut to_vnc) = vnc.into_split();
     let upstream = async {
+        let mut input = local_desktop::InputCounter::new();
         while let Some(Ok(message)) = from_browser.next().await {
             let failed = match message {
-                Message::Binary(bytes) => to_vnc.write_all(&bytes).await.is_err(),
+                Message::Binary(bytes) => {
+                    if input.feed(&bytes) > 0 {
+                        app.activity.input(&session, app.now_ms());
+                    }
+                    to_vnc.write_all(&bytes).await.is_err()
+                }
                 Message::Close(_) => true,
                 _ => false,
             };

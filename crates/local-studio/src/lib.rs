@@ -38,6 +38,7 @@
 //!   each session an Amazon EC2 instance running Amazon DCV (`drivers/ec2/`), whose DCV
 //!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`).
 
+mod activity;
 mod app;
 mod config;
 mod dcv;
@@ -47,6 +48,7 @@ mod drivers;
 mod events;
 mod faults;
 mod http;
+mod idle;
 mod lifecycle;
 mod operations;
 mod paging;
@@ -242,6 +244,7 @@ pub async fn start(
         requests: AtomicU64::new(0),
         drivers: drivers::Drivers::new(simulated_url_base(&config, addr), local_desktop, ec2),
         wake_reconciler,
+        activity: Default::default(),
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),

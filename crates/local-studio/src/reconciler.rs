@@ -4,7 +4,8 @@
 //! and writes the outcome through the state machine. Every drift interval it also
 //! compares what the database says with what runs: a READY session whose machine is gone
 //! becomes STOPPED (`lifecycle/`, `workstation_lost`), and a session that should have no
-//! machine but has one (a start that ran out of time, say) has it stopped.
+//! machine but has one (a start that ran out of time, say) has it stopped; a READY one that
+//! runs is checked for idle stop (`idle.rs`).
 //!
 //! Each pass also purges what is past its retention (`retention.rs`), at most once a
 //! minute.
@@ -17,6 +18,7 @@
 
 use crate::app::App;
 use crate::drivers::{work_of, Progress, Work};
+use crate::idle;
 use crate::lifecycle::SessionRecord;
 use crate::operations;
 use crate::retention;
@@ -160,12 +162,14 @@ fn check(app: &App, record: &mut SessionRecord, now_ms: i64) -> bool {
         S::Ready if !alive => {
             tracing::warn!(session = %id, "workstation gone: the session is now STOPPED");
             driver.clean_up(&id);
+            app.activity.forget(&id);
             record.workstation_lost(
                 now_ms,
                 "The workstation stopped unexpectedly (its machine is gone). Your files are kept: start it again.",
             );
             true
         }
+        S::Ready => idle::review(app, record, driver.as_ref(), now_ms),
         S::CreateFailed | S::StartFailed | S::Stopped if alive => {
             tracing::warn!(session = %id, state = %record.state(), "a machine runs for a session that should have none: stopping it");
             driver.begin(

@@ -214,6 +214,10 @@ impl Driver for LocalDesktop {
         ))
     }
 
+    fn cpu_time(&self, session: &str) -> Option<std::time::Duration> {
+        self.desktops.cpu_time(session)
+    }
+
     fn capacity(&self) -> Option<usize> {
         Some(self.desktops.config().max_desktops)
     }

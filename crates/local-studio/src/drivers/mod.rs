@@ -79,6 +79,11 @@ pub trait Driver: Send + Sync {
     fn connect_viewer(&self, _session: &str) -> Result<std::os::unix::net::UnixStream, String> {
         Err("this workstation has no desktop on this host".into())
     }
+    /// CPU time the workstation's processes have used so far, where the driver can tell
+    /// (idle stop's measure of work).
+    fn cpu_time(&self, _session: &str) -> Option<std::time::Duration> {
+        None
+    }
     /// Ends whatever is left of a machine found gone (a READY session whose machine the drift
     /// check did not find), so nothing of it outlives its session. Returns at once.
     fn clean_up(&self, _session: &str) {}

@@ -22,7 +22,9 @@ use nimble_model::{
 use serde::{Deserialize, Serialize};
 
 mod ends;
+mod idle;
 use ends::Ends;
+pub use idle::AutoStop;
 
 /// Who acts when a limit is reached rather than a caller.
 pub const SYSTEM_ACTOR: &str = "system";
@@ -38,6 +40,9 @@ pub struct Pending {
     /// The work a driver is doing; `None` for a simulated transition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driven: Option<Driven>,
+    /// The status message when it succeeds (an automatic stop says why it stopped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_message: Option<String>,
 }
 
 /// A transition that a workstation driver carries out.
@@ -87,6 +92,8 @@ pub struct SessionRecord {
     pub max_stopped_minutes: Option<i64>,
     /// `None` for a simulated workstation.
     pub driver: Option<DriverLink>,
+    /// What stopAt is made of: the maximum length, or an idle deadline (`idle.rs`).
+    pub auto_stop: AutoStop,
 }
 
 /// What [`SessionRecord::settle`] did.
@@ -153,7 +160,11 @@ impl SessionRecord {
                 S::Ready => Action::Stop,
                 _ => Action::Delete,
             };
+            let message = self.automatic_stop_message();
             self.begin(action, SYSTEM_ACTOR, at, transition_ms, Ok(()));
+            if let Some(pending) = self.pending.as_mut().filter(|_| action == Action::Stop) {
+                pending.done_message = Some(message);
+            }
             if action == Action::Stop {
                 settled.stops_begun.push(self.clone());
             }
@@ -168,6 +179,7 @@ impl SessionRecord {
             // A session runs for at most maxSessionLengthInMinutes from when it is ready.
             s.stop_at = self.max_session_minutes.map(|m| at.plus_seconds(m * 60));
             s.terminate_at = None;
+            self.auto_stop = AutoStop::default();
         }
         if pending.state == S::Stopped {
             let auto_terminate =
@@ -177,9 +189,13 @@ impl SessionRecord {
                 .filter(|_| auto_terminate)
                 .map(|m| at.plus_seconds(m * 60));
         }
+        let succeeded = !pending.state.is_failed();
         s.state = Some(pending.state);
         s.status_code = Some(pending.status_code);
-        s.status_message = Some(pending.status_message);
+        s.status_message = Some(match (succeeded, pending.done_message) {
+            (true, Some(message)) => message,
+            _ => pending.status_message,
+        });
         s.updated_at = Some(at);
         s.updated_by = Some(pending.actor);
     }
@@ -233,6 +249,7 @@ impl SessionRecord {
                     status_message,
                     actor: actor.to_owned(),
                     driven: None,
+                    done_message: None,
                 }
             }
             Some(link) => Pending {
@@ -250,6 +267,7 @@ impl SessionRecord {
                     backup_id: None,
                     pruned_backups: Vec::new(),
                 }),
+                done_message: None,
             },
         });
     }
@@ -300,6 +318,7 @@ impl SessionRecord {
             status_message: message.to_owned(),
             actor: SYSTEM_ACTOR.to_owned(),
             driven: None,
+            done_message: None,
         });
     }
 }

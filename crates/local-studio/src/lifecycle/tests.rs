@@ -14,6 +14,7 @@ fn ready_session() -> SessionRecord {
         pending: None,
         max_session_minutes: Some(60),
         max_stopped_minutes: Some(10),
+        auto_stop: Default::default(),
         driver: None,
     }
 }
@@ -135,4 +136,43 @@ fn a_ready_session_whose_machine_is_gone_becomes_stopped_by_the_system() {
     // Only READY is affected: a stopped session stays as it is.
     record.workstation_lost(6_000, "again");
     assert_eq!(record.session.status_message.as_deref(), Some("gone"));
+}
+
+#[test]
+fn idle_stop_brings_stop_at_forward_at_the_warning_and_use_puts_it_back() {
+    const MIN: i64 = 60_000;
+    let mut record = ready_session();
+    record.session.stop_at = Timestamp::from_unix_millis(600 * MIN);
+    // Last used at 0; 30 idle minutes with a 10-minute warning: nothing before minute 20.
+    assert!(!record.review_idle(30, 10, 0, 19 * MIN));
+    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 600 * MIN);
+    assert!(record.review_idle(30, 10, 0, 20 * MIN));
+    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 30 * MIN);
+    let message = record.session.status_message.clone().unwrap();
+    assert!(message.contains("Nobody has used this workstation for 20 minutes"), "{message}");
+    assert!(!record.review_idle(30, 10, 0, 21 * MIN), "said once");
+    // Used at minute 25: back to the maximum length, and quiet.
+    assert!(record.review_idle(30, 10, 25 * MIN, 25 * MIN));
+    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 600 * MIN);
+    assert_eq!(record.session.status_message.as_deref(), Some(""));
+    // Unused again: stopAt comes, and the system stops it, saying why.
+    assert!(record.review_idle(30, 10, 25 * MIN, 46 * MIN));
+    record.settle(55 * MIN + 1, 0);
+    assert_eq!(record.state(), S::Stopped);
+    assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
+    assert_eq!(record.session.stopped_at.unwrap().unix_millis(), 55 * MIN);
+    let said = record.session.status_message.clone().unwrap();
+    assert!(said.contains("idle stop: nobody used it for 30 minutes"), "{said}");
+}
+
+#[test]
+fn idle_stop_never_moves_stop_at_past_the_maximum_length() {
+    const MIN: i64 = 60_000;
+    let mut record = ready_session();
+    record.session.stop_at = Timestamp::from_unix_millis(25 * MIN);
+    // The idle deadline (30) is after the maximum (25): the maximum stays, said as such.
+    assert!(!record.review_idle(30, 10, 0, 24 * MIN));
+    record.settle(25 * MIN, 0);
+    let said = record.session.status_message.clone().unwrap();
+    assert!(said.contains("maximum session length"), "{said}");
 }

@@ -139,6 +139,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         pending: None,
         max_session_minutes: config.max_session_length_in_minutes.map(i64::from),
         max_stopped_minutes: config.max_stopped_session_length_in_minutes.map(i64::from),
+        auto_stop: Default::default(),
         driver,
     };
     app.drivers.check_capacity(tx, &record)?;

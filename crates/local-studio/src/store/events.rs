@@ -239,6 +239,7 @@ mod tests {
             pending: None,
             max_session_minutes: None,
             max_stopped_minutes: None,
+            auto_stop: Default::default(),
             driver: None,
         };
         crate::store::put_session(&tx, &record).unwrap();

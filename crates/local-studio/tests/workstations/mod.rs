@@ -212,9 +212,35 @@ async fn send(ws: &mut Ws, bytes: &[u8]) {
         .unwrap();
 }
 
-/// Opens `ws_url` as noVNC does and completes the RFB handshake (no security, shared);
-/// the desktop's name, which is its session id. `Err(status)` when the upgrade is refused.
-pub async fn desktop_name(ws_url: &str) -> Result<String, u16> {
+/// A viewer's connection after the RFB handshake: its WebSocket, and what it received.
+pub struct Viewer {
+    pub ws: Ws,
+    received: Vec<u8>,
+}
+
+impl Viewer {
+    /// The desktop's name, which is its session id.
+    pub fn desktop_name(&self) -> String {
+        let len = u32::from_be_bytes(self.received[38..42].try_into().unwrap()) as usize;
+        String::from_utf8_lossy(&self.received[42..42 + len]).into_owned()
+    }
+
+    /// Asks for a screen update, as an open viewer does all the time (no input).
+    pub async fn ask_for_update(&mut self) {
+        send(&mut self.ws, &[3, 1, 0, 0, 0, 0, 0, 100, 0, 100]).await;
+    }
+
+    /// Presses and releases a key (an 'a'), as an artist typing.
+    pub async fn press_key(&mut self) {
+        for down in [1, 0] {
+            send(&mut self.ws, &[4, down, 0, 0, 0, 0, 0, 0x61]).await;
+        }
+    }
+}
+
+/// Opens `ws_url` as noVNC does and completes the RFB handshake (no security, shared).
+/// `Err(status)` when the upgrade is refused.
+pub async fn open_viewer(ws_url: &str) -> Result<Viewer, u16> {
     let mut ws = match tokio_tungstenite::connect_async(ws_url).await {
         Ok((ws, _)) => ws,
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -234,10 +260,17 @@ pub async fn desktop_name(ws_url: &str) -> Result<String, u16> {
     read_at_least(&mut ws, &mut received, 18).await;
     assert_eq!(&received[14..18], &[0, 0, 0, 0]);
     send(&mut ws, &[1]).await; // ClientInit: shared
-                               // ServerInit: width, height, pixel format (16 bytes), name length, name.
+    // ServerInit: width, height, pixel format (16 bytes), name length, name.
     read_at_least(&mut ws, &mut received, 18 + 24).await;
     let len = u32::from_be_bytes(received[38..42].try_into().unwrap()) as usize;
     read_at_least(&mut ws, &mut received, 42 + len).await;
-    let _ = ws.close(None).await;
-    Ok(String::from_utf8_lossy(&received[42..42 + len]).into_owned())
+    Ok(Viewer { ws, received })
+}
+
+/// Opens `ws_url` as noVNC does; the desktop's name, which is its session id.
+/// `Err(status)` when the upgrade is refused.
+pub async fn desktop_name(ws_url: &str) -> Result<String, u16> {
+    let mut viewer = open_viewer(ws_url).await?;
+    let _ = viewer.ws.close(None).await;
+    Ok(viewer.desktop_name())
 }

@@ -1,0 +1,98 @@
+//! When each running workstation was last used, as idle stop (`idle.rs`) counts use: an
+//! artist's key or pointer event in a viewer (the desktop bridge reports them), or, where
+//! the launch profile says work counts, its processes busy above a CPU threshold.
+//!
+//! Kept in memory only: after a restart every session counts as used at the moment it is
+//! first looked at, so a restart never stops a workstation early, at the price of one
+//! idle period more.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+pub struct Activity {
+    seen: Mutex<HashMap<String, Seen>>,
+}
+
+struct Seen {
+    /// The last input, work, or first sight (ms).
+    active_ms: i64,
+    /// The last CPU reading: when (real time, which tests do not move), and the CPU time
+    /// used by then.
+    cpu: Option<(Instant, Duration)>,
+}
+
+impl Activity {
+    /// A key or pointer event, or a new viewer connection, at `now_ms`.
+    pub fn input(&self, session: &str, now_ms: i64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = seen.entry(session.to_owned()).or_insert(Seen {
+            active_ms: now_ms,
+            cpu: None,
+        });
+        entry.active_ms = entry.active_ms.max(now_ms);
+    }
+
+    /// A CPU reading taken `at` (`used`: the session's CPU time so far). When the processes
+    /// used more than `percent` of one core since the previous reading, the session was at
+    /// work at `now_ms`.
+    pub fn cpu(&self, session: &str, at: Instant, now_ms: i64, used: Duration, percent: f64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = seen.entry(session.to_owned()).or_insert(Seen {
+            active_ms: now_ms,
+            cpu: None,
+        });
+        if let Some((before_at, before)) = entry.cpu {
+            let wall_ms = at.saturating_duration_since(before_at).as_secs_f64() * 1000.0;
+            let busy_ms = used.saturating_sub(before).as_secs_f64() * 1000.0;
+            if wall_ms > 0.0 && busy_ms * 100.0 / wall_ms > percent {
+                entry.active_ms = entry.active_ms.max(now_ms);
+            }
+        }
+        entry.cpu = Some((at, used));
+    }
+
+    /// When the session was last used; the first look counts as use.
+    pub fn last_active(&self, session: &str, now_ms: i64) -> i64 {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.entry(session.to_owned())
+            .or_insert(Seen {
+                active_ms: now_ms,
+                cpu: None,
+            })
+            .active_ms
+    }
+
+    /// Drops a session that no longer runs.
+    pub fn forget(&self, session: &str) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.remove(session);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Activity;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn input_and_only_work_above_the_threshold_count_as_use() {
+        let activity = Activity::default();
+        assert_eq!(activity.last_active("s", 1_000), 1_000, "first sight");
+        activity.input("s", 5_000);
+        assert_eq!(activity.last_active("s", 9_000), 5_000);
+        // 10 s of real time: 0.5 s of CPU is 5 %, 2 s is 20 %.
+        let start = Instant::now();
+        let at = |s: u64| start + Duration::from_secs(s);
+        activity.cpu("s", at(0), 10_000, Duration::from_secs(1), 10.0);
+        activity.cpu("s", at(10), 20_000, Duration::from_millis(1_500), 10.0);
+        assert_eq!(activity.last_active("s", 21_000), 5_000, "5 % is quiet");
+        activity.cpu("s", at(20), 30_000, Duration::from_millis(3_500), 10.0);
+        assert_eq!(activity.last_active("s", 31_000), 30_000, "20 % is work");
+        activity.input("s", 25_000);
+        assert_eq!(activity.last_active("s", 31_000), 30_000, "never backwards");
+        activity.forget("s");
+        assert_eq!(activity.last_active("s", 40_000), 40_000);
+    }
+}
