@@ -2,21 +2,22 @@
 //! artist's key or pointer event in a viewer (the desktop bridge reports them), or, where
 //! the launch profile says work counts, its processes busy above a CPU threshold.
 //!
-//! Kept in memory only: after a restart every session counts as used at the moment it is
-//! first looked at, so a restart never stops a workstation early, at the price of one
-//! idle period more.
+//! A session nobody has used counts from when it became READY. Kept in memory only: after
+//! a restart every session counts as used when the server started, so a restart never
+//! stops a workstation early, at the price of one idle period more.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[derive(Default)]
 pub struct Activity {
+    /// When this server started (ms): no use before it is known.
+    started_ms: i64,
     seen: Mutex<HashMap<String, Seen>>,
 }
 
 struct Seen {
-    /// The last input, work, or first sight (ms).
+    /// The last input or work (ms), or when use began to be counted.
     active_ms: i64,
     /// The last CPU reading: when (real time, which tests do not move), and the CPU time
     /// used by then.
@@ -24,6 +25,13 @@ struct Seen {
 }
 
 impl Activity {
+    pub fn new(started_ms: i64) -> Activity {
+        Activity {
+            started_ms,
+            seen: Mutex::default(),
+        }
+    }
+
     /// A key or pointer event, or a new viewer connection, at `now_ms`.
     pub fn input(&self, session: &str, now_ms: i64) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -53,15 +61,12 @@ impl Activity {
         entry.cpu = Some((at, used));
     }
 
-    /// When the session was last used; the first look counts as use.
-    pub fn last_active(&self, session: &str, now_ms: i64) -> i64 {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.entry(session.to_owned())
-            .or_insert(Seen {
-                active_ms: now_ms,
-                cpu: None,
-            })
-            .active_ms
+    /// When the session, READY since `ready_ms`, was last used.
+    pub fn last_active(&self, session: &str, ready_ms: i64) -> i64 {
+        let floor = ready_ms.max(self.started_ms);
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(session)
+            .map_or(floor, |seen| seen.active_ms.max(floor))
     }
 
     /// Drops a session that no longer runs.
@@ -78,21 +83,26 @@ mod tests {
 
     #[test]
     fn input_and_only_work_above_the_threshold_count_as_use() {
-        let activity = Activity::default();
-        assert_eq!(activity.last_active("s", 1_000), 1_000, "first sight");
+        let activity = Activity::new(500);
+        assert_eq!(
+            activity.last_active("s", 1_000),
+            1_000,
+            "nobody since READY"
+        );
+        assert_eq!(activity.last_active("s", 0), 500, "nobody since the start");
         activity.input("s", 5_000);
-        assert_eq!(activity.last_active("s", 9_000), 5_000);
+        assert_eq!(activity.last_active("s", 1_000), 5_000);
         // 10 s of real time: 0.5 s of CPU is 5 %, 2 s is 20 %.
         let start = Instant::now();
         let at = |s: u64| start + Duration::from_secs(s);
         activity.cpu("s", at(0), 10_000, Duration::from_secs(1), 10.0);
         activity.cpu("s", at(10), 20_000, Duration::from_millis(1_500), 10.0);
-        assert_eq!(activity.last_active("s", 21_000), 5_000, "5 % is quiet");
+        assert_eq!(activity.last_active("s", 1_000), 5_000, "5 % is quiet");
         activity.cpu("s", at(20), 30_000, Duration::from_millis(3_500), 10.0);
-        assert_eq!(activity.last_active("s", 31_000), 30_000, "20 % is work");
+        assert_eq!(activity.last_active("s", 1_000), 30_000, "20 % is work");
         activity.input("s", 25_000);
-        assert_eq!(activity.last_active("s", 31_000), 30_000, "never backwards");
+        assert_eq!(activity.last_active("s", 1_000), 30_000, "never backwards");
         activity.forget("s");
-        assert_eq!(activity.last_active("s", 40_000), 40_000);
+        assert_eq!(activity.last_active("s", 40_000), 40_000, "READY again");
     }
 }

@@ -49,11 +49,7 @@ pub(crate) struct App {
 
 impl App {
     pub fn now_ms(&self) -> i64 {
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        wall + self.clock_offset_ms.load(Ordering::Relaxed)
+        wall_clock_ms() + self.clock_offset_ms.load(Ordering::Relaxed)
     }
 
     /// Commits `tx`, waking event watchers if it changed anything since `changes_before`
@@ -88,4 +84,12 @@ impl App {
         };
         Err((code, message.to_owned()))
     }
+}
+
+/// The wall clock (ms since the Unix epoch), which the lifecycle clock starts from.
+pub fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -85,7 +85,7 @@ pub struct Profile {
     pub memory_limit_mib: Option<u64>,
     /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
     pub ec2: Option<Ec2Settings>,
-    /// Stop workstations nobody uses (`idle_stop.rs`); absent: only the maximum length.
+    /// Stop workstations nobody uses (`config/idle_stop.rs`); absent: only the maximum length.
     pub idle_stop: Option<IdleStop>,
 }
 

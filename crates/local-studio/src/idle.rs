@@ -30,6 +30,11 @@ pub fn review(app: &App, record: &mut SessionRecord, driver: &dyn Driver, now_ms
             app.activity.cpu(&id, Instant::now(), now_ms, used, percent);
         }
     }
-    let last_active = app.activity.last_active(&id, now_ms);
+    let ready_ms = record
+        .session
+        .started_at
+        .as_ref()
+        .map_or(now_ms, |t| t.unix_millis());
+    let last_active = app.activity.last_active(&id, ready_ms);
     record.review_idle(policy.minutes, policy.warning_minutes, last_active, now_ms)
 }

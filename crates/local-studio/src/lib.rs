@@ -244,7 +244,7 @@ pub async fn start(
         requests: AtomicU64::new(0),
         drivers: drivers::Drivers::new(simulated_url_base(&config, addr), local_desktop, ec2),
         wake_reconciler,
-        activity: Default::default(),
+        activity: activity::Activity::new(app::wall_clock_ms()),
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),

@@ -147,7 +147,10 @@ async fn a_busy_desktop_keeps_running_without_input_only_where_the_profile_says_
     // Both burn a core with nobody at the keyboard for two minutes.
     studio.server.advance_clock(Duration::from_secs(121));
     until(&studio, &input_decides, "input alone decides", warned).await;
-    stays(&studio, &work_counts, 5, |s| !warned(s) && s["state"] == "READY").await;
+    stays(&studio, &work_counts, 5, |s| {
+        !warned(s) && s["state"] == "READY"
+    })
+    .await;
     studio.server.advance_clock(Duration::from_secs(60));
     wait_for(&studio, &input_decides, "STOPPED").await;
     stays(&studio, &work_counts, 5, |s| s["state"] == "READY").await;

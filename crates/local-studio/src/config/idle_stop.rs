@@ -30,7 +30,10 @@ impl IdleStop {
                 self.minutes
             ));
         }
-        if self.cpu_percent.is_some_and(|p| !(p > 0.0 && p.is_finite())) {
+        if self
+            .cpu_percent
+            .is_some_and(|p| !(p > 0.0 && p.is_finite()))
+        {
             return Err("idle_stop.cpu_percent must be above 0".into());
         }
         Ok(())
@@ -51,8 +54,14 @@ mod tests {
         assert!(idle(60, 10, Some(5.0)).check().is_ok());
         assert!(idle(60, 10, None).check().is_ok());
         assert!(idle(1, 1, None).check().unwrap_err().contains("minutes"));
-        assert!(idle(30, 30, None).check().unwrap_err().contains("warning_minutes"));
-        assert!(idle(30, 0, None).check().unwrap_err().contains("warning_minutes"));
+        assert!(idle(30, 30, None)
+            .check()
+            .unwrap_err()
+            .contains("warning_minutes"));
+        assert!(idle(30, 0, None)
+            .check()
+            .unwrap_err()
+            .contains("warning_minutes"));
         let nan = idle(30, 5, Some(f64::NAN)).check().unwrap_err();
         assert!(nan.contains("cpu_percent"));
     }

@@ -66,9 +66,9 @@ impl SessionRecord {
     /// The status message of a stop that `settle` begins at stopAt.
     pub(super) fn automatic_stop_message(&self) -> String {
         match self.auto_stop.idle_minutes {
-            Some(minutes) => format!(
-                "Stopped by the studio's idle stop: nobody used it for {minutes} minutes"
-            ),
+            Some(minutes) => {
+                format!("Stopped by the studio's idle stop: nobody used it for {minutes} minutes")
+            }
             None => "Stopped at the end of its maximum session length".into(),
         }
     }

@@ -149,7 +149,10 @@ fn idle_stop_brings_stop_at_forward_at_the_warning_and_use_puts_it_back() {
     assert!(record.review_idle(30, 10, 0, 20 * MIN));
     assert_eq!(record.session.stop_at.unwrap().unix_millis(), 30 * MIN);
     let message = record.session.status_message.clone().unwrap();
-    assert!(message.contains("Nobody has used this workstation for 20 minutes"), "{message}");
+    assert!(
+        message.contains("Nobody has used this workstation for 20 minutes"),
+        "{message}"
+    );
     assert!(!record.review_idle(30, 10, 0, 21 * MIN), "said once");
     // Used at minute 25: back to the maximum length, and quiet.
     assert!(record.review_idle(30, 10, 25 * MIN, 25 * MIN));
@@ -162,7 +165,10 @@ fn idle_stop_brings_stop_at_forward_at_the_warning_and_use_puts_it_back() {
     assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
     assert_eq!(record.session.stopped_at.unwrap().unix_millis(), 55 * MIN);
     let said = record.session.status_message.clone().unwrap();
-    assert!(said.contains("idle stop: nobody used it for 30 minutes"), "{said}");
+    assert!(
+        said.contains("idle stop: nobody used it for 30 minutes"),
+        "{said}"
+    );
 }
 
 #[test]

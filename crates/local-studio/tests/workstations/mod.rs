@@ -260,7 +260,7 @@ pub async fn open_viewer(ws_url: &str) -> Result<Viewer, u16> {
     read_at_least(&mut ws, &mut received, 18).await;
     assert_eq!(&received[14..18], &[0, 0, 0, 0]);
     send(&mut ws, &[1]).await; // ClientInit: shared
-    // ServerInit: width, height, pixel format (16 bytes), name length, name.
+                               // ServerInit: width, height, pixel format (16 bytes), name length, name.
     read_at_least(&mut ws, &mut received, 18 + 24).await;
     let len = u32::from_be_bytes(received[38..42].try_into().unwrap()) as usize;
     read_at_least(&mut ws, &mut received, 42 + len).await;
