@@ -15,12 +15,12 @@
 //! a mapping, desktops run as the user local-studio runs as, and artists are not separated
 //! from each other (see the local-desktop crate's "Isolation between artists").
 
+mod auto_stop;
 pub mod ec2;
-mod idle_stop;
 mod images;
 
+pub use auto_stop::IdleStop;
 use ec2::Ec2Settings;
-pub use idle_stop::IdleStop;
 use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -85,8 +85,12 @@ pub struct Profile {
     pub memory_limit_mib: Option<u64>,
     /// Where an `ec2` profile's instances run (required with `driver = "ec2"`).
     pub ec2: Option<Ec2Settings>,
-    /// Stop workstations nobody uses (`config/idle_stop.rs`); absent: only the maximum length.
+    /// Notice before any automatic stop, in minutes (`config/auto_stop.rs`; default 10).
+    pub stop_warning_minutes: Option<i64>,
+    /// Stop workstations nobody uses (`config/auto_stop.rs`); absent: only the maximum length.
     pub idle_stop: Option<IdleStop>,
+    /// What Keep running may add to the maximum length (`config/auto_stop.rs`); absent: nothing.
+    pub keep_running: Option<crate::lifecycle::KeepRunning>,
 }
 
 /// The workstation drivers this build has.
@@ -204,7 +208,7 @@ impl StudioConfig {
                         studio.studio_id
                     )));
                 }
-                let idle_stop = entry.idle_stop.as_ref().map(IdleStop::check).transpose();
+                let auto_stop = entry.check_auto_stop();
                 let profile = &mut entry.api;
                 let id = profile.launch_profile_id.clone().unwrap_or_default();
                 let context = |e: String| {
@@ -216,7 +220,7 @@ impl StudioConfig {
                 if id.is_empty() {
                     return Err(context("launchProfileId is required".into()));
                 }
-                idle_stop.map_err(context)?;
+                auto_stop.map_err(context)?;
                 if profile.stream_configuration.is_none() {
                     return Err(context("streamConfiguration is required".into()));
                 }

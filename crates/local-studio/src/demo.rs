@@ -175,6 +175,7 @@ pub fn seed_sessions_for_benchmark(
             pending: None,
             max_session_minutes: None,
             max_stopped_minutes: None,
+            stop_policy: Default::default(),
             auto_stop: Default::default(),
             driver: None,
         };

@@ -21,7 +21,8 @@ launchProfileId = "lp-idle"
 name = "Idle after 3 minutes"
 driver = "local-desktop"
 start_command = ["sh", "-c", "sleep 3600"]
-idle_stop = { minutes = 3, warning_minutes = 1 }
+stop_warning_minutes = 1
+idle_stop = { minutes = 3 }
 [studios.launch_profiles.streamConfiguration]
 clipboardMode = "ENABLED"
 ec2InstanceTypes = ["g4dn.xlarge"]
@@ -35,7 +36,8 @@ launchProfileId = "lp-work-counts"
 name = "Render, work counts"
 driver = "local-desktop"
 start_command = ["sh", "-c", "while :; do :; done"]
-idle_stop = { minutes = 3, warning_minutes = 1, cpu_percent = 5 }
+stop_warning_minutes = 1
+idle_stop = { minutes = 3, cpu_percent = 5 }
 [studios.launch_profiles.streamConfiguration]
 clipboardMode = "ENABLED"
 ec2InstanceTypes = ["g4dn.xlarge"]
@@ -48,7 +50,8 @@ launchProfileId = "lp-input-decides"
 name = "Render, input decides"
 driver = "local-desktop"
 start_command = ["sh", "-c", "while :; do :; done"]
-idle_stop = { minutes = 3, warning_minutes = 1 }
+stop_warning_minutes = 1
+idle_stop = { minutes = 3 }
 [studios.launch_profiles.streamConfiguration]
 clipboardMode = "ENABLED"
 ec2InstanceTypes = ["g4dn.xlarge"]

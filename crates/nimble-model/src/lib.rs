@@ -2,10 +2,12 @@
 //! local-studio, portal-proxy and the browser front end.
 //!
 //! Everything here is checked member by member against botocore's `service-2.json` by
-//! `tests/conformance.rs`, so a missing field or enum value fails the build's tests.
+//! `tests/conformance.rs`, so a missing field or enum value fails the build's tests; only
+//! studio-portal's own extensions (`extensions.rs`) are outside that model.
 
 mod enums;
 mod error;
+mod extensions;
 mod operations;
 mod parse;
 mod requests;
@@ -17,6 +19,7 @@ mod validate;
 
 pub use enums::*;
 pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
+pub use extensions::{StopReason, StopWarning};
 pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
 pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;

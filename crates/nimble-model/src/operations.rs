@@ -1,5 +1,7 @@
 //! The routing table of the operations the portal uses: method, URI template, and which
-//! take a client token. Servers parse paths with [`Route::parse`] and clients build them
+//! take a client token. [`Operation::ALL`] are AWS's (the service model's);
+//! [`Operation::EXTENSIONS`] are studio-portal's own, outside the model, signed and routed
+//! the same way (`extensions.rs` has their shapes). Servers parse paths with [`Route::parse`] and clients build them
 //! with [`Route::path`], so both sides agree on encoding by construction.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -30,6 +32,8 @@ pub enum Operation {
     GetLaunchProfile,
     ListStreamingImages,
     GetStreamingImage,
+    /// Extension: puts off a warned automatic stop (idle, maximum length, schedule).
+    KeepStreamingSessionRunning,
 }
 
 impl Operation {
@@ -50,6 +54,14 @@ impl Operation {
         Self::GetStreamingImage,
     ];
 
+    /// studio-portal's operations beyond AWS's model.
+    pub const EXTENSIONS: [Operation; 1] = [Self::KeepStreamingSessionRunning];
+
+    /// Every operation a server routes: AWS's and the extensions.
+    pub fn routed() -> impl Iterator<Item = Operation> {
+        Self::ALL.into_iter().chain(Self::EXTENSIONS)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::ListStreamingSessions => "ListStreamingSessions",
@@ -66,6 +78,7 @@ impl Operation {
             Self::GetLaunchProfile => "GetLaunchProfile",
             Self::ListStreamingImages => "ListStreamingImages",
             Self::GetStreamingImage => "GetStreamingImage",
+            Self::KeepStreamingSessionRunning => "KeepStreamingSessionRunning",
         }
     }
 
@@ -74,7 +87,8 @@ impl Operation {
             Self::CreateStreamingSession
             | Self::StartStreamingSession
             | Self::StopStreamingSession
-            | Self::CreateStreamingSessionStream => "POST",
+            | Self::CreateStreamingSessionStream
+            | Self::KeepStreamingSessionRunning => "POST",
             Self::DeleteStreamingSession => "DELETE",
             _ => "GET",
         }
@@ -113,6 +127,9 @@ impl Operation {
             Self::ListStreamingImages => "/2020-08-01/studios/{studioId}/streaming-images",
             Self::GetStreamingImage => {
                 "/2020-08-01/studios/{studioId}/streaming-images/{streamingImageId}"
+            }
+            Self::KeepStreamingSessionRunning => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/keep-running"
             }
         }
     }
@@ -187,7 +204,7 @@ impl Route {
     pub fn parse(method: &str, path: &str) -> Result<Route, RouteError> {
         let segments: Vec<&str> = path.split('/').collect();
         let mut wrong_method = false;
-        for operation in Operation::ALL {
+        for operation in Operation::routed() {
             let template: Vec<&str> = operation.uri_template().split('/').collect();
             if template.len() != segments.len() {
                 continue;

@@ -2,6 +2,7 @@
 //! `Option` that is omitted (never written as null) when absent.
 
 use crate::enums::*;
+use crate::extensions::StopWarning;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -65,6 +66,8 @@ wire_struct!(
         status_code: StreamingSessionStatusCode,
         status_message: String,
         stop_at: Timestamp,
+        /// Extension (`extensions.rs`): an automatic stop is near.
+        stop_warning: StopWarning,
         stopped_at: Timestamp,
         stopped_by: String,
         streaming_image_id: String,

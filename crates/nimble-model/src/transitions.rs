@@ -16,9 +16,9 @@ impl S {
             return false;
         }
         match operation {
-            Operation::StopStreamingSession | Operation::CreateStreamingSessionStream => {
-                *self == S::Ready
-            }
+            Operation::StopStreamingSession
+            | Operation::CreateStreamingSessionStream
+            | Operation::KeepStreamingSessionRunning => *self == S::Ready,
             Operation::StartStreamingSession => matches!(self, S::Stopped | S::StartFailed),
             Operation::DeleteStreamingSession => !self.is_in_progress() && *self != S::Deleted,
             _ => true,
@@ -37,6 +37,7 @@ mod tests {
             Operation::StartStreamingSession,
             Operation::DeleteStreamingSession,
             Operation::CreateStreamingSessionStream,
+            Operation::KeepStreamingSessionRunning,
         ];
         for state in [
             S::CreateInProgress,

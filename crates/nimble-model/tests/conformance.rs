@@ -24,7 +24,8 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         | CreateStreamingSession
         | DeleteStreamingSession
         | StartStreamingSession
-        | StopStreamingSession => round_trip::<SessionResponse>(sample),
+        | StopStreamingSession
+        | KeepStreamingSessionRunning => round_trip::<SessionResponse>(sample),
         CreateStreamingSessionStream | GetStreamingSessionStream => {
             round_trip::<StreamResponse>(sample)
         }

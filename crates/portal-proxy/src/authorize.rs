@@ -35,7 +35,8 @@ pub fn rule(operation: Operation) -> Rule {
         | StartStreamingSession
         | StopStreamingSession
         | CreateStreamingSessionStream
-        | GetStreamingSessionStream => Rule::SessionOwner,
+        | GetStreamingSessionStream
+        | KeepStreamingSessionRunning => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
     }
 }

@@ -143,6 +143,8 @@ async fn authorization_matrix_of_every_operation_and_identity() {
     // 401, and neither changes anything; then the owner succeeds.
     let steps: Vec<(&str, String, Option<Value>)> = vec![
         ("GET", one.clone(), None),
+        // The extension: signed and owner-checked like the rest.
+        ("POST", format!("{one}/keep-running"), None),
         ("POST", format!("{one}/stop"), Some(json!({}))),
         ("POST", format!("{one}/start"), Some(json!({}))),
         ("POST", format!("{one}/streams"), Some(json!({}))),

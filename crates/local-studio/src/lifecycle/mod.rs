@@ -21,10 +21,10 @@ use nimble_model::{
 };
 use serde::{Deserialize, Serialize};
 
+mod auto_stop;
 mod ends;
-mod idle;
+pub use auto_stop::{AutoStop, KeepRunning, StopPolicy};
 use ends::Ends;
-pub use idle::AutoStop;
 
 /// Who acts when a limit is reached rather than a caller.
 pub const SYSTEM_ACTOR: &str = "system";
@@ -92,7 +92,9 @@ pub struct SessionRecord {
     pub max_stopped_minutes: Option<i64>,
     /// `None` for a simulated workstation.
     pub driver: Option<DriverLink>,
-    /// What stopAt is made of: the maximum length, or an idle deadline (`idle.rs`).
+    /// The launch profile's automatic stops and their warning (`auto_stop.rs`).
+    pub stop_policy: StopPolicy,
+    /// What stopAt is made of: the maximum length, or an idle deadline (`auto_stop.rs`).
     pub auto_stop: AutoStop,
 }
 
@@ -140,7 +142,7 @@ impl SessionRecord {
             return Some(pending.at_ms);
         }
         match self.state() {
-            S::Ready => ms(&self.session.stop_at),
+            S::Ready => self.next_automatic_ms(),
             S::Stopped => ms(&self.session.terminate_at),
             _ => None,
         }
@@ -154,6 +156,14 @@ impl SessionRecord {
             if let Some(pending) = self.pending.take() {
                 self.finish(pending);
                 continue;
+            }
+            // An automatic stop is near: the warning (once it is shown, the stop is next).
+            let warned = self.session.stop_warning.is_some();
+            if self.state() == S::Ready && !warned && ms(&self.session.stop_at) > Some(at) {
+                self.review_stop(None, now_ms);
+                if self.session.stop_warning.is_some() {
+                    continue;
+                }
             }
             // A limit was reached: the system stops or terminates the session.
             let action = match self.state() {
@@ -174,13 +184,13 @@ impl SessionRecord {
 
     fn finish(&mut self, pending: Pending) {
         let at = ts(pending.at_ms);
-        let s = &mut self.session;
+        self.session.stop_warning = None;
         if pending.state == S::Ready {
             // A session runs for at most maxSessionLengthInMinutes from when it is ready.
-            s.stop_at = self.max_session_minutes.map(|m| at.plus_seconds(m * 60));
-            s.terminate_at = None;
-            self.auto_stop = AutoStop::default();
+            self.ready_at(pending.at_ms);
+            self.session.terminate_at = None;
         }
+        let s = &mut self.session;
         if pending.state == S::Stopped {
             let auto_terminate =
                 s.automatic_termination_mode == Some(AutomaticTerminationMode::Activated);
@@ -231,6 +241,7 @@ impl SessionRecord {
                 s.terminate_at = None;
             }
         }
+        s.stop_warning = None;
         s.state = Some(ends.during);
         s.status_code = Some(ends.during_code);
         s.status_message = Some(String::new());

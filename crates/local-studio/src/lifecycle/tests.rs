@@ -1,6 +1,7 @@
 //! The state machine on its own: timers, driven actions, limits and lost machines.
 
 use super::*;
+use nimble_model::{ErrorType, StopReason};
 
 fn ready_session() -> SessionRecord {
     SessionRecord {
@@ -14,6 +15,7 @@ fn ready_session() -> SessionRecord {
         pending: None,
         max_session_minutes: Some(60),
         max_stopped_minutes: Some(10),
+        stop_policy: Default::default(),
         auto_stop: Default::default(),
         driver: None,
     }
@@ -138,32 +140,60 @@ fn a_ready_session_whose_machine_is_gone_becomes_stopped_by_the_system() {
     assert_eq!(record.session.status_message.as_deref(), Some("gone"));
 }
 
+const MIN: i64 = 60_000;
+
+/// READY at minute 0 with a 60-minute maximum and a 10-minute warning; `idle` minutes of
+/// idle stop, and Keep running of 30 up to 90 minutes.
+fn warned_session(idle: Option<i64>, keep_running: bool) -> SessionRecord {
+    let mut record = ready_session();
+    record.max_session_minutes = Some(60);
+    record.stop_policy = StopPolicy {
+        warning_minutes: 10,
+        idle_minutes: idle,
+        keep_running: keep_running.then_some(KeepRunning {
+            step_minutes: 30,
+            longest_minutes: 90,
+        }),
+    };
+    record.ready_at(0);
+    record
+}
+
+fn stop_at(record: &SessionRecord) -> i64 {
+    record.session.stop_at.unwrap().unix_millis()
+}
+
+fn warned(record: &SessionRecord) -> Option<StopReason> {
+    record.session.stop_warning.as_ref().and_then(|w| w.reason)
+}
+
 #[test]
 fn idle_stop_brings_stop_at_forward_at_the_warning_and_use_puts_it_back() {
-    const MIN: i64 = 60_000;
-    let mut record = ready_session();
-    record.session.stop_at = Timestamp::from_unix_millis(600 * MIN);
+    let mut record = warned_session(Some(30), false);
     // Last used at 0; 30 idle minutes with a 10-minute warning: nothing before minute 20.
-    assert!(!record.review_idle(30, 10, 0, 19 * MIN));
-    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 600 * MIN);
-    assert!(record.review_idle(30, 10, 0, 20 * MIN));
-    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 30 * MIN);
+    assert!(!record.review_stop(Some(0), 19 * MIN));
+    assert_eq!(stop_at(&record), 60 * MIN);
+    assert!(record.review_stop(Some(0), 20 * MIN));
+    assert_eq!(stop_at(&record), 30 * MIN);
+    assert_eq!(warned(&record), Some(StopReason::Idle));
     let message = record.session.status_message.clone().unwrap();
     assert!(
         message.contains("Nobody has used this workstation for 20 minutes"),
         "{message}"
     );
-    assert!(!record.review_idle(30, 10, 0, 21 * MIN), "said once");
+    assert!(!record.review_stop(Some(0), 21 * MIN), "said once");
     // Used at minute 25: back to the maximum length, and quiet.
-    assert!(record.review_idle(30, 10, 25 * MIN, 25 * MIN));
-    assert_eq!(record.session.stop_at.unwrap().unix_millis(), 600 * MIN);
+    assert!(record.review_stop(Some(25 * MIN), 25 * MIN));
+    assert_eq!(stop_at(&record), 60 * MIN);
+    assert_eq!(warned(&record), None);
     assert_eq!(record.session.status_message.as_deref(), Some(""));
     // Unused again: stopAt comes, and the system stops it, saying why.
-    assert!(record.review_idle(30, 10, 25 * MIN, 46 * MIN));
+    assert!(record.review_stop(Some(25 * MIN), 46 * MIN));
     record.settle(55 * MIN + 1, 0);
     assert_eq!(record.state(), S::Stopped);
     assert_eq!(record.session.stopped_by.as_deref(), Some(SYSTEM_ACTOR));
     assert_eq!(record.session.stopped_at.unwrap().unix_millis(), 55 * MIN);
+    assert_eq!(warned(&record), None, "no warning once it stopped");
     let said = record.session.status_message.clone().unwrap();
     assert!(
         said.contains("idle stop: nobody used it for 30 minutes"),
@@ -173,12 +203,86 @@ fn idle_stop_brings_stop_at_forward_at_the_warning_and_use_puts_it_back() {
 
 #[test]
 fn idle_stop_never_moves_stop_at_past_the_maximum_length() {
-    const MIN: i64 = 60_000;
-    let mut record = ready_session();
-    record.session.stop_at = Timestamp::from_unix_millis(25 * MIN);
-    // The idle deadline (30) is after the maximum (25): the maximum stays, said as such.
-    assert!(!record.review_idle(30, 10, 0, 24 * MIN));
-    record.settle(25 * MIN, 0);
+    let mut record = warned_session(Some(30), false);
+    // Used at minute 40: the idle deadline (70) is after the maximum (60), which stays.
+    assert!(!record.review_stop(Some(40 * MIN), 45 * MIN));
+    assert_eq!(stop_at(&record), 60 * MIN);
+    record.settle(60 * MIN, 0);
     let said = record.session.status_message.clone().unwrap();
     assert!(said.contains("maximum session length"), "{said}");
+}
+
+#[test]
+fn the_maximum_length_is_warned_of_by_settle_and_keep_running_extends_it_up_to_the_longest() {
+    let mut record = warned_session(None, true);
+    assert_eq!(
+        record.next_event_ms(),
+        Some(50 * MIN),
+        "the warning is due first"
+    );
+    assert!(record.settle(49 * MIN, 0).stops_begun.is_empty());
+    assert_eq!(warned(&record), None);
+    record.settle(50 * MIN, 0);
+    assert_eq!(record.state(), S::Ready);
+    assert_eq!(warned(&record), Some(StopReason::MaximumLength));
+    let warning = record.session.stop_warning.clone().unwrap();
+    assert_eq!(warning.can_keep_running, Some(true));
+    assert!(warning
+        .message
+        .unwrap()
+        .contains("Keep running adds 30 minutes"));
+    assert_eq!(record.next_event_ms(), Some(60 * MIN), "then the stop");
+
+    // Keep running: 30 minutes more, and the warning is gone until minute 80.
+    record.keep_running(52 * MIN).unwrap();
+    assert_eq!(stop_at(&record), 90 * MIN);
+    assert_eq!(warned(&record), None);
+    record.keep_running(53 * MIN).unwrap();
+    assert_eq!(
+        stop_at(&record),
+        90 * MIN,
+        "without a warning there is nothing to put off"
+    );
+    record.settle(80 * MIN, 0);
+    let warning = record.session.stop_warning.clone().unwrap();
+    assert_eq!(warning.can_keep_running, Some(false), "90 is the longest");
+    assert!(warning
+        .message
+        .unwrap()
+        .contains("longest the studio allows (90 minutes)"));
+    let before = record.clone();
+    let refused = record.keep_running(81 * MIN).unwrap_err();
+    assert_eq!(refused.kind, ErrorType::ServiceQuotaExceeded);
+    assert!(
+        refused.message.contains("90 minutes"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(record, before, "a refusal changes nothing");
+    record.settle(90 * MIN, 0);
+    assert_eq!(record.state(), S::Stopped);
+}
+
+#[test]
+fn keep_running_is_use_against_idle_stop_and_is_refused_where_nothing_can_run_on() {
+    let mut record = warned_session(Some(30), false);
+    record.review_stop(Some(0), 20 * MIN);
+    assert_eq!(warned(&record), Some(StopReason::Idle));
+    record.keep_running(21 * MIN).unwrap();
+    assert_eq!(warned(&record), None);
+    assert_eq!(stop_at(&record), 60 * MIN);
+    // Near the maximum, which this profile does not extend: refused, and said why.
+    record.settle(50 * MIN, 0);
+    let warning = record.session.stop_warning.clone().unwrap();
+    assert_eq!(warning.can_keep_running, Some(false));
+    let refused = record.keep_running(51 * MIN).unwrap_err();
+    assert!(
+        refused.message.contains("no time past its maximum"),
+        "{}",
+        refused.message
+    );
+    // Not READY: a conflict.
+    record.settle(60 * MIN, 0);
+    let refused = record.keep_running(61 * MIN).unwrap_err();
+    assert_eq!(refused.kind, ErrorType::Conflict);
 }

@@ -1,4 +1,4 @@
-//! The fourteen operations, one file per resource, each run inside the request's
+//! The fourteen operations and the extension (Keep running), one file per resource, each run inside the request's
 //! transaction. Inputs are validated by nimble-model before anything is read or written,
 //! so a bad request changes nothing.
 
@@ -51,6 +51,7 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::DeleteStreamingSession
         | Operation::StartStreamingSession
         | Operation::StopStreamingSession => sessions::act(app, tx, call),
+        Operation::KeepStreamingSessionRunning => sessions::keep_running(app, tx, call),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),

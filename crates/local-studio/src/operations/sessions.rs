@@ -139,6 +139,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         pending: None,
         max_session_minutes: config.max_session_length_in_minutes.map(i64::from),
         max_stopped_minutes: config.max_stopped_session_length_in_minutes.map(i64::from),
+        stop_policy: profile.stop_policy(),
         auto_stop: Default::default(),
         driver,
     };
@@ -204,6 +205,20 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     }
     store::put_session(tx, &record)?;
     app.wake_reconciler.notify_one();
+    to_json(&SessionResponse {
+        session: Some(record.session),
+    })
+}
+
+/// KeepStreamingSessionRunning (an extension: `nimble-model/src/extensions.rs`): puts off
+/// a warned automatic stop, and counts as use where idle stop watches.
+pub fn keep_running(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
+    let mut record = session(tx, call.route)?;
+    record.keep_running(call.now_ms)?;
+    if record.stop_policy.idle_minutes.is_some() {
+        app.activity.input(record.session_id(), call.now_ms);
+    }
+    store::put_session(tx, &record)?;
     to_json(&SessionResponse {
         session: Some(record.session),
     })

@@ -239,6 +239,7 @@ mod tests {
             pending: None,
             max_session_minutes: None,
             max_stopped_minutes: None,
+            stop_policy: Default::default(),
             auto_stop: Default::default(),
             driver: None,
         };

@@ -2,7 +2,7 @@
 //! creation time, next automatic event, driver).
 
 use super::{put_event, EventKind, StoreError};
-use crate::lifecycle::{AutoStop, Pending, SessionRecord};
+use crate::lifecycle::{AutoStop, Pending, SessionRecord, StopPolicy};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// The launch-profile limits kept with a session (they set stopAt and terminateAt).
@@ -10,6 +10,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 struct Limits {
     max_session_minutes: Option<i64>,
     max_stopped_minutes: Option<i64>,
+    #[serde(default)]
+    stop_policy: StopPolicy,
     #[serde(default)]
     auto_stop: AutoStop,
 }
@@ -40,6 +42,7 @@ fn decode_session(
             .transpose()?,
         max_session_minutes: limits.max_session_minutes,
         max_stopped_minutes: limits.max_stopped_minutes,
+        stop_policy: limits.stop_policy,
         auto_stop: limits.auto_stop,
         driver: driver.map(|d| serde_json::from_str(&d)).transpose()?,
     })
@@ -56,6 +59,7 @@ pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), Store
     let limits = Limits {
         max_session_minutes: record.max_session_minutes,
         max_stopped_minutes: record.max_stopped_minutes,
+        stop_policy: record.stop_policy.clone(),
         auto_stop: record.auto_stop.clone(),
     };
     let doc = serde_json::to_string(s)?;
