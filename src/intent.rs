@@ -1,5 +1,6 @@
-//! What an artist can ask of a workstation (Connect, Start, Stop, Delete), as an enum the
-//! compiler checks, and which of them a session's state offers. The rule is nimble-model's
+//! What an artist can ask of a workstation (Connect, Start, Stop, Delete, Keep running), as
+//! an enum the compiler checks, and which of them a session's state offers (Keep running
+//! also needs a warned stop: the card shows it only with `stopWarning`). The rule is nimble-model's
 //! `StreamingSessionState::allows`, the one local-studio enforces too, so the portal never
 //! offers a button the studio would refuse.
 
@@ -13,11 +14,18 @@ pub enum Intent {
     Start,
     Stop,
     Delete,
+    KeepRunning,
 }
 
 impl Intent {
     /// Every intent, in the order a card shows its buttons.
-    pub const ALL: [Intent; 4] = [Intent::Connect, Intent::Start, Intent::Stop, Intent::Delete];
+    pub const ALL: [Intent; 5] = [
+        Intent::Connect,
+        Intent::Start,
+        Intent::Stop,
+        Intent::Delete,
+        Intent::KeepRunning,
+    ];
 
     /// The API operation it runs.
     pub fn operation(self) -> Operation {
@@ -26,6 +34,7 @@ impl Intent {
             Intent::Start => Operation::StartStreamingSession,
             Intent::Stop => Operation::StopStreamingSession,
             Intent::Delete => Operation::DeleteStreamingSession,
+            Intent::KeepRunning => Operation::KeepStreamingSessionRunning,
         }
     }
 
@@ -42,6 +51,7 @@ impl Intent {
             Intent::Start => "Starting…",
             Intent::Stop => "Stopping…",
             Intent::Delete => "Deleting…",
+            Intent::KeepRunning => "Keeping it running…",
         }
     }
 }
@@ -60,7 +70,7 @@ mod tests {
                 .filter(|intent| intent.allowed_in(state))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(offered(&S::Ready), [Connect, Stop, Delete]);
+        assert_eq!(offered(&S::Ready), [Connect, Stop, Delete, KeepRunning]);
         assert_eq!(offered(&S::Stopped), [Start, Delete]);
         for busy in [
             S::CreateInProgress,
@@ -86,6 +96,7 @@ mod tests {
                 Operation::StartStreamingSession,
                 Operation::StopStreamingSession,
                 Operation::DeleteStreamingSession,
+                Operation::KeepStreamingSessionRunning,
             ]
         );
         assert_eq!(Intent::Stop.progress(), "Stopping…");

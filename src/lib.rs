@@ -5,9 +5,10 @@
 //! state from `portal`; `connect` runs the Connect flow; `live` listens for changes and
 //! `sessions` keeps the list current with them (or with `app`'s polls); `api` is the typed
 //! client; `intent` says what an artist may ask of a workstation, and `logic` holds the
-//! other decisions. Those two are tested natively, without a browser. A module imports
-//! only those below it in this order (`cargo xtask tidy` checks): `app`, `components`,
-//! `live` and `connect`, `sessions`, `portal`, `api`, then `logic` and `intent`.
+//! other decisions. Those two are tested natively, without a browser. `workstation` is what
+//! the page reads of a session. A module imports only those below it in this order
+//! (`cargo xtask tidy` checks): `app`, `components`, `live` and `connect`, `sessions`,
+//! `portal`, `api`, then `logic` and `intent`, then `workstation`.
 
 pub mod api;
 pub mod app;
@@ -20,6 +21,7 @@ pub mod portal;
 pub mod sessions;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod theme_contrast;
+pub mod workstation;
 
 pub use app::mount;
 

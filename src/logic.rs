@@ -3,7 +3,8 @@
 //! error wording, titles and announcements. What an artist may ask of a state is in
 //! `intent`.
 
-use nimble_model::{ErrorType, StreamingSession, StreamingSessionState as S};
+use crate::workstation::Workstation;
+use nimble_model::{ErrorType, StreamingSessionState as S};
 use std::time::Duration;
 
 /// A state badge: words for everyone, a colour class on top (never colour alone).
@@ -50,7 +51,7 @@ pub fn countdown(now_ms: i64, deadline_ms: i64) -> Countdown {
 }
 
 /// The deadline a session shows: when it stops (running) or is removed (stopped).
-pub fn deadline(session: &StreamingSession) -> Option<(&'static str, i64)> {
+pub fn deadline(session: &Workstation) -> Option<(&'static str, i64)> {
     match session.state.as_ref()? {
         S::Ready => session.stop_at.map(|t| ("Stops in", t.unix_millis())),
         S::Stopped => session
@@ -113,7 +114,7 @@ pub fn describe(failure: &Failure) -> String {
 }
 
 /// The page title: how many workstations are running.
-pub fn title(sessions: &[StreamingSession]) -> String {
+pub fn title(sessions: &[Workstation]) -> String {
     let running = sessions
         .iter()
         .filter(|s| s.state == Some(S::Ready))
@@ -126,7 +127,7 @@ pub fn title(sessions: &[StreamingSession]) -> String {
 }
 
 /// A workstation's name for people: its `name` tag, else its id.
-pub fn display_name(session: &StreamingSession) -> String {
+pub fn display_name(session: &Workstation) -> String {
     session
         .tags
         .as_ref()
@@ -136,7 +137,7 @@ pub fn display_name(session: &StreamingSession) -> String {
 }
 
 /// "Workstation X is now READY" for each session whose state changed.
-pub fn announcements(before: &[StreamingSession], after: &[StreamingSession]) -> Vec<String> {
+pub fn announcements(before: &[Workstation], after: &[Workstation]) -> Vec<String> {
     after
         .iter()
         .filter_map(|now| {
@@ -144,6 +145,19 @@ pub fn announcements(before: &[StreamingSession], after: &[StreamingSession]) ->
             let state = now.state.as_ref()?;
             (was.state.as_ref() != Some(state))
                 .then(|| format!("Workstation {} is now {state}", display_name(now)))
+        })
+        .collect()
+}
+
+/// "Workstation X: <why it stops soon>" for each session newly warned of an automatic stop.
+pub fn warnings(before: &[Workstation], after: &[Workstation]) -> Vec<String> {
+    after
+        .iter()
+        .filter_map(|now| {
+            let message = now.stop_warning.as_ref()?.message.as_ref()?;
+            let was = before.iter().find(|b| b.session_id == now.session_id);
+            was.is_none_or(|was| was.stop_warning.is_none())
+                .then(|| format!("Workstation {}: {message}", display_name(now)))
         })
         .collect()
 }
@@ -189,7 +203,7 @@ mod tests {
                 warning: true
             }
         );
-        let session = StreamingSession {
+        let session = Workstation {
             state: Some(S::Ready),
             stop_at: Timestamp::from_unix_millis(5_000),
             ..Default::default()
@@ -237,7 +251,7 @@ mod tests {
 
     #[test]
     fn titles_count_running_workstations_and_changes_are_announced() {
-        let session = |id: &str, state: S| StreamingSession {
+        let session = |id: &str, state: S| Workstation {
             session_id: Some(id.into()),
             state: Some(state),
             ..Default::default()
@@ -249,5 +263,12 @@ mod tests {
             announcements(&before, &after),
             ["Workstation a is now READY"]
         );
+        let mut warned = after.clone();
+        warned[1].stop_warning = Some(nimble_model::StopWarning {
+            message: Some("it stops soon".into()),
+            ..Default::default()
+        });
+        assert_eq!(warnings(&after, &warned), ["Workstation b: it stops soon"]);
+        assert!(warnings(&warned, &warned).is_empty(), "said once");
     }
 }

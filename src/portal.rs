@@ -6,8 +6,8 @@
 
 use crate::api::ProfileChoice;
 use crate::logic::{describe, Failure};
+use crate::workstation::Workstation;
 use leptos::prelude::*;
-use nimble_model::StreamingSession;
 
 /// Where the first load of the list stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +24,7 @@ pub struct Portal {
     pub user: RwSignal<String>,
     /// Whether the signed-in user has the admin role (sees every session of the studio).
     pub admin: RwSignal<bool>,
-    pub sessions: RwSignal<Vec<StreamingSession>>,
+    pub sessions: RwSignal<Vec<Workstation>>,
     pub profiles: RwSignal<Vec<ProfileChoice>>,
     pub load: RwSignal<Load>,
     /// The text of the aria-live region.
@@ -59,7 +59,7 @@ impl Portal {
     }
 
     /// Puts a session the API just returned into the list and refreshes soon.
-    pub fn upsert(&self, session: StreamingSession) {
+    pub fn upsert(&self, session: Workstation) {
         self.sessions.update(|all| {
             match all.iter_mut().find(|s| s.session_id == session.session_id) {
                 Some(existing) => *existing = session,

@@ -1,8 +1,9 @@
 //! The workstations on the page, kept current: a whole list read ([`refresh`]: the first
 //! load, a catch-up, a poll) or one session's change from the event stream
 //! ([`apply_event`]), each met with what the page already shows ([`merge`]) and announced
-//! once (and, while the tab is hidden, as a desktop notification when a workstation
-//! becomes ready).
+//! once (and as a desktop notification, if the artist allowed them: a workstation that
+//! becomes ready while the tab is hidden, and always a warning that one stops soon, since
+//! the artist is then most likely in the desktop's own tab or window).
 //!
 //! `app` (polling) and `live` (the event stream) both feed the list through here, so
 //! neither needs the other.
@@ -12,8 +13,8 @@ pub mod merge;
 use crate::api;
 use crate::logic;
 use crate::portal::{explain, Load, Portal};
+use crate::workstation::Workstation;
 use leptos::prelude::*;
-use nimble_model::StreamingSession;
 
 /// Whether the page's tab is hidden.
 pub fn tab_hidden() -> bool {
@@ -21,17 +22,23 @@ pub fn tab_hidden() -> bool {
 }
 
 /// Shows `after` in place of `before`, announcing each change of state once.
-fn show(portal: Portal, before: &[StreamingSession], after: Vec<StreamingSession>) {
+fn show(portal: Portal, before: &[Workstation], after: Vec<Workstation>) {
     let changes = logic::announcements(before, &after);
-    if !changes.is_empty() {
-        portal.announcement.set(changes.join(". "));
-        notify_if_hidden(portal, &changes);
+    let warnings = logic::warnings(before, &after);
+    if !changes.is_empty() || !warnings.is_empty() {
+        portal
+            .announcement
+            .set([&changes[..], &warnings].concat().join(". "));
     }
+    if tab_hidden() {
+        notify(portal, changes.iter().filter(|c| c.ends_with("READY")));
+    }
+    notify(portal, warnings.iter());
     portal.sessions.set(after);
 }
 
 /// A change of one session from the event stream.
-pub fn apply_event(portal: Portal, session: StreamingSession) {
+pub fn apply_event(portal: Portal, session: Workstation) {
     let before = portal.sessions.get_untracked();
     if let Some(after) = merge::event(&before, session) {
         show(portal, &before, after);
@@ -64,15 +71,14 @@ pub async fn refresh(portal: Portal) {
     }
 }
 
-/// A desktop notification when a workstation becomes ready while the tab is hidden.
-fn notify_if_hidden(portal: Portal, changes: &[String]) {
+/// Desktop notifications, where the artist allowed them.
+fn notify<'a>(portal: Portal, texts: impl Iterator<Item = &'a String>) {
     if !portal.notify.get_untracked()
-        || !tab_hidden()
         || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
     {
         return;
     }
-    for change in changes.iter().filter(|c| c.ends_with("READY")) {
-        let _ = web_sys::Notification::new(change);
+    for text in texts {
+        let _ = web_sys::Notification::new(text);
     }
 }

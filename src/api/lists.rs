@@ -5,6 +5,7 @@
 
 use super::{call, decode, path};
 use crate::logic::Failure;
+use crate::workstation::Workstation;
 use js_sys::{Array, Reflect};
 use nimble_model::*;
 use serde::Deserialize;
@@ -88,7 +89,7 @@ async fn all_pages(list: List, studio: &str) -> Result<JsValue, Failure> {
 }
 
 /// Every session of the artist, across all pages.
-pub async fn list_sessions(studio: &str) -> Result<Vec<StreamingSession>, Failure> {
+pub async fn list_sessions(studio: &str) -> Result<Vec<Workstation>, Failure> {
     decode(all_pages(List::Sessions, studio).await?)
 }
 
@@ -220,7 +221,7 @@ mod tests {
         let empty = ListStreamingSessionsResponse::default();
         assert_eq!(read(List::Sessions, &empty, &all), None);
         assert_eq!(read(List::Sessions, &page(&["c"], Some("")), &all), None);
-        let sessions: Vec<StreamingSession> = decode(all.into()).unwrap();
+        let sessions: Vec<Workstation> = decode(all.into()).unwrap();
         let ids: Vec<_> = sessions
             .iter()
             .filter_map(|s| s.session_id.as_deref())
@@ -230,6 +231,6 @@ mod tests {
         let bad = Array::new();
         let parsed = js_sys::JSON::parse(r#"{"sessions": 7}"#).unwrap();
         assert_eq!(read_page(&parsed, "sessions", &bad), None);
-        assert!(decode::<Vec<StreamingSession>>(bad.into()).is_err());
+        assert!(decode::<Vec<Workstation>>(bad.into()).is_err());
     }
 }

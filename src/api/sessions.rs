@@ -1,14 +1,15 @@
-//! Calls that change a workstation (create, start, stop, delete), each sent with the
+//! Calls that change a workstation (create, start, stop, delete, keep running), each sent with the
 //! client token of the artist's intent, and the two stream calls behind Connect.
 
 use super::{call, decode, encode, path};
 use crate::intent::Intent;
 use crate::logic::Failure;
+use crate::workstation::{Workstation, WorkstationReply};
 use nimble_model::*;
 use wasm_bindgen::JsValue;
 
 /// A change of an existing workstation, with what it carries. The API answers each with
-/// the session. An enum, so only these three can be sent, each to its own route.
+/// the session. An enum, so only these can be sent, each to its own route.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     /// From its latest state, or from the backup with this id.
@@ -20,6 +21,8 @@ pub enum Change {
         mode: Option<VolumeRetentionMode>,
     },
     Delete,
+    /// Puts off a warned automatic stop.
+    KeepRunning,
 }
 
 impl Change {
@@ -29,6 +32,7 @@ impl Change {
             Change::Start { .. } => Intent::Start,
             Change::Stop { .. } => Intent::Stop,
             Change::Delete => Intent::Delete,
+            Change::KeepRunning => Intent::KeepRunning,
         }
     }
 }
@@ -39,18 +43,18 @@ async fn session_call(
     path: &str,
     body: Option<String>,
     token: &str,
-) -> Result<StreamingSession, Failure> {
-    let response: SessionResponse = decode(call(method, path, body, Some(token)).await?)?;
+) -> Result<Workstation, Failure> {
+    let response: WorkstationReply = decode(call(method, path, body, Some(token)).await?)?;
     response.session.ok_or(Failure::Network)
 }
 
-/// Starts, stops or deletes session `id`.
+/// Starts, stops, deletes or keeps running session `id`.
 pub async fn change(
     studio: &str,
     id: &str,
     change: Change,
     token: &str,
-) -> Result<StreamingSession, Failure> {
+) -> Result<Workstation, Failure> {
     let operation = change.intent().operation();
     let (method, body) = match change {
         Change::Start { backup_id } => ("POST", encode(&StartStreamingSessionBody { backup_id })),
@@ -61,6 +65,7 @@ pub async fn change(
             }),
         ),
         Change::Delete => ("DELETE", None),
+        Change::KeepRunning => ("POST", None),
     };
     session_call(method, &path(operation, &[studio, id]), body, token).await
 }
@@ -70,7 +75,7 @@ pub async fn create(
     studio: &str,
     body: &CreateStreamingSessionBody,
     token: &str,
-) -> Result<StreamingSession, Failure> {
+) -> Result<Workstation, Failure> {
     session_call(
         "POST",
         &path(Operation::CreateStreamingSession, &[studio]),

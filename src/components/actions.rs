@@ -11,11 +11,10 @@ use crate::api::{self, BackupChoice, Change};
 use crate::intent::Intent;
 use crate::logic::Failure;
 use crate::portal::{explain, Portal};
+use crate::workstation::Workstation;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nimble_model::{
-    SessionPersistenceMode, StreamingSession, StreamingSessionState, VolumeRetentionMode,
-};
+use nimble_model::{SessionPersistenceMode, StreamingSessionState, VolumeRetentionMode};
 
 /// The question open under a card, if any.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +29,7 @@ pub(super) enum Panel {
 #[derive(Clone, Copy)]
 pub(super) struct Card {
     pub portal: Portal,
-    pub session: Memo<StreamingSession>,
+    pub session: Memo<Workstation>,
     pub panel: RwSignal<Panel>,
     /// What runs now, in words; the buttons wait while it is set.
     pub pending: RwSignal<Option<&'static str>>,
@@ -45,7 +44,7 @@ pub(super) struct Card {
 }
 
 impl Card {
-    pub fn new(portal: Portal, session: Memo<StreamingSession>) -> Self {
+    pub fn new(portal: Portal, session: Memo<Workstation>) -> Self {
         Card {
             portal,
             session,
@@ -127,7 +126,7 @@ impl Card {
         });
     }
 
-    fn finish(self, result: Result<StreamingSession, Failure>) {
+    fn finish(self, result: Result<Workstation, Failure>) {
         self.pending.set(None);
         match result {
             Ok(updated) => {

@@ -1,13 +1,16 @@
 //! One workstation as a card: its name and state, its launch profile and instance type,
-//! when it started or stopped and when it will stop or be removed, then its actions, the
-//! question it asks before a change, and what Connect or a failed action has to say.
+//! when it started or stopped and when it will stop or be removed, a warning with Keep
+//! running when it stops by itself soon, then its actions, the question it asks before a
+//! change, and what Connect or a failed action has to say.
 
 use super::actions::{self, Card};
 use super::{confirm_panel, connect_button, error_message, local_time, StateBadge};
+use crate::api::Change;
 use crate::logic;
 use crate::portal::Portal;
+use crate::workstation::Workstation;
 use leptos::prelude::*;
-use nimble_model::{StreamingSession, StreamingSessionState, Timestamp};
+use nimble_model::{StopWarning, StreamingSessionState, Timestamp};
 
 /// The card of session `id`; it follows the session through every refresh of the list.
 #[component]
@@ -43,7 +46,7 @@ pub fn SessionCard(id: String) -> impl IntoView {
         })
     };
     // One closure type for both rows, so the view code for it is built once.
-    let time_row = move |label: &'static str, at: fn(&StreamingSession) -> Option<Timestamp>| {
+    let time_row = move |label: &'static str, at: fn(&Workstation) -> Option<Timestamp>| {
         move || local_time(session.with(at)).map(|t| view! { <dt>{label}</dt><dd>{t}</dd> })
     };
     view! {
@@ -53,7 +56,9 @@ pub fn SessionCard(id: String) -> impl IntoView {
                 <StateBadge state=state />
             </div>
             <p class="meta">{move || format!("{} · {}", profile_name(), session.with(|s| s.ec2_instance_type.clone().unwrap_or_default()))}</p>
-            {move || session.with(|s| s.status_message.clone()).filter(|m| !m.is_empty()).map(|m| view! { <p class="status-message">{m}</p> })}
+            // A warning's message is its status message too: shown once, with the warning.
+            {move || session.with(|s| s.status_message.clone().filter(|m| !m.is_empty() && s.stop_warning.is_none())).map(|m| view! { <p class="status-message">{m}</p> })}
+            {move || session.with(|s| s.stop_warning.clone()).map(|warning| stop_warning(card, warning))}
             <dl class="times">
                 {time_row("Started", |s| s.started_at)}
                 {time_row("Stopped", |s| s.stopped_at)}
@@ -67,5 +72,18 @@ pub fn SessionCard(id: String) -> impl IntoView {
             {connect_button::messages(card)}
             {error_message(card.error)}
         </li>
+    }
+}
+
+/// An automatic stop is near: why, and Keep running, which says why it cannot when it
+/// cannot (the message does, and the button is disabled).
+fn stop_warning(card: Card, warning: StopWarning) -> impl IntoView {
+    let can = warning.can_keep_running == Some(true);
+    let busy = move || !can || card.pending.get().is_some();
+    view! {
+        <div class="stop-warning">
+            <p>{warning.message}</p>
+            <button on:click=move |_| card.run(Change::KeepRunning) disabled=busy>"Keep running"</button>
+        </div>
     }
 }

@@ -19,8 +19,8 @@
 
 use crate::portal::Portal;
 use crate::sessions;
+use crate::workstation::WorkstationReply;
 use leptos::task::spawn_local;
-use nimble_model::SessionResponse;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -143,7 +143,7 @@ fn listen(portal: Portal) -> Option<EventSource> {
         &source,
         &["session"],
         Box::new(move |event| {
-            let response = data_of(&event).map(crate::api::decode::<SessionResponse>);
+            let response = data_of(&event).map(crate::api::decode::<WorkstationReply>);
             if let Some(session) = response.and_then(|r| r.ok()?.session) {
                 sessions::apply_event(portal, session);
             }

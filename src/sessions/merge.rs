@@ -3,9 +3,9 @@
 //! event the page has already applied: a session the page holds with a later `updatedAt`
 //! is kept, so a late list never takes a change back.
 
-use nimble_model::StreamingSession;
+use crate::workstation::Workstation;
 
-fn updated_ms(session: &StreamingSession) -> i64 {
+fn updated_ms(session: &Workstation) -> i64 {
     session
         .updated_at
         .map(|t| t.unix_millis())
@@ -14,10 +14,7 @@ fn updated_ms(session: &StreamingSession) -> i64 {
 
 /// The page's sessions after an event about `changed`; `None` when it is older than what
 /// the page shows (nothing to do).
-pub fn event(
-    before: &[StreamingSession],
-    changed: StreamingSession,
-) -> Option<Vec<StreamingSession>> {
+pub fn event(before: &[Workstation], changed: Workstation) -> Option<Vec<Workstation>> {
     let mut after = before.to_vec();
     match after
         .iter_mut()
@@ -31,7 +28,7 @@ pub fn event(
 }
 
 /// A fresh list, except where the page holds a later version of a session.
-pub fn list(before: &[StreamingSession], listed: Vec<StreamingSession>) -> Vec<StreamingSession> {
+pub fn list(before: &[Workstation], listed: Vec<Workstation>) -> Vec<Workstation> {
     listed
         .into_iter()
         .map(
@@ -48,8 +45,8 @@ mod tests {
     use super::*;
     use nimble_model::{StreamingSessionState as S, Timestamp};
 
-    fn session(id: &str, state: S, updated_ms: i64, message: &str) -> StreamingSession {
-        StreamingSession {
+    fn session(id: &str, state: S, updated_ms: i64, message: &str) -> Workstation {
+        Workstation {
             session_id: Some(id.into()),
             state: Some(state),
             updated_at: Timestamp::from_unix_millis(updated_ms),
@@ -89,6 +86,6 @@ mod tests {
         let merged = list(&held, listed.clone());
         assert_eq!(merged, vec![held[0].clone(), listed[1].clone()]);
         // What the list no longer has is gone.
-        assert_eq!(list(&held, Vec::new()), Vec::<StreamingSession>::new());
+        assert_eq!(list(&held, Vec::new()), Vec::<Workstation>::new());
     }
 }

@@ -16,6 +16,7 @@ mod nginx;
 mod page;
 mod progress;
 mod revisit;
+mod stop_warning;
 
 use fantoccini::Locator;
 use harness::{alices_users_file, browser, fetched, proxy, shot, until};

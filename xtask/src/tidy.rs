@@ -103,6 +103,8 @@ const LAYERS: [Layers; 3] = [
         crate_name: "studio-portal (the front end)",
         src: "src",
         layers: &[
+            // What the page reads of a session.
+            &["workstation"],
             // Decisions tested natively, without a browser.
             &["logic", "intent", "theme_contrast"],
             // The typed API client.
