@@ -6,8 +6,14 @@
 //! - `KeepStreamingSessionRunning` (`POST …/streaming-sessions/{sessionId}/keep-running`,
 //!   no body): counts as use against an idle stop, and extends a maximum length by the
 //!   launch profile's step. It answers `{"session": …}` like Start and Stop.
+//! - `GetArtistUsage` (`GET …/artists/{userId}/usage`): an artist's use against each of
+//!   their limits (workstations READY at once, hours this calendar month).
+//! - `PutArtistLimits` (`PUT …/artists/{userId}/limits`): an admin sets one artist's limits,
+//!   studio-wide or for one launch profile, in place of the studio's.
 
 use crate::shapes::wire_struct;
+use crate::validate::{length, range, Validate};
+use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 
 /// Why a session is about to stop by itself.
@@ -32,3 +38,58 @@ wire_struct!(
         message: String,
     }
 );
+
+wire_struct!(
+    /// One limit scope of an artist: the studio's (no `launchProfileId`) or one profile's.
+    UsageLine {
+        launch_profile_id: String,
+        /// Workstations READY now, or starting.
+        ready_now: i64,
+        /// The most allowed at once (absent: no limit).
+        ready_at_once: i64,
+        /// Hours READY this calendar month, in the studio's time zone.
+        hours_this_month: f64,
+        /// The most allowed this month (absent: no limit).
+        hours_per_month: i64,
+    }
+);
+
+wire_struct!(
+    /// An artist's use against their limits.
+    ArtistUsage {
+        user_id: String,
+        /// The calendar month counted, `YYYY-MM`.
+        month: String,
+        lines: Vec<UsageLine>,
+    }
+);
+
+wire_struct!(
+    /// `GetArtistUsage`'s and `PutArtistLimits`' answer.
+    ArtistUsageResponse { usage: ArtistUsage }
+);
+
+wire_struct!(
+    /// `PutArtistLimits`' body: one artist's limits for a scope; an absent limit is the
+    /// studio's (or the profile's) again.
+    PutArtistLimitsBody {
+        launch_profile_id: String,
+        ready_at_once: i64,
+        hours_per_month: i64,
+    }
+);
+
+impl Validate for PutArtistLimitsBody {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(id) = &self.launch_profile_id {
+            length("launchProfileId", id, 1, 22)?;
+        }
+        if let Some(count) = self.ready_at_once {
+            range("readyAtOnce", count, 0, 1000)?;
+        }
+        if let Some(hours) = self.hours_per_month {
+            range("hoursPerMonth", hours, 0, 744)?;
+        }
+        Ok(())
+    }
+}

@@ -19,7 +19,9 @@ mod validate;
 
 pub use enums::*;
 pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
-pub use extensions::{StopReason, StopWarning};
+pub use extensions::{
+    ArtistUsage, ArtistUsageResponse, PutArtistLimitsBody, StopReason, StopWarning, UsageLine,
+};
 pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
 pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;

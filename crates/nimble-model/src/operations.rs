@@ -34,6 +34,10 @@ pub enum Operation {
     GetStreamingImage,
     /// Extension: puts off a warned automatic stop (idle, maximum length, schedule).
     KeepStreamingSessionRunning,
+    /// Extension: an artist's use against their limits.
+    GetArtistUsage,
+    /// Extension: an admin sets one artist's limits.
+    PutArtistLimits,
 }
 
 impl Operation {
@@ -55,7 +59,11 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 1] = [Self::KeepStreamingSessionRunning];
+    pub const EXTENSIONS: [Operation; 3] = [
+        Self::KeepStreamingSessionRunning,
+        Self::GetArtistUsage,
+        Self::PutArtistLimits,
+    ];
 
     /// Every operation a server routes: AWS's and the extensions.
     pub fn routed() -> impl Iterator<Item = Operation> {
@@ -79,6 +87,8 @@ impl Operation {
             Self::ListStreamingImages => "ListStreamingImages",
             Self::GetStreamingImage => "GetStreamingImage",
             Self::KeepStreamingSessionRunning => "KeepStreamingSessionRunning",
+            Self::GetArtistUsage => "GetArtistUsage",
+            Self::PutArtistLimits => "PutArtistLimits",
         }
     }
 
@@ -89,6 +99,7 @@ impl Operation {
             | Self::StopStreamingSession
             | Self::CreateStreamingSessionStream
             | Self::KeepStreamingSessionRunning => "POST",
+            Self::PutArtistLimits => "PUT",
             Self::DeleteStreamingSession => "DELETE",
             _ => "GET",
         }
@@ -131,6 +142,8 @@ impl Operation {
             Self::KeepStreamingSessionRunning => {
                 "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/keep-running"
             }
+            Self::GetArtistUsage => "/2020-08-01/studios/{studioId}/artists/{userId}/usage",
+            Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
         }
     }
 
@@ -288,6 +301,11 @@ impl Route {
 
     pub fn backup_id(&self) -> Option<&str> {
         self.label("backupId")
+    }
+
+    /// The artist an extension's path names.
+    pub fn user_id(&self) -> Option<&str> {
+        self.label("userId")
     }
 
     pub fn launch_profile_id(&self) -> Option<&str> {

@@ -15,7 +15,7 @@ pub trait Validate {
 
 type Checked = Result<(), ValidationError>;
 
-fn length(field: &str, value: &str, min: usize, max: usize) -> Checked {
+pub(crate) fn length(field: &str, value: &str, min: usize, max: usize) -> Checked {
     let len = value.chars().count();
     if len < min || len > max {
         return Err(ValidationError::new(
@@ -26,7 +26,7 @@ fn length(field: &str, value: &str, min: usize, max: usize) -> Checked {
     Ok(())
 }
 
-fn range(field: &str, value: i64, min: i64, max: i64) -> Checked {
+pub(crate) fn range(field: &str, value: i64, min: i64, max: i64) -> Checked {
     if value < min || value > max {
         return Err(ValidationError::new(
             field,

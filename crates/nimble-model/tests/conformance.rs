@@ -35,6 +35,8 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetLaunchProfile => round_trip::<GetLaunchProfileResponse>(sample),
         ListStreamingImages => round_trip::<ListStreamingImagesResponse>(sample),
         GetStreamingImage => round_trip::<GetStreamingImageResponse>(sample),
+        // Extensions: not in the model, never sampled from it (`Operation::ALL` only).
+        GetArtistUsage | PutArtistLimits => round_trip::<ArtistUsageResponse>(sample),
     }
 }
 
