@@ -20,6 +20,10 @@ pub enum Rule {
     SessionOwner,
     /// GetStreamingSessionBackup: the artist must own the backup.
     BackupOwner,
+    /// GetArtistUsage: the path must name the artist (any artist, for an admin).
+    Artist,
+    /// PutArtistLimits: admins only.
+    Admin,
 }
 
 pub fn rule(operation: Operation) -> Rule {
@@ -38,6 +42,24 @@ pub fn rule(operation: Operation) -> Rule {
         | GetStreamingSessionStream
         | KeepStreamingSessionRunning => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
+        GetArtistUsage => Rule::Artist,
+        PutArtistLimits => Rule::Admin,
+    }
+}
+
+/// The checks of [`Rule::Artist`] and [`Rule::Admin`], which need only the path.
+pub fn check_artist(identity: &Identity, route: &nimble_model::Route) -> Result<(), ApiError> {
+    let refused = match rule(route.operation) {
+        Rule::Artist => !identity.admin && route.user_id() != Some(identity.user.as_str()),
+        Rule::Admin => !identity.admin,
+        _ => false,
+    };
+    match refused {
+        true => Err(ApiError::new(
+            ErrorType::AccessDenied,
+            "Only a studio admin can see or set another artist's limits",
+        )),
+        false => Ok(()),
     }
 }
 

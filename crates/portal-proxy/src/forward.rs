@@ -137,6 +137,7 @@ fn prepare<'a>(
     if route.studio_id() != studio_id {
         return Err(ApiError::not_found("Studio", route.studio_id()).into());
     }
+    authorize::check_artist(identity, route)?;
     let token = sent
         .headers
         .get(CLIENT_TOKEN_HEADER)
@@ -183,7 +184,7 @@ fn upstream_query(
     })
 }
 
-/// The body of the four operations that take one, validated; a create is the artist's.
+/// The body of the operations that take one, validated; a create is the artist's.
 fn upstream_body(
     identity: &Identity,
     operation: Operation,
@@ -201,6 +202,7 @@ fn upstream_body(
         Operation::CreateStreamingSessionStream => {
             to_json(&parse::<CreateStreamingSessionStreamBody>(body)?)
         }
+        Operation::PutArtistLimits => to_json(&parse::<PutArtistLimitsBody>(body)?),
         _ => return Ok(None),
     };
     Ok(Some(json))

@@ -43,7 +43,11 @@ impl Owned {
         match authorize::rule(route.operation) {
             Rule::SessionOwner => Some((&SESSION, route.session_id().unwrap_or(""))),
             Rule::BackupOwner => Some((&BACKUP, route.backup_id().unwrap_or(""))),
-            Rule::Open | Rule::OwnedByFilter | Rule::OwnedByOnCreate => None,
+            Rule::Open
+            | Rule::OwnedByFilter
+            | Rule::OwnedByOnCreate
+            | Rule::Artist
+            | Rule::Admin => None,
         }
     }
 

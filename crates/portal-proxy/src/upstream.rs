@@ -249,7 +249,7 @@ impl Client {
             format!("{}{path}?{query}", self.endpoint)
         };
         let mut headers: Vec<(&str, &str)> = vec![("host", &self.host)];
-        if method == "POST" {
+        if matches!(method, "POST" | "PUT") {
             headers.push(("content-type", "application/json"));
         }
         if let Some(token) = client_token {
@@ -271,11 +271,8 @@ impl Client {
                 "The portal could not sign the request to the studio service",
             ))
         })?;
-        let method = match method {
-            "POST" => reqwest::Method::POST,
-            "DELETE" => reqwest::Method::DELETE,
-            _ => reqwest::Method::GET,
-        };
+        // The routing table's methods only: an unknown one was refused before this.
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut request = self.http.request(method, &url).body(body.to_vec());
         // reqwest sets Host from the URL itself.
         for (name, value) in headers.iter().filter(|(n, _)| *n != "host") {

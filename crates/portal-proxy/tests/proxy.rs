@@ -296,6 +296,47 @@ async fn authorization_matrix_of_every_operation_and_identity() {
     proxy.shutdown().await;
 }
 
+/// Usage and limits: an artist reads only their own usage, an admin anyone's; only an
+/// admin sets limits, and a refused PUT changes nothing.
+#[tokio::test]
+async fn artists_read_their_own_usage_and_only_admins_set_limits() {
+    let proxy = header_proxy().await;
+    let usage = |who: &str| format!("{API}/artists/{who}/usage");
+    let limits = format!("{API}/artists/alice/limits");
+    let own = send(&proxy, "GET", &usage("alice"), Some("alice"), None).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    assert_eq!(own.json["usage"]["userId"], "alice");
+    let other = send(&proxy, "GET", &usage("alice"), Some("bob"), None).await;
+    assert_eq!(other.status, 403, "{}", other.text);
+    assert_eq!(
+        send(&proxy, "GET", &usage("alice"), None, None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        send(&proxy, "GET", &usage("alice"), Some("carol"), None)
+            .await
+            .status,
+        200,
+        "an admin reads anyone's"
+    );
+
+    let raise = json!({"readyAtOnce": 3});
+    let by_alice = send(&proxy, "PUT", &limits, Some("alice"), Some(raise.clone())).await;
+    assert_eq!(by_alice.status, 403, "{}", by_alice.text);
+    let line = |reply: &Reply| reply.json["usage"]["lines"][0]["readyAtOnce"].clone();
+    let after = send(&proxy, "GET", &usage("alice"), Some("alice"), None).await;
+    assert_eq!(line(&after), Value::Null, "the refused PUT changed nothing");
+    let by_admin = send(&proxy, "PUT", &limits, Some("carol"), Some(raise)).await;
+    assert_eq!(by_admin.status, 200, "{}", by_admin.text);
+    assert_eq!(line(&by_admin), 3);
+    let bad = json!({"readyAtOnce": -2});
+    let refused = send(&proxy, "PUT", &limits, Some("carol"), Some(bad)).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.text.contains("readyAtOnce"), "{}", refused.text);
+}
+
 #[tokio::test]
 async fn me_and_unknown_api_paths() {
     let proxy = header_proxy().await;

@@ -1,4 +1,4 @@
-//! The fourteen operations and the extension (Keep running), one file per resource, each run inside the request's
+//! The fourteen operations and the extensions (Keep running, usage and limits), one file per resource, each run inside the request's
 //! transaction. Inputs are validated by nimble-model before anything is read or written,
 //! so a bad request changes nothing.
 
@@ -7,6 +7,7 @@ mod launch_profiles;
 mod sessions;
 mod streaming_images;
 mod streams;
+mod usage;
 
 pub use sessions::settle;
 pub use streams::DEFAULT_STREAM_EXPIRATION_SECONDS;
@@ -52,6 +53,8 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         | Operation::StartStreamingSession
         | Operation::StopStreamingSession => sessions::act(app, tx, call),
         Operation::KeepStreamingSessionRunning => sessions::keep_running(app, tx, call),
+        Operation::GetArtistUsage => usage::get(tx, call, studio),
+        Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),

@@ -103,6 +103,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         }
     }
 
+    super::usage::check_start(tx, studio, profile, &owner, call.now_ms)?;
     let id = new_id("ss");
     let persistent = config.session_persistence_mode == Some(SessionPersistenceMode::Activated);
     let backup = config.session_backup.clone().unwrap_or_default();
@@ -185,6 +186,14 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         restorable(tx, &record, backup_id, call.now_ms)?;
     }
     if action == Action::Start {
+        let studio = app.studios.studio(&record.studio_id);
+        let profile_id = record.session.launch_profile_id.as_deref().unwrap_or("");
+        if let Some((studio, profile)) =
+            studio.and_then(|s| Some((s, s.launch_profile(profile_id)?)))
+        {
+            let owner = record.session.owned_by.as_deref().unwrap_or("");
+            super::usage::check_start(tx, studio, profile, owner, call.now_ms)?;
+        }
         app.drivers.check_capacity(tx, &record)?;
     }
     let outcome = app.roll_failure(failure_code);

@@ -9,6 +9,7 @@ mod purge;
 mod sessions;
 mod streams;
 mod tokens;
+mod usage;
 
 pub use backups::*;
 pub use events::*;
@@ -16,6 +17,7 @@ pub use purge::*;
 pub use sessions::*;
 pub use streams::*;
 pub use tokens::*;
+pub use usage::{artist_limits, count_running, ready_ms_since, set_artist_limits, ArtistLimits};
 
 use rusqlite::Connection;
 use std::path::PathBuf;
@@ -120,6 +122,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch(CLIENT_TOKENS)?;
     conn.execute_batch(events::EVENTS_SCHEMA)?;
+    conn.execute_batch(usage::USAGE_SCHEMA)?;
     // Streams of an older build were never announced, and nobody waits for them now.
     let streams_unannounced = !has_column(conn, "streams", "announced_ms")?;
     for (table, column, index) in ADDED {

@@ -79,6 +79,7 @@ pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), Store
             &doc,
         )?;
     }
+    super::usage::keep_span(tx, record)?;
     tx.execute(
         "INSERT OR REPLACE INTO sessions
          (session_id, studio_id, owned_by, created_by, created_ms, next_event_ms, deleted, limits, pending, doc, driver, deleted_ms)

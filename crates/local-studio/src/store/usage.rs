@@ -1,0 +1,152 @@
+//! What per-artist limits count (`operations/usage.rs`): the spans each session was READY
+//! (opened when it becomes READY, closed when it leaves READY, kept as the session is
+//! written), and the limits an admin set for one artist in place of the studio's.
+//!
+//! A span is kept for its hours; purging deleted sessions leaves them, so a month's hours
+//! stay counted after the workstation is gone.
+
+use super::StoreError;
+use crate::lifecycle::SessionRecord;
+use nimble_model::StreamingSessionState as S;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+pub(super) const USAGE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ready_spans (
+    session_id        TEXT NOT NULL,
+    studio_id         TEXT NOT NULL,
+    owned_by          TEXT NOT NULL,
+    launch_profile_id TEXT NOT NULL,
+    from_ms           INTEGER NOT NULL,
+    to_ms             INTEGER,
+    PRIMARY KEY (session_id, from_ms)
+);
+CREATE INDEX IF NOT EXISTS ready_spans_owner ON ready_spans (studio_id, owned_by, to_ms);
+CREATE TABLE IF NOT EXISTS artist_limits (
+    studio_id       TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    scope           TEXT NOT NULL,
+    ready_at_once   INTEGER,
+    hours_per_month INTEGER,
+    PRIMARY KEY (studio_id, user_id, scope)
+);
+";
+
+/// Opens the session's span when it is READY, closes it when it is no longer.
+pub(super) fn keep_span(tx: &Transaction, record: &SessionRecord) -> Result<(), StoreError> {
+    let s = &record.session;
+    if record.state() == S::Ready {
+        let Some(from_ms) = record.auto_stop.ready_ms else {
+            return Ok(());
+        };
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO ready_spans
+             (session_id, studio_id, owned_by, launch_profile_id, from_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            record.session_id(),
+            record.studio_id,
+            s.owned_by.as_deref().unwrap_or(""),
+            s.launch_profile_id.as_deref().unwrap_or(""),
+            from_ms
+        ])?;
+        return Ok(());
+    }
+    let ended = s.stopped_at.or(s.updated_at).map(|t| t.unix_millis());
+    tx.prepare_cached("UPDATE ready_spans SET to_ms = ?2 WHERE session_id = ?1 AND to_ms IS NULL")?
+        .execute(params![record.session_id(), ended.unwrap_or(0)])?;
+    Ok(())
+}
+
+/// Milliseconds `owner` had workstations READY between `from_ms` and `now_ms`, in all
+/// (`profile` `None`) or of one launch profile.
+pub fn ready_ms_since(
+    tx: &Transaction,
+    studio_id: &str,
+    owner: &str,
+    profile: Option<&str>,
+    from_ms: i64,
+    now_ms: i64,
+) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(MAX(0, MIN(COALESCE(to_ms, ?4), ?4) - MAX(from_ms, ?3))), 0)
+             FROM ready_spans
+             WHERE studio_id = ?1 AND owned_by = ?2 AND (to_ms IS NULL OR to_ms > ?3)
+               AND (?5 IS NULL OR launch_profile_id = ?5)",
+        )?
+        .query_row(params![studio_id, owner, from_ms, now_ms, profile], |row| {
+            row.get(0)
+        })?)
+}
+
+/// `owner`'s workstations READY or on their way to it, in all or of one launch profile.
+pub fn count_running(
+    tx: &Transaction,
+    studio_id: &str,
+    owner: &str,
+    profile: Option<&str>,
+) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM sessions
+             WHERE studio_id = ?1 AND owned_by = ?2 AND deleted = 0
+               AND json_extract(doc, '$.state') IN ('READY', 'CREATE_IN_PROGRESS', 'START_IN_PROGRESS')
+               AND (?3 IS NULL OR json_extract(doc, '$.launchProfileId') = ?3)",
+        )?
+        .query_row(params![studio_id, owner, profile], |row| row.get(0))?)
+}
+
+/// An admin's limits for one artist in one scope (`""`: the studio's; else a profile id).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ArtistLimits {
+    pub ready_at_once: Option<i64>,
+    pub hours_per_month: Option<i64>,
+}
+
+pub fn artist_limits(
+    tx: &Transaction,
+    studio_id: &str,
+    user: &str,
+    scope: &str,
+) -> Result<Option<ArtistLimits>, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT ready_at_once, hours_per_month FROM artist_limits
+             WHERE studio_id = ?1 AND user_id = ?2 AND scope = ?3",
+        )?
+        .query_row(params![studio_id, user, scope], |row| {
+            Ok(ArtistLimits {
+                ready_at_once: row.get(0)?,
+                hours_per_month: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Sets (or, with no limit in it, removes) an artist's limits in one scope.
+pub fn set_artist_limits(
+    tx: &Transaction,
+    studio_id: &str,
+    user: &str,
+    scope: &str,
+    limits: ArtistLimits,
+) -> Result<(), StoreError> {
+    if limits == ArtistLimits::default() {
+        tx.execute(
+            "DELETE FROM artist_limits WHERE studio_id = ?1 AND user_id = ?2 AND scope = ?3",
+            params![studio_id, user, scope],
+        )?;
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO artist_limits VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            studio_id,
+            user,
+            scope,
+            limits.ready_at_once,
+            limits.hours_per_month
+        ],
+    )?;
+    Ok(())
+}
