@@ -20,11 +20,13 @@ pub mod ec2;
 mod images;
 mod limits;
 mod os_users;
+mod schedule;
 
 pub use auto_stop::IdleStop;
 use ec2::Ec2Settings;
 pub use limits::UsageLimits;
 use nimble_model::{LaunchProfile, LaunchProfileState, StreamingImage, Validate};
+pub use schedule::{schedule_of, ProfileSchedule};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -102,6 +104,8 @@ pub struct Profile {
     /// Per-artist limits on this profile's workstations (`config/limits.rs`).
     #[serde(default)]
     pub limits: UsageLimits,
+    /// Working hours: the default week and what its day's end does (`config/schedule.rs`).
+    pub schedule: Option<ProfileSchedule>,
 }
 
 /// The workstation drivers this build has.
@@ -222,7 +226,12 @@ impl StudioConfig {
                         studio.studio_id
                     )));
                 }
-                let auto_stop = entry.check_auto_stop();
+                let auto_stop = entry.check_auto_stop().and_then(|()| {
+                    entry
+                        .schedule
+                        .as_ref()
+                        .map_or(Ok(()), ProfileSchedule::check)
+                });
                 let profile = &mut entry.api;
                 let id = profile.launch_profile_id.clone().unwrap_or_default();
                 let context = |e: String| {

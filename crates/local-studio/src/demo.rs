@@ -177,6 +177,7 @@ pub fn seed_sessions_for_benchmark(
             max_stopped_minutes: None,
             stop_policy: Default::default(),
             auto_stop: Default::default(),
+            schedule: None,
             driver: None,
         };
         crate::store::put_session(&tx, &record)?;

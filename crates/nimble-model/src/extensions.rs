@@ -6,6 +6,9 @@
 //! - `KeepStreamingSessionRunning` (`POST …/streaming-sessions/{sessionId}/keep-running`,
 //!   no body): counts as use against an idle stop, and extends a maximum length by the
 //!   launch profile's step. It answers `{"session": …}` like Start and Stop.
+//! - `GetWorkstationSchedule` and `PutWorkstationSchedule` (`…/streaming-sessions/
+//!   {sessionId}/schedule`): a workstation's working hours, a local start and end per
+//!   weekday in the studio's time zone; it starts before its day begins and stops at its end.
 //! - `GetArtistUsage` (`GET …/artists/{userId}/usage`): an artist's use against each of
 //!   their limits (workstations READY at once, hours this calendar month).
 //! - `PutArtistLimits` (`PUT …/artists/{userId}/limits`): an admin sets one artist's limits,
@@ -89,6 +92,85 @@ impl Validate for PutArtistLimitsBody {
         }
         if let Some(hours) = self.hours_per_month {
             range("hoursPerMonth", hours, 0, 744)?;
+        }
+        Ok(())
+    }
+}
+
+/// The weekdays a schedule names, Monday first.
+pub const WEEKDAY_NAMES: [&str; 7] = [
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+];
+
+wire_struct!(
+    /// One working day: local `HH:MM` times; an end at or before the start is the next day's.
+    WorkingHours { start: String, end: String }
+);
+
+wire_struct!(
+    /// A workstation's working hours. Only `days` is set by a client; the rest is read.
+    WorkstationSchedule {
+        /// By weekday (`MONDAY` … `SUNDAY`); absent: not a working day.
+        days: std::collections::BTreeMap<String, WorkingHours>,
+        /// The studio's IANA time zone, which the times are in.
+        time_zone: String,
+        /// What the day's end does: `ALWAYS` stops, `WHEN_IDLE` only if nobody uses it.
+        day_end: String,
+        /// When the next scheduled start begins.
+        next_start_at: crate::Timestamp,
+    }
+);
+
+wire_struct!(
+    /// `GetWorkstationSchedule`'s and `PutWorkstationSchedule`'s answer.
+    ScheduleResponse { schedule: WorkstationSchedule }
+);
+
+wire_struct!(
+    /// `PutWorkstationSchedule`'s body: the working days (none: no schedule).
+    PutWorkstationScheduleBody { days: std::collections::BTreeMap<String, WorkingHours> }
+);
+
+/// `HH:MM` as minutes after midnight.
+pub fn minutes_of(text: &str) -> Option<u16> {
+    let (hours, minutes) = text.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    let (hours, minutes): (u16, u16) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
+}
+
+impl Validate for PutWorkstationScheduleBody {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for (day, hours) in self.days.iter().flatten() {
+            if !WEEKDAY_NAMES.contains(&day.as_str()) {
+                return Err(ValidationError::new(
+                    "days",
+                    format!("{day:?} is not a weekday (MONDAY … SUNDAY)"),
+                ));
+            }
+            let field = format!("days.{day}");
+            let start = hours.start.as_deref().and_then(minutes_of);
+            let end = hours.end.as_deref().and_then(minutes_of);
+            match (start, end) {
+                (Some(start), Some(end)) if start != end => {}
+                (Some(_), Some(_)) => {
+                    return Err(ValidationError::new(field, "start and end must differ"))
+                }
+                _ => {
+                    return Err(ValidationError::new(
+                        field,
+                        "needs a start and an end as HH:MM (00:00 to 23:59)",
+                    ))
+                }
+            }
         }
         Ok(())
     }

@@ -20,7 +20,9 @@ mod validate;
 pub use enums::*;
 pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
 pub use extensions::{
-    ArtistUsage, ArtistUsageResponse, PutArtistLimitsBody, StopReason, StopWarning, UsageLine,
+    minutes_of, ArtistUsage, ArtistUsageResponse, PutArtistLimitsBody, PutWorkstationScheduleBody,
+    ScheduleResponse, StopReason, StopWarning, UsageLine, WorkingHours, WorkstationSchedule,
+    WEEKDAY_NAMES,
 };
 pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
 pub use parse::{json_body, parse_body, parse_query};

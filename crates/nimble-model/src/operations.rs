@@ -34,6 +34,10 @@ pub enum Operation {
     GetStreamingImage,
     /// Extension: puts off a warned automatic stop (idle, maximum length, schedule).
     KeepStreamingSessionRunning,
+    /// Extension: a workstation's working-hours schedule.
+    GetWorkstationSchedule,
+    /// Extension: sets a workstation's working-hours schedule.
+    PutWorkstationSchedule,
     /// Extension: an artist's use against their limits.
     GetArtistUsage,
     /// Extension: an admin sets one artist's limits.
@@ -59,8 +63,10 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 3] = [
+    pub const EXTENSIONS: [Operation; 5] = [
         Self::KeepStreamingSessionRunning,
+        Self::GetWorkstationSchedule,
+        Self::PutWorkstationSchedule,
         Self::GetArtistUsage,
         Self::PutArtistLimits,
     ];
@@ -87,6 +93,8 @@ impl Operation {
             Self::ListStreamingImages => "ListStreamingImages",
             Self::GetStreamingImage => "GetStreamingImage",
             Self::KeepStreamingSessionRunning => "KeepStreamingSessionRunning",
+            Self::GetWorkstationSchedule => "GetWorkstationSchedule",
+            Self::PutWorkstationSchedule => "PutWorkstationSchedule",
             Self::GetArtistUsage => "GetArtistUsage",
             Self::PutArtistLimits => "PutArtistLimits",
         }
@@ -99,7 +107,7 @@ impl Operation {
             | Self::StopStreamingSession
             | Self::CreateStreamingSessionStream
             | Self::KeepStreamingSessionRunning => "POST",
-            Self::PutArtistLimits => "PUT",
+            Self::PutArtistLimits | Self::PutWorkstationSchedule => "PUT",
             Self::DeleteStreamingSession => "DELETE",
             _ => "GET",
         }
@@ -141,6 +149,9 @@ impl Operation {
             }
             Self::KeepStreamingSessionRunning => {
                 "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/keep-running"
+            }
+            Self::GetWorkstationSchedule | Self::PutWorkstationSchedule => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/schedule"
             }
             Self::GetArtistUsage => "/2020-08-01/studios/{studioId}/artists/{userId}/usage",
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",

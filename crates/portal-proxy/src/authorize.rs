@@ -40,7 +40,9 @@ pub fn rule(operation: Operation) -> Rule {
         | StopStreamingSession
         | CreateStreamingSessionStream
         | GetStreamingSessionStream
-        | KeepStreamingSessionRunning => Rule::SessionOwner,
+        | KeepStreamingSessionRunning
+        | GetWorkstationSchedule
+        | PutWorkstationSchedule => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
         GetArtistUsage => Rule::Artist,
         PutArtistLimits => Rule::Admin,

@@ -203,6 +203,7 @@ fn upstream_body(
             to_json(&parse::<CreateStreamingSessionStreamBody>(body)?)
         }
         Operation::PutArtistLimits => to_json(&parse::<PutArtistLimitsBody>(body)?),
+        Operation::PutWorkstationSchedule => to_json(&parse::<PutWorkstationScheduleBody>(body)?),
         _ => return Ok(None),
     };
     Ok(Some(json))

@@ -7,7 +7,7 @@
 //! maximum by the profile's step, up to its longest. When stopAt comes, `settle` stops the
 //! session as for any limit, with a message that says why.
 
-use super::{ms, ts, SessionRecord};
+use super::{ms, ts, DayEnd, SessionRecord};
 use nimble_model::{
     ApiError, ErrorType, Operation, StopReason, StopWarning, StreamingSessionState as S,
 };
@@ -46,49 +46,55 @@ pub struct AutoStop {
     /// The latest stop: the maximum length from READY, with extensions (`None`: no maximum).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_ms: Option<i64>,
-    /// While stopAt is an idle deadline: the idle minutes it counts.
+    /// What stopAt is: the maximum length, the schedule's day end or the idle deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idle_minutes: Option<i64>,
+    pub reason: Option<StopReason>,
 }
 
 impl SessionRecord {
-    /// A READY session's stopAt and warning at `now_ms`, with idle stop counted from
-    /// `last_active_ms` (`None`: as it stands). Whether anything changed.
+    /// A READY session's stopAt and warning at `now_ms`, with use counted from
+    /// `last_active_ms` (`None`: as it stands). stopAt is the earliest of the maximum
+    /// length, the schedule's day end, and, once its warning is due, the idle deadline.
+    /// Whether anything changed.
     pub fn review_stop(&mut self, last_active_ms: Option<i64>, now_ms: i64) -> bool {
         if self.state() != S::Ready || self.pending.is_some() {
             return false;
         }
         let limit = self.limit_ms();
         let warning = self.stop_policy.warning_minutes * MINUTE;
-        let idle_deadline = match (self.stop_policy.idle_minutes, last_active_ms) {
-            (Some(minutes), Some(last)) => Some(last + minutes * MINUTE),
-            (Some(_), None) => self
-                .auto_stop
-                .idle_minutes
-                .and_then(|_| ms(&self.session.stop_at)),
+        let near = |deadline: i64| now_ms >= deadline - warning;
+        let shown = self.auto_stop.reason;
+        let idle = match (self.stop_policy.idle_minutes, last_active_ms) {
+            (Some(minutes), Some(last)) => Some(last + minutes * MINUTE).filter(|d| near(*d)),
+            (Some(_), None) => {
+                ms(&self.session.stop_at).filter(|_| shown == Some(StopReason::Idle))
+            }
             (None, _) => None,
         };
-        let idle = idle_deadline
-            .filter(|deadline| now_ms >= deadline - warning && limit.is_none_or(|l| *deadline < l));
-        let (stop_at, reason) = match idle {
-            Some(deadline) => (Some(deadline), Some(StopReason::Idle)),
-            None => {
-                let near = limit.filter(|l| now_ms >= l - warning);
-                (limit, near.map(|_| StopReason::MaximumLength))
-            }
-        };
+        let day_end = self.day_end(last_active_ms, near);
+        let (stop_at, cause) = [
+            (idle, StopReason::Idle),
+            (day_end, StopReason::Schedule),
+            (limit, StopReason::MaximumLength),
+        ]
+        .into_iter()
+        .filter_map(|(deadline, reason)| Some((deadline?, reason)))
+        .min_by_key(|(deadline, _)| *deadline)
+        .map_or((None, None), |(deadline, reason)| {
+            (Some(deadline), Some(reason))
+        });
+        let reason = cause.filter(|_| stop_at.is_some_and(near));
         let can_keep_running = reason.map(|reason| self.can_keep_running(reason, limit));
-        let idle_minutes = idle.and(self.stop_policy.idle_minutes);
-        let shown = self.session.stop_warning.as_ref();
+        let warned = self.session.stop_warning.as_ref();
         if stop_at == ms(&self.session.stop_at)
-            && idle_minutes == self.auto_stop.idle_minutes
-            && reason == shown.and_then(|w| w.reason)
-            && can_keep_running == shown.and_then(|w| w.can_keep_running)
+            && cause == self.auto_stop.reason
+            && reason == warned.and_then(|w| w.reason)
+            && can_keep_running == warned.and_then(|w| w.can_keep_running)
         {
             return false;
         }
         self.auto_stop.limit_ms = limit;
-        self.auto_stop.idle_minutes = idle_minutes;
+        self.auto_stop.reason = cause;
         self.session.stop_at = stop_at.map(ts);
         self.session.stop_warning = reason.map(|reason| {
             let can = can_keep_running.unwrap_or(false);
@@ -109,6 +115,25 @@ impl SessionRecord {
         true
     }
 
+    /// The schedule's day end, where it stops this session: always, or (`WhenIdle`) when
+    /// nobody used it in the warning before it (`None` use: as it stands).
+    fn day_end(&self, last_active_ms: Option<i64>, near: impl Fn(i64) -> bool) -> Option<i64> {
+        let schedule = self.schedule.as_ref()?;
+        let after = self
+            .auto_stop
+            .ready_ms?
+            .max(schedule.skipped_end_ms.unwrap_or(i64::MIN));
+        let end = schedule.end_after(after)?;
+        let warning = self.stop_policy.warning_minutes * MINUTE;
+        match (schedule.day_end, last_active_ms) {
+            (DayEnd::Always, _) => Some(end),
+            (DayEnd::WhenIdle, Some(last)) => (near(end) && last < end - warning).then_some(end),
+            (DayEnd::WhenIdle, None) => {
+                (self.auto_stop.reason == Some(StopReason::Schedule)).then_some(end)
+            }
+        }
+    }
+
     /// Keep running, pressed at `now_ms`: use, against idle stop (the caller counts it as
     /// such too); against a near maximum length, one more step, up to the longest. Nothing
     /// changes when it is refused.
@@ -120,6 +145,12 @@ impl SessionRecord {
         )?;
         let idle_used = self.stop_policy.idle_minutes.map(|_| now_ms);
         let warned = self.session.stop_warning.as_ref().and_then(|w| w.reason);
+        if warned == Some(StopReason::Schedule) {
+            let end = ms(&self.session.stop_at);
+            if let Some(schedule) = self.schedule.as_mut() {
+                schedule.skipped_end_ms = end;
+            }
+        }
         if warned == Some(StopReason::MaximumLength) {
             let limit = self.limit_ms().unwrap_or(now_ms);
             let Some(keep) = self.stop_policy.keep_running else {
@@ -142,11 +173,13 @@ impl SessionRecord {
 
     /// The status message of a stop that `settle` begins at stopAt.
     pub(super) fn automatic_stop_message(&self) -> String {
-        match self.auto_stop.idle_minutes {
-            Some(minutes) => {
-                format!("Stopped by the studio's idle stop: nobody used it for {minutes} minutes")
-            }
-            None => "Stopped at the end of its maximum session length".into(),
+        match self.auto_stop.reason {
+            Some(StopReason::Idle) => format!(
+                "Stopped by the studio's idle stop: nobody used it for {} minutes",
+                self.stop_policy.idle_minutes.unwrap_or(0)
+            ),
+            Some(StopReason::Schedule) => "Stopped at the end of the working day".into(),
+            _ => "Stopped at the end of its maximum session length".into(),
         }
     }
 
@@ -168,27 +201,25 @@ impl SessionRecord {
         self.auto_stop = AutoStop {
             ready_ms: Some(ready_ms),
             limit_ms: limit,
-            idle_minutes: None,
+            reason: limit.map(|_| StopReason::MaximumLength),
         };
     }
 
     /// The maximum length's stop; sessions stored before `limit_ms` have it as stopAt.
     fn limit_ms(&self) -> Option<i64> {
-        match self.auto_stop.idle_minutes {
-            Some(_) => self.auto_stop.limit_ms,
-            None => self.auto_stop.limit_ms.or(ms(&self.session.stop_at)),
-        }
+        let legacy = self.auto_stop.reason.is_none();
+        self.auto_stop
+            .limit_ms
+            .or_else(|| ms(&self.session.stop_at).filter(|_| legacy))
     }
 
     fn can_keep_running(&self, reason: StopReason, limit: Option<i64>) -> bool {
         match reason {
-            StopReason::Idle => true,
-            StopReason::MaximumLength | StopReason::Schedule => {
-                self.stop_policy.keep_running.is_some_and(|keep| {
-                    let ready = self.auto_stop.ready_ms.unwrap_or(i64::MAX / 2);
-                    limit.is_some_and(|l| l < ready + keep.longest_minutes * MINUTE)
-                })
-            }
+            StopReason::Idle | StopReason::Schedule => true,
+            StopReason::MaximumLength => self.stop_policy.keep_running.is_some_and(|keep| {
+                let ready = self.auto_stop.ready_ms.unwrap_or(i64::MAX / 2);
+                limit.is_some_and(|l| l < ready + keep.longest_minutes * MINUTE)
+            }),
         }
     }
 
@@ -198,6 +229,16 @@ impl SessionRecord {
                 "Nobody has used this workstation for {idle_for} minutes: it stops when the \
                  countdown ends, unless someone uses it or presses Keep running"
             ),
+            (StopReason::Schedule, _) => {
+                let unless = match self.schedule.as_ref().map(|s| s.day_end) {
+                    Some(DayEnd::WhenIdle) => ", unless someone uses it",
+                    _ => "",
+                };
+                format!(
+                    "The working day ends: this workstation stops when the countdown ends{unless}; \
+                     Keep running keeps it on tonight"
+                )
+            }
             (_, true) => {
                 let step = self.stop_policy.keep_running.map_or(0, |k| k.step_minutes);
                 format!(

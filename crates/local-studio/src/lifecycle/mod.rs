@@ -23,8 +23,10 @@ use serde::{Deserialize, Serialize};
 
 mod auto_stop;
 mod ends;
+mod schedule;
 pub use auto_stop::{AutoStop, KeepRunning, StopPolicy};
 use ends::Ends;
+pub use schedule::{DayEnd, Schedule, WorkingDay, DEFAULT_LEAD_MS};
 
 /// Who acts when a limit is reached rather than a caller.
 pub const SYSTEM_ACTOR: &str = "system";
@@ -96,6 +98,8 @@ pub struct SessionRecord {
     pub stop_policy: StopPolicy,
     /// What stopAt is made of: the maximum length, or an idle deadline (`auto_stop.rs`).
     pub auto_stop: AutoStop,
+    /// Working hours: when it starts and stops by itself (`schedule.rs`).
+    pub schedule: Option<Schedule>,
 }
 
 /// What [`SessionRecord::settle`] did.
@@ -135,9 +139,23 @@ impl SessionRecord {
         self.session.session_id.as_deref().unwrap_or("")
     }
 
-    /// When something happens next without a caller: a transition ends, stopAt or
-    /// terminateAt is reached. Stored (indexed) so due sessions are found cheaply.
+    /// When something happens next without a caller: a transition ends, a warning or
+    /// stopAt or terminateAt is reached, a scheduled start is due. Stored (indexed) so due
+    /// sessions are found cheaply.
     pub fn next_event_ms(&self) -> Option<i64> {
+        let scheduled = self
+            .schedule
+            .as_ref()
+            .and_then(|s| s.next_start)
+            .map(|(at, _)| at);
+        match (self.next_lifecycle_ms(), scheduled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next event of the state machine itself (scheduled starts are the caller's).
+    fn next_lifecycle_ms(&self) -> Option<i64> {
         if let Some(pending) = &self.pending {
             return Some(pending.at_ms);
         }
@@ -151,7 +169,7 @@ impl SessionRecord {
     /// Applies every event due at `now_ms`, in order.
     pub fn settle(&mut self, now_ms: i64, transition_ms: i64) -> Settled {
         let mut settled = Settled::default();
-        while let Some(at) = self.next_event_ms().filter(|at| *at <= now_ms) {
+        while let Some(at) = self.next_lifecycle_ms().filter(|at| *at <= now_ms) {
             settled.changed = true;
             if let Some(pending) = self.pending.take() {
                 self.finish(pending);
@@ -189,6 +207,9 @@ impl SessionRecord {
             // A session runs for at most maxSessionLengthInMinutes from when it is ready.
             self.ready_at(pending.at_ms);
             self.session.terminate_at = None;
+            // How long this start took: scheduled starts begin that much before the day.
+            let began = self.session.started_at.map(|t| t.unix_millis());
+            self.measure_start(pending.at_ms - began.unwrap_or(pending.at_ms));
         }
         let s = &mut self.session;
         if pending.state == S::Stopped {
@@ -208,6 +229,8 @@ impl SessionRecord {
         });
         s.updated_at = Some(at);
         s.updated_by = Some(pending.actor);
+        // stopAt is the earliest automatic stop: the maximum length or the day's end.
+        self.review_stop(None, pending.at_ms);
     }
 
     /// Starts a transition at `now_ms`. A simulated one ends `transition_ms` later in

@@ -17,6 +17,7 @@ fn ready_session() -> SessionRecord {
         max_stopped_minutes: Some(10),
         stop_policy: Default::default(),
         auto_stop: Default::default(),
+        schedule: None,
         driver: None,
     }
 }

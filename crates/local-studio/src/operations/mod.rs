@@ -4,6 +4,7 @@
 
 mod backups;
 mod launch_profiles;
+mod schedules;
 mod sessions;
 mod streaming_images;
 mod streams;
@@ -53,6 +54,8 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         | Operation::StartStreamingSession
         | Operation::StopStreamingSession => sessions::act(app, tx, call),
         Operation::KeepStreamingSessionRunning => sessions::keep_running(app, tx, call),
+        Operation::GetWorkstationSchedule => schedules::get(tx, call, studio),
+        Operation::PutWorkstationSchedule => schedules::put(tx, call, studio),
         Operation::GetArtistUsage => usage::get(tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),

@@ -142,6 +142,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Resu
         max_stopped_minutes: config.max_stopped_session_length_in_minutes.map(i64::from),
         stop_policy: profile.stop_policy(),
         auto_stop: Default::default(),
+        schedule: profile.default_schedule(studio, call.now_ms),
         driver,
     };
     app.drivers.check_capacity(tx, &record)?;
@@ -260,6 +261,7 @@ pub fn settle(
     now_ms: i64,
 ) -> std::result::Result<(), store::StoreError> {
     for mut record in store::due_sessions(tx, now_ms)? {
+        super::schedules::start_if_due(app, tx, &mut record, now_ms);
         let settled = record.settle(now_ms, app.transition_ms);
         for mut stopping in settled.stops_begun {
             backup_on_stop(tx, app, &mut stopping)?;

@@ -241,6 +241,7 @@ mod tests {
             max_stopped_minutes: None,
             stop_policy: Default::default(),
             auto_stop: Default::default(),
+            schedule: None,
             driver: None,
         };
         crate::store::put_session(&tx, &record).unwrap();

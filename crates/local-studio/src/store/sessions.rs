@@ -2,7 +2,7 @@
 //! creation time, next automatic event, driver).
 
 use super::{put_event, EventKind, StoreError};
-use crate::lifecycle::{AutoStop, Pending, SessionRecord, StopPolicy};
+use crate::lifecycle::{AutoStop, Pending, Schedule, SessionRecord, StopPolicy};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// The launch-profile limits kept with a session (they set stopAt and terminateAt).
@@ -14,6 +14,8 @@ struct Limits {
     stop_policy: StopPolicy,
     #[serde(default)]
     auto_stop: AutoStop,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schedule: Option<Schedule>,
 }
 
 const SESSION_COLUMNS: &str = "studio_id, limits, pending, doc, driver";
@@ -44,6 +46,7 @@ fn decode_session(
         max_stopped_minutes: limits.max_stopped_minutes,
         stop_policy: limits.stop_policy,
         auto_stop: limits.auto_stop,
+        schedule: limits.schedule,
         driver: driver.map(|d| serde_json::from_str(&d)).transpose()?,
     })
 }
@@ -61,6 +64,7 @@ pub fn put_session(tx: &Transaction, record: &SessionRecord) -> Result<(), Store
         max_stopped_minutes: record.max_stopped_minutes,
         stop_policy: record.stop_policy.clone(),
         auto_stop: record.auto_stop.clone(),
+        schedule: record.schedule.clone(),
     };
     let doc = serde_json::to_string(s)?;
     let unchanged: bool = tx
