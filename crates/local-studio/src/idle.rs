@@ -5,12 +5,14 @@
 
 use crate::app::App;
 use crate::drivers::Driver;
-use crate::lifecycle::SessionRecord;
+use crate::lifecycle::{DayEnd, SessionRecord};
 use std::time::Instant;
 
-/// Applies idle stop to a READY session, if its profile has it; whether the record changed.
+/// Applies idle stop, and a working day's end that stops only an idle workstation, to a
+/// READY session whose profile has either; whether the record changed.
 pub fn review(app: &App, record: &mut SessionRecord, driver: &dyn Driver, now_ms: i64) -> bool {
-    if record.stop_policy.idle_minutes.is_none() {
+    let when_idle = record.schedule.as_ref().map(|s| s.day_end) == Some(DayEnd::WhenIdle);
+    if record.stop_policy.idle_minutes.is_none() && !when_idle {
         return false;
     }
     let id = record.session_id().to_owned();

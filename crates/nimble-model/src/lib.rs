@@ -11,6 +11,7 @@ mod extensions;
 mod operations;
 mod parse;
 mod requests;
+mod route;
 mod shapes;
 mod tags;
 mod timestamp;
@@ -24,9 +25,10 @@ pub use extensions::{
     ScheduleResponse, StopReason, StopWarning, UsageLine, WorkingHours, WorkstationSchedule,
     WEEKDAY_NAMES,
 };
-pub use operations::{Operation, Route, RouteError, API_VERSION, CLIENT_TOKEN_HEADER};
+pub use operations::{Operation, API_VERSION, CLIENT_TOKEN_HEADER};
 pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
+pub use route::{Route, RouteError};
 pub use shapes::*;
 pub use tags::{MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH};
 pub use timestamp::{Timestamp, TimestampError};

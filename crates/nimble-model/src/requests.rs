@@ -92,11 +92,11 @@ pub trait QueryString: Sized {
     fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationError>;
 
     fn to_query_string(&self) -> String {
-        crate::operations::encode_query(&self.to_pairs())
+        crate::route::encode_query(&self.to_pairs())
     }
 
     fn from_query_string(query: &str) -> Result<Self, ValidationError> {
-        Self::from_pairs(&crate::operations::decode_query(query))
+        Self::from_pairs(&crate::route::decode_query(query))
     }
 }
 

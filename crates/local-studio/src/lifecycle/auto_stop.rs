@@ -46,6 +46,9 @@ pub struct AutoStop {
     /// The latest stop: the maximum length from READY, with extensions (`None`: no maximum).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_ms: Option<i64>,
+    /// How long its last start took (scheduled starts lead their day by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_took_ms: Option<i64>,
     /// What stopAt is: the maximum length, the schedule's day end or the idle deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<StopReason>,
@@ -202,6 +205,7 @@ impl SessionRecord {
             ready_ms: Some(ready_ms),
             limit_ms: limit,
             reason: limit.map(|_| StopReason::MaximumLength),
+            start_took_ms: self.auto_stop.start_took_ms,
         };
     }
 

@@ -105,12 +105,25 @@ impl super::SessionRecord {
         (at <= now_ms).then_some(day_begins)
     }
 
-    /// A start measured: the next scheduled start leads its day by that plus a margin.
+    /// A start measured: scheduled starts lead their day by that plus a margin.
     pub(super) fn measure_start(&mut self, took_ms: i64) {
+        self.auto_stop.start_took_ms = Some(took_ms.max(0));
         if let Some(schedule) = self.schedule.as_mut() {
-            schedule.lead_ms = took_ms.max(0) + (took_ms / 4).max(60_000);
+            schedule.lead_ms = lead_after(took_ms);
         }
     }
+
+    /// How long before its day a scheduled start begins: the last start's time plus a
+    /// quarter, and at least a minute more; five minutes before any was measured.
+    pub fn start_lead_ms(&self) -> i64 {
+        self.auto_stop
+            .start_took_ms
+            .map_or(DEFAULT_LEAD_MS, lead_after)
+    }
+}
+
+fn lead_after(took_ms: i64) -> i64 {
+    took_ms.max(0) + (took_ms / 4).max(60_000)
 }
 
 /// `minute` of local `date` in `zone`, as ms since the epoch.

@@ -287,3 +287,58 @@ fn keep_running_is_use_against_idle_stop_and_is_refused_where_nothing_can_run_on
     let refused = record.keep_running(61 * MIN).unwrap_err();
     assert_eq!(refused.kind, ErrorType::Conflict);
 }
+
+/// READY at 10:00 on Monday 2026-12-07 (London, GMT), working 09:00 to 18:00 with a
+/// 10-minute warning and no maximum length; the day's end as `day_end` says.
+fn working_monday(day_end: DayEnd) -> (SessionRecord, impl Fn(&str) -> i64) {
+    let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+    let mut record = ready_session();
+    record.max_session_minutes = None;
+    record.stop_policy.warning_minutes = 10;
+    let monday = WorkingDay {
+        start_minute: 9 * 60,
+        end_minute: 18 * 60,
+    };
+    record.schedule = Some(Schedule {
+        days: [Some(monday), None, None, None, None, None, None],
+        day_end,
+        time_zone: "Europe/London".into(),
+        lead_ms: 60_000,
+        next_start: None,
+        skipped_end_ms: None,
+    });
+    record.ready_at(at("2026-12-07T10:00:00Z"));
+    record.review_stop(None, at("2026-12-07T10:00:00Z"));
+    (record, at)
+}
+
+#[test]
+fn a_day_end_when_idle_stops_only_a_workstation_nobody_used_before_it() {
+    // Always: stopAt is the day's end from READY on.
+    let (record, at) = working_monday(DayEnd::Always);
+    assert_eq!(stop_at(&record), at("2026-12-07T18:00:00Z"));
+
+    // When idle: used at 17:55, it runs on past the end.
+    let (mut used, at) = working_monday(DayEnd::WhenIdle);
+    assert_eq!(
+        used.session.stop_at, None,
+        "nothing stops it before the warning"
+    );
+    used.review_stop(Some(at("2026-12-07T17:55:00Z")), at("2026-12-07T17:56:00Z"));
+    assert_eq!(warned(&used), None);
+    used.settle(at("2026-12-07T18:30:00Z"), 0);
+    assert_eq!(used.state(), S::Ready);
+
+    // Nobody since 15:00: warned at 17:50, stopped at 18:00, saying why.
+    let (mut idle, at) = working_monday(DayEnd::WhenIdle);
+    idle.review_stop(Some(at("2026-12-07T15:00:00Z")), at("2026-12-07T17:51:00Z"));
+    assert_eq!(warned(&idle), Some(StopReason::Schedule));
+    let message = idle.session.status_message.clone().unwrap();
+    assert!(message.contains("unless someone uses it"), "{message}");
+    idle.settle(at("2026-12-07T18:00:01Z"), 0);
+    assert_eq!(idle.state(), S::Stopped);
+    assert_eq!(
+        idle.session.status_message.as_deref(),
+        Some("Stopped at the end of the working day")
+    );
+}

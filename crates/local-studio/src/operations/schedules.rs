@@ -6,7 +6,7 @@
 use super::{session, to_json, Call, Result};
 use crate::app::App;
 use crate::config::{schedule_of, Studio};
-use crate::lifecycle::{Action, DayEnd, Schedule, SessionRecord, DEFAULT_LEAD_MS, SYSTEM_ACTOR};
+use crate::lifecycle::{Action, DayEnd, Schedule, SessionRecord, SYSTEM_ACTOR};
 use crate::store;
 use nimble_model::{
     parse_body, PutWorkstationScheduleBody, ScheduleResponse, StreamingSessionState as S,
@@ -28,10 +28,7 @@ pub fn put(tx: &Transaction, call: &Call, studio: &Studio) -> Result<String> {
     let day_end = profile_of(&record, studio)
         .map(|p| p.day_end())
         .unwrap_or_default();
-    let lead_ms = record
-        .schedule
-        .as_ref()
-        .map_or(DEFAULT_LEAD_MS, |s| s.lead_ms);
+    let lead_ms = record.start_lead_ms();
     let days = body.days.unwrap_or_default();
     record.schedule = schedule_of(&days, day_end, studio, lead_ms, call.now_ms);
     record.review_stop(None, call.now_ms);
