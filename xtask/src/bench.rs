@@ -38,6 +38,20 @@ pub fn bench() -> Result {
             "--nocapture",
         ],
     )?;
+    println!("\n=== the morning rush: 500 scheduled starts in one minute, 500 pages listening ===");
+    run(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "portal-proxy",
+            "--test",
+            "rush_bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+    )?;
     println!("\n=== portal: dist/ sizes against the budget, and time to first session list ===");
     run("trunk", &["build", "--release"])?;
     // The same (debug) test build as `cargo xtask test`; the browser does the work measured.
