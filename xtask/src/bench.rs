@@ -20,6 +20,8 @@ pub fn bench() -> Result {
             "--nocapture",
         ],
     )?;
+    println!("\n=== idle detection per desktop: input accounting and the activity sampler ===");
+    run("cargo", &["bench", "-p", "local-desktop"])?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
     println!(

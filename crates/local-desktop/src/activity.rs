@@ -23,9 +23,14 @@ impl Desktops {
                 .map(|p| p.pid)
                 .collect(),
         };
-        let ticks: u64 = pids.into_iter().filter_map(cpu_ticks).sum();
-        Some(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+        Some(cpu_time_of(pids))
     }
+}
+
+/// The CPU time used so far by these processes (one sample of a desktop's work).
+pub fn cpu_time_of(pids: impl IntoIterator<Item = u32>) -> Duration {
+    let ticks: u64 = pids.into_iter().filter_map(cpu_ticks).sum();
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 /// utime + stime + cutime + cstime of one process, from /proc/PID/stat.

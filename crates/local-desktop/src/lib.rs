@@ -112,6 +112,7 @@ mod rfb_input;
 mod stop;
 mod x11;
 
+pub use activity::cpu_time_of;
 pub use contain::{Containment, Limits, DEFAULT_PIDS_MAX};
 pub use error::{DesktopError, Result, INSTALL_HINT};
 pub use ids::MAX_ID_LEN;
