@@ -6,17 +6,20 @@
 # installing DCV on Amazon Linux 2023 / RHEL 9 ("Install the Amazon DCV Server on Linux"),
 # and is safe to keep in a prepared AMI: every step first checks whether it is done.
 #
-# It holds no secret, on purpose: user data is readable by anyone with
-# ec2:DescribeInstanceAttribute and by any process on the instance (the metadata
-# service). Artists authenticate with the one-time token in the DCV URL, which DCV sends
-# to local-studio's verifier; the DCV licence comes from S3 through the instance role
-# (s3:GetObject on arn:aws:s3:::dcv-license.{{region}}/*).
+# User data is readable by anyone with ec2:DescribeInstanceAttribute and by any process on
+# the instance (the metadata service), so it holds only one credential, on purpose: the
+# activity agent's token, which can do nothing but report that this session is in use
+# (anyone at its desktop can do that by using it). Artists authenticate with the one-time
+# token in the DCV URL, which DCV sends to local-studio's verifier; the DCV licence comes
+# from S3 through the instance role (s3:GetObject on arn:aws:s3:::dcv-license.{{region}}/*).
 set -euo pipefail
 
 SESSION_ID="{{session_id}}"
 OS_USER="{{os_user}}"
 VERIFIER_URL="{{verifier_url}}"
 DCV_PORT="{{dcv_port}}"
+AGENT_URL="{{agent_url}}"
+AGENT_TOKEN="{{agent_token}}"
 
 # The artist's OS user: no password (DCV logs them in through the verifier).
 id "$OS_USER" >/dev/null 2>&1 || useradd --create-home "$OS_USER"
@@ -72,7 +75,41 @@ ExecStop=/usr/bin/dcv close-session $SESSION_ID
 WantedBy=graphical.target
 UNIT
 
+# The activity agent (deploy/ec2/studio-portal-agent.sh, the same script): once a minute it
+# reports input idle time, CPU and GPU use to local-studio, for idle stop.
+install -d -m 0700 /etc/studio-portal
+umask 077
+cat > /etc/studio-portal/agent.env <<ENV
+AGENT_URL=$AGENT_URL
+AGENT_TOKEN=$AGENT_TOKEN
+SESSION_ID=$SESSION_ID
+ENV
+cat > /usr/local/sbin/studio-portal-agent <<'AGENT'
+{{agent_script}}
+AGENT
+chmod 0700 /usr/local/sbin/studio-portal-agent
+cat > /etc/systemd/system/studio-portal-agent.service <<UNIT
+[Unit]
+Description=studio-portal activity report for session $SESSION_ID
+[Service]
+Type=oneshot
+EnvironmentFile=/etc/studio-portal/agent.env
+ExecStart=/usr/local/sbin/studio-portal-agent
+UNIT
+cat > /etc/systemd/system/studio-portal-agent.timer <<UNIT
+[Unit]
+Description=studio-portal activity report, every minute
+[Timer]
+OnBootSec=1min
+OnUnitActiveSec=1min
+[Install]
+WantedBy=timers.target
+UNIT
+
 systemctl daemon-reload
 systemctl enable dcvserver studio-portal-session
 systemctl restart dcvserver
 systemctl start studio-portal-session
+if [ -n "$AGENT_URL" ]; then
+  systemctl enable --now studio-portal-agent.timer
+fi

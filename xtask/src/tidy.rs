@@ -96,7 +96,7 @@ const LAYERS: [Layers; 3] = [
             // The background work.
             &["reconciler", "demo"],
             // The HTTP endpoints, and the tests that fuzz them.
-            &["http", "desktop", "dcv", "request_fuzz"],
+            &["http", "desktop", "dcv", "agent", "request_fuzz"],
         ],
     },
     Layers {

@@ -32,8 +32,9 @@ impl Activity {
         }
     }
 
-    /// A key or pointer event, or a new viewer connection, at `now_ms`.
-    pub fn input(&self, session: &str, now_ms: i64) {
+    /// A key or pointer event, a new viewer connection, work an agent reports, or Keep
+    /// running, at `now_ms`.
+    pub fn used(&self, session: &str, now_ms: i64) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let entry = seen.entry(session.to_owned()).or_insert(Seen {
             active_ms: now_ms,
@@ -90,7 +91,7 @@ mod tests {
             "nobody since READY"
         );
         assert_eq!(activity.last_active("s", 0), 500, "nobody since the start");
-        activity.input("s", 5_000);
+        activity.used("s", 5_000);
         assert_eq!(activity.last_active("s", 1_000), 5_000);
         // 10 s of real time: 0.5 s of CPU is 5 %, 2 s is 20 %.
         let start = Instant::now();
@@ -100,7 +101,7 @@ mod tests {
         assert_eq!(activity.last_active("s", 1_000), 5_000, "5 % is quiet");
         activity.cpu("s", at(20), 30_000, Duration::from_millis(3_500), 10.0);
         assert_eq!(activity.last_active("s", 1_000), 30_000, "20 % is work");
-        activity.input("s", 25_000);
+        activity.used("s", 25_000);
         assert_eq!(activity.last_active("s", 1_000), 30_000, "never backwards");
         activity.forget("s");
         assert_eq!(activity.last_active("s", 40_000), 40_000, "READY again");

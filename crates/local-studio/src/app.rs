@@ -39,6 +39,8 @@ pub(crate) struct App {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Whether the watch is served (`Config::watch`).
     pub watch: bool,
+    /// Checks the EC2 agents' tokens (`tokens/agent.rs`, `agent.rs`).
+    pub agent_key: crate::tokens::AgentKey,
     /// When each running workstation was last used, for idle stop (`activity.rs`).
     pub activity: crate::activity::Activity,
     /// The URLs of this process's streams, which the store never holds (`tokens/`).

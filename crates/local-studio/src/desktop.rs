@@ -165,7 +165,7 @@ async fn connect(
     }) {
         Ok(vnc) => {
             // Connecting is using it: idle stop counts from here.
-            app.activity.input(&session, app.now_ms());
+            app.activity.used(&session, app.now_ms());
             upgrade.on_upgrade(move |ws| bridge(ws, vnc, app, session))
         }
         Err(error) => {
@@ -191,7 +191,7 @@ async fn bridge(ws: WebSocket, vnc: UnixStream, app: Arc<App>, session: String) 
             let failed = match message {
                 Message::Binary(bytes) => {
                     if input.feed(&bytes) > 0 {
-                        app.activity.input(&session, app.now_ms());
+                        app.activity.used(&session, app.now_ms());
                     }
                     to_vnc.write_all(&bytes).await.is_err()
                 }

@@ -22,6 +22,7 @@ const MAX_BODY_BYTES: usize = 1 << 20;
 pub fn router(app: Arc<App>) -> Router {
     crate::desktop::routes()
         .merge(crate::dcv::routes())
+        .merge(crate::agent::routes())
         .fallback(handle)
         .with_state(app)
 }

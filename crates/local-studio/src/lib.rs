@@ -39,6 +39,7 @@
 //!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`).
 
 mod activity;
+mod agent;
 mod app;
 mod config;
 mod dcv;
@@ -230,11 +231,15 @@ pub async fn start(
             .iter()
             .any(|p| p.driver == config::DriverName::Ec2)
     });
+    let mut db = store::open(&config.storage)?;
+    let agent_key = store::agent_key(&mut db)?;
     let ec2 = uses_ec2.then(|| {
-        Arc::new(drivers::Ec2::new(&studios, wake_reconciler.clone())) as Arc<dyn drivers::Driver>
+        let driver = drivers::Ec2::new(&studios, wake_reconciler.clone(), agent_key.clone());
+        Arc::new(driver) as Arc<dyn drivers::Driver>
     });
     let app = Arc::new(App {
-        db: Mutex::new(store::open(&config.storage)?),
+        db: Mutex::new(db),
+        agent_key,
         studios,
         verifier: sigv4::Verifier::new(&config.credentials),
         transition_ms: config.transition.as_millis() as i64,

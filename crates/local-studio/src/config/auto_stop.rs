@@ -1,9 +1,10 @@
 //! A launch profile's automatic stops, as the studio file sets them:
 //!
 //! - `stop_warning_minutes` (default 10): notice before any automatic stop.
-//! - `idle_stop = { minutes, cpu_percent }`: a workstation nobody has used for `minutes`
-//!   stops itself. Use is input in a viewer; with `cpu_percent`, also its processes at work
-//!   above that share of one core (a render with nobody at the keyboard). Without it, input
+//! - `idle_stop = { minutes, cpu_percent, gpu_percent }`: a workstation nobody has used
+//!   for `minutes` stops itself. Use is input (in a viewer, or as an EC2 agent reports it);
+//!   with `cpu_percent`, also work above that share of one core (a render with nobody at
+//!   the keyboard), and with `gpu_percent` (EC2), GPU use above it. Without them, input
 //!   alone decides.
 //! - `keep_running = { step_minutes, longest_minutes }`: what Keep running adds to the
 //!   maximum session length, and the longest a session may run from READY in all.
@@ -21,6 +22,8 @@ pub const DEFAULT_WARNING_MINUTES: i64 = 10;
 pub struct IdleStop {
     pub minutes: i64,
     pub cpu_percent: Option<f64>,
+    /// EC2 only (its agent reads `nvidia-smi`): GPU use above this counts as work.
+    pub gpu_percent: Option<f64>,
 }
 
 impl Profile {
@@ -49,11 +52,11 @@ impl Profile {
                     "idle_stop.minutes must be more than stop_warning_minutes ({warning})"
                 ));
             }
-            if idle
-                .cpu_percent
-                .is_some_and(|p| !(p > 0.0 && p.is_finite()))
-            {
-                return Err("idle_stop.cpu_percent must be above 0".into());
+            let thresholds = [("cpu", idle.cpu_percent), ("gpu", idle.gpu_percent)];
+            for (what, percent) in thresholds {
+                if percent.is_some_and(|p| !(p > 0.0 && p.is_finite())) {
+                    return Err(format!("idle_stop.{what}_percent must be above 0"));
+                }
             }
         }
         if let Some(keep) = self.keep_running {

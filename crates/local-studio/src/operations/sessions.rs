@@ -226,7 +226,7 @@ pub fn keep_running(app: &App, tx: &Transaction, call: &Call) -> Result<String> 
     let mut record = session(tx, call.route)?;
     record.keep_running(call.now_ms)?;
     if record.stop_policy.idle_minutes.is_some() {
-        app.activity.input(record.session_id(), call.now_ms);
+        app.activity.used(record.session_id(), call.now_ms);
     }
     store::put_session(tx, &record)?;
     to_json(&SessionResponse {

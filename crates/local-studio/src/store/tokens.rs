@@ -39,6 +39,22 @@ pub fn put_token(
     Ok(())
 }
 
+/// The EC2 agents' key (`tokens/agent.rs`), made on first use and kept in `meta`.
+pub fn agent_key(conn: &mut rusqlite::Connection) -> Result<crate::tokens::AgentKey, StoreError> {
+    let tx = conn.transaction()?;
+    let kept = get_meta(&tx, "agent_key")?.and_then(|hex| crate::tokens::AgentKey::from_hex(&hex));
+    let key = match kept {
+        Some(key) => key,
+        None => {
+            let key = crate::tokens::AgentKey::random();
+            set_meta(&tx, "agent_key", &key.to_hex())?;
+            key
+        }
+    };
+    tx.commit()?;
+    Ok(key)
+}
+
 pub fn get_meta(tx: &Transaction, key: &str) -> Result<Option<String>, StoreError> {
     Ok(tx
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {

@@ -17,10 +17,12 @@
 //! Nothing here logs a token. Nothing here imports the endpoints; and all but `redeem`
 //! sit below the server's shared state (`app.rs`), which holds [`Issued`] and [`Limits`].
 
+mod agent;
 mod issued;
 mod limits;
 pub mod redeem;
 
+pub use agent::AgentKey;
 pub use issued::Issued;
 pub use limits::{Limits, Throttled};
 

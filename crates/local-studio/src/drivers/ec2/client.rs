@@ -27,14 +27,17 @@ pub const TAG_BACKUP: &str = "studio-portal:backup";
 /// What the driver's tasks share.
 pub struct Shared {
     studios: StudioConfig,
+    /// Makes each session's agent token, which its user data carries (`tokens/agent.rs`).
+    pub agent_key: crate::tokens::AgentKey,
     clients: tokio::sync::Mutex<HashMap<String, Client>>,
     pub seen: Seen,
 }
 
 impl Shared {
-    pub fn new(studios: StudioConfig) -> Shared {
+    pub fn new(studios: StudioConfig, agent_key: crate::tokens::AgentKey) -> Shared {
         Shared {
             studios,
+            agent_key,
             clients: tokio::sync::Mutex::default(),
             seen: Seen::default(),
         }

@@ -106,9 +106,13 @@ pub struct Ec2 {
 
 impl Ec2 {
     /// The driver for `studios`' EC2 profiles, running its calls on the current runtime.
-    pub fn new(studios: &StudioConfig, finished: Arc<tokio::sync::Notify>) -> Ec2 {
+    pub fn new(
+        studios: &StudioConfig,
+        finished: Arc<tokio::sync::Notify>,
+        agent_key: crate::tokens::AgentKey,
+    ) -> Ec2 {
         Ec2 {
-            shared: Arc::new(client::Shared::new(studios.clone())),
+            shared: Arc::new(client::Shared::new(studios.clone(), agent_key)),
             jobs: Jobs::default(),
             runtime: tokio::runtime::Handle::current(),
             finished,

@@ -203,7 +203,8 @@ fn down(ctx: &Ctx<'_>) -> Machine {
 
 /// The profile's user-data script for this session, base64-encoded as RunInstances takes
 /// it; `None` without a template. Only values the portal controls are put in: the
-/// session id, the checked OS user name, the configured verifier URL.
+/// session id, the checked OS user name, the configured verifier URL, and the session's
+/// agent token with the address it reports to (the verifier's, at `/agent/activity`).
 pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
     let Some(path) = &ctx.settings.user_data_template else {
         return Ok(None);
@@ -222,6 +223,27 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
             ctx.settings.verifier_url.as_deref().unwrap_or(""),
         )
         .replace("{{dcv_port}}", &ctx.settings.dcv_port.to_string())
-        .replace("{{region}}", &ctx.settings.region);
+        .replace("{{region}}", &ctx.settings.region)
+        .replace("{{agent_script}}", AGENT_SCRIPT.trim_end())
+        .replace(
+            "{{agent_url}}",
+            &agent_url(ctx.settings.verifier_url.as_deref()),
+        )
+        .replace(
+            "{{agent_token}}",
+            &ctx.shared.agent_key.token_for(ctx.session),
+        );
     Ok(Some(aws_smithy_types::base64::encode(script.as_bytes())))
+}
+
+/// The activity agent the user data installs (`{{agent_script}}`).
+const AGENT_SCRIPT: &str = include_str!("../../../../../deploy/ec2/studio-portal-agent.sh");
+
+/// Where the agent reports: local-studio's address as instances reach it, which the
+/// verifier URL names (`https://host/dcv/verify` → `https://host/agent/activity`).
+fn agent_url(verifier_url: Option<&str>) -> String {
+    verifier_url
+        .and_then(|url| url.strip_suffix("/dcv/verify"))
+        .map(|base| format!("{base}/agent/activity"))
+        .unwrap_or_default()
 }

@@ -1,0 +1,100 @@
+//! The EC2 workstation agent's reports: `POST /agent/activity` on local-studio's own
+//! address, outside SigV4 (the agent holds no AWS credential). The agent
+//! (`deploy/ec2/studio-portal-agent.sh`, installed by the user data) posts once a minute:
+//!
+//! `Authorization: Bearer TOKEN` (its session's, `tokens/agent.rs`) and JSON
+//! `{"sessionId", "inputIdleSeconds", "cpuPercent", "gpuPercent"}`: how long since the
+//! desktop last had input (X's idle time on DCV's console session), and how busy the
+//! instance's CPU and GPU were since the last report.
+//!
+//! Input counts as use when it was; CPU or GPU above the launch profile's `idle_stop`
+//! thresholds counts as use now. Answers: 204 taken; 400 for a body that is not a report;
+//! 401 for a missing token or one that is not that session's (whether or not the session
+//! exists, so a token learns nothing of other sessions); 409 when the session is not READY.
+//! Nothing here logs the token.
+
+use crate::app::App;
+use crate::config::DriverName;
+use crate::store;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use nimble_model::StreamingSessionState as S;
+use serde::Deserialize;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new().route("/agent/activity", post(report))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Report {
+    session_id: String,
+    input_idle_seconds: Option<u64>,
+    cpu_percent: Option<f64>,
+    gpu_percent: Option<f64>,
+}
+
+async fn report(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    report: Result<Json<Report>, axum::extract::rejection::JsonRejection>,
+) -> (StatusCode, &'static str) {
+    let Ok(Json(report)) = report else {
+        return (StatusCode::BAD_REQUEST, "not an activity report");
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !app.agent_key.accepts(&report.session_id, token) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "this token does not report for that session",
+        );
+    }
+    let record = {
+        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        let Ok(tx) = db.transaction() else {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store cannot be read",
+            );
+        };
+        store::session_by_id(&tx, &report.session_id).ok().flatten()
+    };
+    let ec2 = DriverName::Ec2.as_str();
+    let Some(record) = record.filter(|r| r.driver.as_ref().is_some_and(|d| d.name == ec2)) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "this token does not report for that session",
+        );
+    };
+    if record.state() != S::Ready {
+        return (StatusCode::CONFLICT, "the session is not READY");
+    }
+    let now = app.now_ms();
+    let id = &report.session_id;
+    if let Some(idle) = report.input_idle_seconds {
+        app.activity
+            .used(id, now - (idle.min(i64::MAX as u64 / 2000) as i64) * 1000);
+    }
+    let idle_stop = record
+        .session
+        .launch_profile_id
+        .as_deref()
+        .and_then(|p| app.studios.studio(&record.studio_id)?.launch_profile(p))
+        .and_then(|p| p.idle_stop.clone());
+    if let Some(idle_stop) = idle_stop {
+        let above = |reported: Option<f64>, threshold: Option<f64>| matches!((reported, threshold), (Some(r), Some(t)) if r > t);
+        if above(report.cpu_percent, idle_stop.cpu_percent)
+            || above(report.gpu_percent, idle_stop.gpu_percent)
+        {
+            app.activity.used(id, now);
+        }
+    }
+    (StatusCode::NO_CONTENT, "")
+}
