@@ -264,7 +264,7 @@ mod tests {
             ["Workstation a is now READY"]
         );
         let mut warned = after.clone();
-        warned[1].stop_warning = Some(nimble_model::StopWarning {
+        warned[1].stop_warning = Some(crate::workstation::StopWarning {
             message: Some("it stops soon".into()),
             ..Default::default()
         });

@@ -4,7 +4,7 @@
 //! rest is skipped while decoding), as `ProfileChoice`, `BackupChoice` and `StreamChoice`
 //! do for theirs. Imports nothing of the crate: every layer may use it.
 
-use nimble_model::{SessionPersistenceMode, StopWarning, StreamingSessionState, Tags, Timestamp};
+use nimble_model::{SessionPersistenceMode, StreamingSessionState, Tags, Timestamp};
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -17,7 +17,6 @@ pub struct Workstation {
     pub ec2_instance_type: Option<String>,
     pub session_persistence_mode: Option<SessionPersistenceMode>,
     pub tags: Option<Tags>,
-    pub created_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
     pub stopped_at: Option<Timestamp>,
     pub stop_at: Option<Timestamp>,
@@ -25,6 +24,14 @@ pub struct Workstation {
     pub updated_at: Option<Timestamp>,
     /// studio-portal's extension: an automatic stop is near.
     pub stop_warning: Option<StopWarning>,
+}
+
+/// What the page reads of `stopWarning` (its `reason` is in the message).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopWarning {
+    pub can_keep_running: Option<bool>,
+    pub message: Option<String>,
 }
 
 /// `{"session": …}`: what a change answers and an event carries.

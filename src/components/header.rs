@@ -45,7 +45,7 @@ pub fn Header() -> impl IntoView {
             <span class="who">{move || portal.user.get()}</span>
             {move || portal.admin.get().then(|| view! { <span class="role">"admin"</span> })}
             <button class="quiet" on:click=move |_| cycle_theme() aria-label="Switch between automatic, light and dark theme">"Theme"</button>
-            <button class="quiet" on:click=enable_notifications disabled=move || portal.notify.get() title="When a workstation is ready, and before one stops by itself">
+            <button class="quiet" on:click=enable_notifications disabled=move || portal.notify.get()>
                 {move || if portal.notify.get() { "Notifications on" } else { "Notify me" }}
             </button>
         </header>

@@ -1,6 +1,7 @@
 //! The portal's views, one file each: the page [`Header`], the [`StateBadge`], a
 //! workstation's [`SessionCard`] with its actions, its Connect button and the questions it
-//! asks before a change, and the [`NewWorkstation`] form.
+//! asks before a change, and the [`NewWorkstation`] form. The rarely opened dialog (the
+//! week editor, with the artist's limits) is not here: it loads on first use.
 //!
 //! Components read the shared state from the [`Portal`](crate::portal::Portal) context and
 //! never from the app, so data flows one way: app → components → portal, api, logic.
@@ -39,4 +40,12 @@ fn local_time(at: Option<Timestamp>) -> Option<String> {
             .as_string()
             .unwrap_or_default()
     })
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// boot.js's loader of the dialogs that load on first use (`extras/extras.js`): here,
+    /// a workstation's working hours, with the artist's limits.
+    #[wasm_bindgen(js_name = studioPortalExtras)]
+    fn open_working_hours(dialog: &str, studio: &str, session_id: &str, name: &str, user: &str);
 }

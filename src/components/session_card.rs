@@ -8,9 +8,9 @@ use super::{confirm_panel, connect_button, error_message, local_time, StateBadge
 use crate::api::Change;
 use crate::logic;
 use crate::portal::Portal;
-use crate::workstation::Workstation;
+use crate::workstation::{StopWarning, Workstation};
 use leptos::prelude::*;
-use nimble_model::{StopWarning, StreamingSessionState, Timestamp};
+use nimble_model::{StreamingSessionState, Timestamp};
 
 /// The card of session `id`; it follows the session through every refresh of the list.
 #[component]
@@ -68,6 +68,7 @@ pub fn SessionCard(id: String) -> impl IntoView {
                 })}
             </dl>
             {actions::buttons(card, state)}
+            <button class="quiet" on:click=move |_| super::open_working_hours("weekEditor", &card.studio(), &card.session_id(), &name(), &portal.user.get_untracked())>"Working hours"</button>
             {confirm_panel::question(card)}
             {connect_button::messages(card)}
             {error_message(card.error)}

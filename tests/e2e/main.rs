@@ -17,6 +17,7 @@ mod page;
 mod progress;
 mod revisit;
 mod stop_warning;
+mod week_editor;
 
 use fantoccini::Locator;
 use harness::{alices_users_file, browser, fetched, proxy, shot, until};
