@@ -104,6 +104,8 @@ pub fn describe(failure: &Failure) -> String {
             Some(ErrorType::Conflict) => "Another operation is in progress on this workstation. Wait for it to finish, then try again.".into(),
             Some(ErrorType::Throttling) => "The studio service is busy right now. Wait a few seconds and try again.".into(),
             Some(ErrorType::AccessDenied) => "You do not have permission to do that. Ask your studio administrator if you need it.".into(),
+            // The studio's message names the limit (a count, hours, Keep running's longest).
+            Some(ErrorType::ServiceQuotaExceeded) if !message.is_empty() => message.clone(),
             Some(ErrorType::ServiceQuotaExceeded) => "You have as many workstations as you are allowed. Delete one you no longer need, or ask your administrator for more.".into(),
             Some(ErrorType::ResourceNotFound) => "This workstation no longer exists. The list has been refreshed.".into(),
             Some(ErrorType::Validation) => format!("The request was not accepted: {message}"),
@@ -236,10 +238,24 @@ mod tests {
             "Another operation is in progress on this workstation. Wait for it to finish, then try again."
         );
         assert!(describe(&api(ErrorType::Throttling, 429)).contains("busy"));
-        assert!(
-            describe(&api(ErrorType::ServiceQuotaExceeded, 402)).contains("as many workstations")
-        );
+        let unnamed = Failure::Api {
+            kind: Some(ErrorType::ServiceQuotaExceeded),
+            status: 402,
+            message: String::new(),
+        };
+        assert!(describe(&unnamed).contains("as many workstations"));
         assert!(describe(&api(ErrorType::AccessDenied, 403)).contains("permission"));
+        let over = Failure::Api {
+            kind: Some(ErrorType::ServiceQuotaExceeded),
+            status: 402,
+            message:
+                "alice already has 2 workstations running, the most this studio allows at once (2)"
+                    .into(),
+        };
+        assert!(
+            describe(&over).contains("at once (2)"),
+            "the limit is named"
+        );
         assert!(describe(&Failure::Network).contains("network"));
         assert!(describe(&Failure::Api {
             kind: None,

@@ -1,6 +1,7 @@
 //! The week editor in Chromium: Working hours on a card loads the on-demand dialog (not
 //! part of the first load), which shows the artist's limits and saves a week; after a
-//! reload the dialog shows the saved week, and local-studio has it.
+//! reload the dialog shows the saved week, and local-studio has it. Then a new workstation
+//! beyond the limit is refused, and the page says which limit.
 
 use super::harness::{browser, dist, shot, until};
 use super::page::{click_in_card, wait_for_state, WAIT};
@@ -15,7 +16,7 @@ const STUDIO_TOML: &str = r#"
 [[studios]]
 studio_id = "week-studio"
 time_zone = "Europe/Paris"
-limits = { ready_at_once = 2, hours_per_month = 100 }
+limits = { ready_at_once = 1, hours_per_month = 100 }
 
 [[studios.launch_profiles]]
 launchProfileId = "lp-week"
@@ -109,7 +110,7 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
     .await;
     assert!(text.contains("Europe/Paris"), "{text}");
     assert!(
-        text.contains("1 of 2"),
+        text.contains("1 of 1"),
         "running now against the limit: {text}"
     );
     assert!(text.contains("of 100"), "hours against the limit: {text}");
@@ -183,6 +184,53 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
         all
     };
     assert_eq!(ends[1], "17:15", "{ends:?}");
+
+    // One running is the most alice may have: a second is refused, naming the limit.
+    client
+        .find(Locator::XPath(
+            "//dialog//button[normalize-space()='Close']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath(
+            "//button[normalize-space()='New workstation']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let name = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("section.new input"))
+        .await
+        .unwrap();
+    name.send_keys("Shot 8").await.unwrap();
+    let create = Locator::XPath("//section[@class='new']//button[normalize-space()='Create']");
+    client.find(create).await.unwrap().click().await.unwrap();
+    let said = until(
+        WAIT,
+        "the refusal",
+        || async { client.source().await.unwrap() },
+        |page| page.contains("at once (1)"),
+    )
+    .await;
+    assert!(
+        said.contains("alice already has 1 workstations running"),
+        "the studio's words"
+    );
+    assert_eq!(
+        studio.get(SESSIONS).await.json["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     client.clone().close().await.unwrap();
     proxy.shutdown().await;
 }
