@@ -221,7 +221,7 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
     )
     .await;
     assert!(
-        said.contains("alice already has 1 workstations running"),
+        said.contains("alice already has 1 workstation running"),
         "the studio's words"
     );
     assert_eq!(

@@ -39,8 +39,9 @@ pub fn check_start(
             if running >= max {
                 return Err(quota(
                     format!(
-                        "{owner} already has {running} workstations running, the most {whose} \
-                         allows at once ({max}); stop one first"
+                        "{owner} already has {running} workstation{} running, the most {whose} \
+                         allows at once ({max}); stop one first",
+                        if running == 1 { "" } else { "s" }
                     ),
                     "ready_at_once",
                 ));
