@@ -4,6 +4,7 @@
 //! what it does to stopAt is the state machine's (`lifecycle/auto_stop.rs`).
 
 use crate::app::App;
+use crate::config::IdleStop;
 use crate::drivers::Driver;
 use crate::lifecycle::{DayEnd, SessionRecord};
 use std::time::Instant;
@@ -16,9 +17,15 @@ pub fn review(app: &App, record: &mut SessionRecord, driver: &dyn Driver, now_ms
         return false;
     }
     let id = record.session_id().to_owned();
-    if let Some(percent) = cpu_percent(app, record) {
-        if let Some(used) = driver.cpu_time(&id) {
+    if let Some(idle_stop) = idle_stop(app, record) {
+        if let (Some(percent), Some(used)) = (idle_stop.cpu_percent, driver.cpu_time(&id)) {
             app.activity.cpu(&id, Instant::now(), now_ms, used, percent);
+        }
+        // The GPU's share now (where the driver can tell): above the threshold is work.
+        if let Some(threshold) = idle_stop.gpu_percent {
+            if driver.gpu_percent(&id).is_some_and(|gpu| gpu > threshold) {
+                app.activity.used(&id, now_ms);
+            }
         }
     }
     let ready_ms = record.auto_stop.ready_ms.unwrap_or(now_ms);
@@ -26,13 +33,12 @@ pub fn review(app: &App, record: &mut SessionRecord, driver: &dyn Driver, now_ms
     record.review_stop(Some(last_active), now_ms)
 }
 
-/// Where work counts as use: the busy share of one core above which it does.
-fn cpu_percent(app: &App, record: &SessionRecord) -> Option<f64> {
+/// The session's profile's idle stop, as the studio file has it now.
+fn idle_stop(app: &App, record: &SessionRecord) -> Option<IdleStop> {
     let profile = record.session.launch_profile_id.as_deref()?;
     app.studios
         .studio(&record.studio_id)?
         .launch_profile(profile)?
         .idle_stop
-        .as_ref()?
-        .cpu_percent
+        .clone()
 }

@@ -4,8 +4,8 @@
 //! - `idle_stop = { minutes, cpu_percent, gpu_percent }`: a workstation nobody has used
 //!   for `minutes` stops itself. Use is input (in a viewer, or as an EC2 agent reports it);
 //!   with `cpu_percent`, also work above that share of one core (a render with nobody at
-//!   the keyboard), and with `gpu_percent` (EC2), GPU use above it. Without them, input
-//!   alone decides.
+//!   the keyboard), and with `gpu_percent`, GPU use above it (where `nvidia-smi` is).
+//!   Without them, input alone decides.
 //! - `keep_running = { step_minutes, longest_minutes }`: what Keep running adds to the
 //!   maximum session length, and the longest a session may run from READY in all.
 //!
@@ -22,7 +22,8 @@ pub const DEFAULT_WARNING_MINUTES: i64 = 10;
 pub struct IdleStop {
     pub minutes: i64,
     pub cpu_percent: Option<f64>,
-    /// EC2 only (its agent reads `nvidia-smi`): GPU use above this counts as work.
+    /// GPU use above this counts as work (EC2: its agent reads `nvidia-smi`; local
+    /// desktops: their processes' share, where the host has `nvidia-smi`).
     pub gpu_percent: Option<f64>,
 }
 

@@ -218,6 +218,10 @@ impl Driver for LocalDesktop {
         self.desktops.cpu_time(session)
     }
 
+    fn gpu_percent(&self, session: &str) -> Option<f64> {
+        self.desktops.gpu_percent(session)
+    }
+
     fn capacity(&self) -> Option<usize> {
         Some(self.desktops.config().max_desktops)
     }

@@ -84,6 +84,10 @@ pub trait Driver: Send + Sync {
     fn cpu_time(&self, _session: &str) -> Option<std::time::Duration> {
         None
     }
+    /// The GPU's busy share used by the workstation now, where the driver can tell.
+    fn gpu_percent(&self, _session: &str) -> Option<f64> {
+        None
+    }
     /// Ends whatever is left of a machine found gone (a READY session whose machine the drift
     /// check did not find), so nothing of it outlives its session. Returns at once.
     fn clean_up(&self, _session: &str) {}
