@@ -69,6 +69,19 @@ pub async fn browser() -> (Driver, Client) {
 
 /// [`browser`], with more Chromium switches.
 pub async fn browser_with(extra_args: &[&str]) -> (Driver, Client) {
+    chromium(extra_args, json!({})).await
+}
+
+/// [`browser`] as a phone's: 390 × 844 CSS pixels at 3x, touch (Chromium's emulation;
+/// a headless window is never narrower than 500 pixels).
+pub async fn phone_browser() -> (Driver, Client) {
+    let phone =
+        json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}});
+    chromium(&[], json!({ "mobileEmulation": phone })).await
+}
+
+/// Chromium with `extra_args` and `extra_options` in its `goog:chromeOptions`.
+async fn chromium(extra_args: &[&str], extra_options: serde_json::Value) -> (Driver, Client) {
     // The profile, and TMPDIR for the scratch folders Chromium and chromedriver make (they
     // leave them in /tmp otherwise): all removed with this folder.
     let scratch = tempfile::tempdir().unwrap();
@@ -101,11 +114,12 @@ pub async fn browser_with(extra_args: &[&str]) -> (Driver, Client) {
         &profile_arg,
     ];
     args.extend_from_slice(extra_args);
+    let mut options = json!({"binary": "/usr/bin/chromium", "args": args});
+    if let (Some(all), Some(extra)) = (options.as_object_mut(), extra_options.as_object()) {
+        all.extend(extra.clone());
+    }
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium", "args": args}),
-    );
+    caps.insert("goog:chromeOptions".into(), options);
     let started = Instant::now();
     loop {
         let mut builder =

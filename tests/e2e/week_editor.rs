@@ -3,7 +3,7 @@
 //! reload the dialog shows the saved week, and local-studio has it. Then a new workstation
 //! beyond the limit is refused, and the page says which limit.
 
-use super::harness::{browser, dist, shot, until};
+use super::harness::{browser, dist, phone_browser, shot, until};
 use super::page::{click_in_card, wait_for_state, WAIT};
 use fantoccini::{Client, Locator};
 use portal_proxy::{AuthMode, ProxyConfig, Upstream};
@@ -59,8 +59,13 @@ async fn dialog_text(client: &Client) -> String {
     }
 }
 
-#[tokio::test]
-async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
+/// local-studio with alice's READY "Shot 7", and the proxy in front of it; its id.
+async fn week_studio() -> (
+    test_support::Studio,
+    portal_proxy::RunningProxy,
+    String,
+    tempfile::TempDir,
+) {
     let scratch = tempfile::tempdir().unwrap();
     let toml = scratch.path().join("studio.toml");
     std::fs::write(&toml, STUDIO_TOML).unwrap();
@@ -74,7 +79,6 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
         json!({"launchProfileId": "lp-week", "ownedBy": "alice", "tags": {"name": "Shot 7"}});
     let id = studio.create_in(SESSIONS, body).await;
     studio.wait_for_state(SESSIONS, &id, "READY").await;
-
     let dev = local_studio::Credential::dev();
     let upstream = Upstream::Url {
         endpoint: format!("http://{}", studio.server.addr()),
@@ -84,6 +88,12 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
     config.studio_id = "week-studio".into();
     config.dist = Some(dist());
     let proxy = test_support::start_proxy(config).await;
+    (studio, proxy, id, scratch)
+}
+
+#[tokio::test]
+async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
+    let (studio, proxy, id, _scratch) = week_studio().await;
     let (_driver, client) = browser().await;
     let client = &client;
     client
@@ -230,6 +240,50 @@ async fn the_week_editor_saves_a_week_and_shows_it_after_a_reload() {
             .unwrap()
             .len(),
         1
+    );
+    client.clone().close().await.unwrap();
+    proxy.shutdown().await;
+}
+
+/// On a phone's screen (390 × 844 CSS pixels) the week fits: nothing scrolls sideways,
+/// and every day's times are on screen and can be changed.
+#[tokio::test]
+async fn the_week_editor_fits_a_phone() {
+    let (_studio, proxy, _id, _scratch) = week_studio().await;
+    let (_driver, client) = phone_browser().await;
+    let client = &client;
+    client
+        .goto(&format!("http://{}/", proxy.addr()))
+        .await
+        .unwrap();
+    wait_for_state(client, "Shot 7", "READY").await;
+    open_dialog(client).await;
+    let measure = "const d = document.querySelector('dialog.extra');\
+                   const inputs = [...d.querySelectorAll('input[type=time]')];\
+                   return { width: window.innerWidth, overflow: d.scrollWidth - d.clientWidth,\
+                            widest: Math.max(...inputs.map(i => i.getBoundingClientRect().right)) };";
+    let seen = client.execute(measure, vec![]).await.unwrap();
+    assert_eq!(seen["width"], 390, "a phone's width: {seen}");
+    assert_eq!(seen["overflow"], 0, "nothing scrolls sideways: {seen}");
+    assert!(
+        seen["widest"].as_f64().unwrap() <= seen["width"].as_f64().unwrap(),
+        "every time is on screen: {seen}"
+    );
+    shot(client, "week-editor-phone").await;
+    client
+        .find(Locator::Css("#works-SUNDAY"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sunday_start = client
+        .find(Locator::Css("input[aria-label='Sunday start']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sunday_start.prop("disabled").await.unwrap().as_deref(),
+        Some("false")
     );
     client.clone().close().await.unwrap();
     proxy.shutdown().await;
