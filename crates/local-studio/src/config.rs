@@ -59,6 +59,9 @@ pub struct Studio {
     pub limits: UsageLimits,
     /// The studio's IANA time zone (`config/limits.rs`); absent: UTC.
     pub time_zone: Option<String>,
+    /// What an hour READY costs, by instance type (studio usage's cost); absent: 0.
+    #[serde(default)]
+    pub hourly_rates: BTreeMap<String, f64>,
     #[serde(default)]
     pub launch_profiles: Vec<Profile>,
     /// The OS user that each artist's local desktops run as, by studio user id (a session's

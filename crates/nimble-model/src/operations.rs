@@ -31,6 +31,8 @@ pub enum Operation {
     PutWorkstationSchedule,
     /// Extension: an artist's use against their limits.
     GetArtistUsage,
+    /// Extension: the studio's READY hours and cost, grouped (admins).
+    GetStudioUsage,
     /// Extension: an admin sets one artist's limits.
     PutArtistLimits,
 }
@@ -54,7 +56,8 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 5] = [
+    pub const EXTENSIONS: [Operation; 6] = [
+        Self::GetStudioUsage,
         Self::KeepStreamingSessionRunning,
         Self::GetWorkstationSchedule,
         Self::PutWorkstationSchedule,
@@ -87,6 +90,7 @@ impl Operation {
             Self::GetWorkstationSchedule => "GetWorkstationSchedule",
             Self::PutWorkstationSchedule => "PutWorkstationSchedule",
             Self::GetArtistUsage => "GetArtistUsage",
+            Self::GetStudioUsage => "GetStudioUsage",
             Self::PutArtistLimits => "PutArtistLimits",
         }
     }
@@ -145,6 +149,7 @@ impl Operation {
                 "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/schedule"
             }
             Self::GetArtistUsage => "/2020-08-01/studios/{studioId}/artists/{userId}/usage",
+            Self::GetStudioUsage => "/2020-08-01/studios/{studioId}/usage",
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
         }
     }

@@ -100,7 +100,7 @@ pub trait QueryString: Sized {
     }
 }
 
-fn last(pairs: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn last(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
         .iter()
         .rev()
@@ -108,7 +108,11 @@ fn last(pairs: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, value)| value.clone())
 }
 
-fn push(out: &mut Vec<(&'static str, String)>, name: &'static str, value: &Option<String>) {
+pub(crate) fn push(
+    out: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &Option<String>,
+) {
     if let Some(value) = value {
         out.push((name, value.clone()));
     }

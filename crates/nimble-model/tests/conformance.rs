@@ -37,6 +37,7 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetStreamingImage => round_trip::<GetStreamingImageResponse>(sample),
         // Extensions: not in the model, never sampled from it (`Operation::ALL` only).
         GetArtistUsage | PutArtistLimits => round_trip::<ArtistUsageResponse>(sample),
+        GetStudioUsage => round_trip::<StudioUsageResponse>(sample),
         GetWorkstationSchedule | PutWorkstationSchedule => round_trip::<ScheduleResponse>(sample),
     }
 }

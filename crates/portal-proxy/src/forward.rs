@@ -157,7 +157,8 @@ fn prepare<'a>(
     })
 }
 
-/// The query of the four lists, validated; the two session lists are held to the artist.
+/// The query of the lists and of studio usage, validated; the two session lists are held
+/// to the artist.
 fn upstream_query(
     identity: &Identity,
     operation: Operation,
@@ -180,6 +181,7 @@ fn upstream_query(
         Operation::ListStreamingImages => {
             parse_query::<ListStreamingImagesQuery>(query)?.to_query_string()
         }
+        Operation::GetStudioUsage => parse_query::<StudioUsageQuery>(query)?.to_query_string(),
         _ => String::new(),
     })
 }

@@ -297,7 +297,7 @@ async fn authorization_matrix_of_every_operation_and_identity() {
 }
 
 /// Usage and limits: an artist reads only their own usage, an admin anyone's; only an
-/// admin sets limits, and a refused PUT changes nothing.
+/// admin sets limits or reads the studio's usage, and a refused PUT changes nothing.
 #[tokio::test]
 async fn artists_read_their_own_usage_and_only_admins_set_limits() {
     let proxy = header_proxy().await;
@@ -331,6 +331,14 @@ async fn artists_read_their_own_usage_and_only_admins_set_limits() {
     let by_admin = send(&proxy, "PUT", &limits, Some("carol"), Some(raise)).await;
     assert_eq!(by_admin.status, 200, "{}", by_admin.text);
     assert_eq!(line(&by_admin), 3);
+    // The studio's usage: admins only.
+    let studio_usage =
+        format!("{API}/usage?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&groupBy=OWNER");
+    let artist = send(&proxy, "GET", &studio_usage, Some("alice"), None).await;
+    assert_eq!(artist.status, 403, "{}", artist.text);
+    let admin = send(&proxy, "GET", &studio_usage, Some("carol"), None).await;
+    assert_eq!(admin.status, 200, "{}", admin.text);
+    assert!(admin.json["usage"].is_array(), "{}", admin.text);
     let bad = json!({"readyAtOnce": -2});
     let refused = send(&proxy, "PUT", &limits, Some("carol"), Some(bad)).await;
     assert_eq!(refused.status, 400, "{}", refused.text);

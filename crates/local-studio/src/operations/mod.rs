@@ -8,6 +8,7 @@ mod schedules;
 mod sessions;
 mod streaming_images;
 mod streams;
+mod studio_usage;
 mod usage;
 
 pub use sessions::settle;
@@ -57,6 +58,7 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::GetWorkstationSchedule => schedules::get(tx, call, studio),
         Operation::PutWorkstationSchedule => schedules::put(tx, call, studio),
         Operation::GetArtistUsage => usage::get(tx, call, studio),
+        Operation::GetStudioUsage => studio_usage::get(tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),

@@ -17,7 +17,10 @@ pub use purge::*;
 pub use sessions::*;
 pub use streams::*;
 pub use tokens::*;
-pub use usage::{artist_limits, count_running, ready_ms_since, set_artist_limits, ArtistLimits};
+pub use usage::{
+    artist_limits, count_running, ready_ms_by, ready_ms_since, set_artist_limits, ArtistLimits,
+    UsageKey,
+};
 
 use rusqlite::Connection;
 use std::path::PathBuf;

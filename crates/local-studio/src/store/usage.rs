@@ -16,11 +16,13 @@ CREATE TABLE IF NOT EXISTS ready_spans (
     studio_id         TEXT NOT NULL,
     owned_by          TEXT NOT NULL,
     launch_profile_id TEXT NOT NULL,
+    instance_type     TEXT NOT NULL,
     from_ms           INTEGER NOT NULL,
     to_ms             INTEGER,
     PRIMARY KEY (session_id, from_ms)
 );
 CREATE INDEX IF NOT EXISTS ready_spans_owner ON ready_spans (studio_id, owned_by, to_ms);
+CREATE INDEX IF NOT EXISTS ready_spans_time ON ready_spans (studio_id, from_ms);
 CREATE TABLE IF NOT EXISTS artist_limits (
     studio_id       TEXT NOT NULL,
     user_id         TEXT NOT NULL,
@@ -39,14 +41,15 @@ pub(super) fn keep_span(tx: &Transaction, record: &SessionRecord) -> Result<(), 
             return Ok(());
         };
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO ready_spans
-             (session_id, studio_id, owned_by, launch_profile_id, from_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO ready_spans (session_id, studio_id, owned_by,
+             launch_profile_id, instance_type, from_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             record.session_id(),
             record.studio_id,
             s.owned_by.as_deref().unwrap_or(""),
             s.launch_profile_id.as_deref().unwrap_or(""),
+            s.ec2_instance_type.as_deref().unwrap_or(""),
             from_ms
         ])?;
         return Ok(());
@@ -94,6 +97,42 @@ pub fn count_running(
                AND (?3 IS NULL OR json_extract(doc, '$.launchProfileId') = ?3)",
         )?
         .query_row(params![studio_id, owner, profile], |row| row.get(0))?)
+}
+
+/// What studio usage is grouped by (`GetStudioUsage`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UsageKey {
+    Owner,
+    LaunchProfile,
+    InstanceType,
+}
+
+/// READY milliseconds between `from_ms` and `to_ms` (spans still open count up to
+/// `now_ms`), per group and instance type: (group, instance type, ms), by group.
+pub fn ready_ms_by(
+    tx: &Transaction,
+    studio_id: &str,
+    key: UsageKey,
+    from_ms: i64,
+    to_ms: i64,
+    now_ms: i64,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let column = match key {
+        UsageKey::Owner => "owned_by",
+        UsageKey::LaunchProfile => "launch_profile_id",
+        UsageKey::InstanceType => "instance_type",
+    };
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {column}, instance_type,
+                SUM(MAX(0, MIN(COALESCE(to_ms, ?4), ?3) - MAX(from_ms, ?2)))
+         FROM ready_spans
+         WHERE studio_id = ?1 AND from_ms < ?3 AND (to_ms IS NULL OR to_ms > ?2)
+         GROUP BY {column}, instance_type ORDER BY {column}"
+    ))?;
+    let rows = statement.query_map(params![studio_id, from_ms, to_ms, now_ms], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// An admin's limits for one artist in one scope (`""`: the studio's; else a profile id).
