@@ -1,6 +1,7 @@
 //! `cargo bench -p local-studio`: requests per second and p50/p99 latency of
 //! GetStreamingSession, and of full ListStreamingSessions walks with 10,000 and 100,000
-//! sessions stored (SQLite on disk, real SigV4 on every request, over loopback).
+//! sessions stored; and of GetStudioUsage over a year of use by 500 artists (SQLite on
+//! disk, real SigV4 on every request, over loopback).
 
 use test_support as support;
 
@@ -113,4 +114,51 @@ async fn main() {
         walk(&client, stored).await;
         server.shutdown().await;
     }
+    studio_usage().await;
+}
+
+/// GetStudioUsage over 365 days of use by 500 artists (182,500 READY spans): a month and
+/// the whole year, grouped by owner and by instance type.
+async fn studio_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::Dir(dir.path().to_owned());
+    local_studio::seed_usage_for_benchmark(&storage, "demo-studio", 500, 365).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = Config {
+        storage,
+        demo: true,
+        ..Config::default()
+    };
+    let server = local_studio::start(listener, config).await.unwrap();
+    let client = Client::new(server.addr());
+    let now = std::time::SystemTime::now();
+    let iso = |at: std::time::SystemTime| {
+        let ms = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        nimble_model::Timestamp::from_unix_millis(ms)
+            .unwrap()
+            .to_string()
+    };
+    let year_ago = iso(now - Duration::from_secs(365 * 86_400));
+    let month_ago = iso(now - Duration::from_secs(31 * 86_400));
+    let to = iso(now);
+    for (name, from, group) in [
+        ("usage, a month by owner (500 rows)", &month_ago, "OWNER"),
+        ("usage, a year by owner (500 rows)", &year_ago, "OWNER"),
+        ("usage, a year by instance type", &year_ago, "INSTANCE_TYPE"),
+    ] {
+        let path = format!("/2020-08-01/studios/demo-studio/usage?from={from}&to={to}&groupBy={group}&maxResults=1000");
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..30 {
+            let sent = Instant::now();
+            let reply = client.get(&path).await;
+            assert_eq!(reply.status, 200, "{}", reply.json);
+            latencies.push(sent.elapsed());
+        }
+        report(name, latencies, started.elapsed());
+    }
+    server.shutdown().await;
 }

@@ -185,3 +185,18 @@ pub fn seed_sessions_for_benchmark(
     tx.commit().map_err(crate::store::StoreError::from)?;
     Ok(())
 }
+
+/// A year of READY spans for `cargo bench` (`store::seed_spans_for_benchmark`).
+pub fn seed_usage_for_benchmark(
+    storage: &crate::Storage,
+    studio_id: &str,
+    artists: usize,
+    days: i64,
+) -> Result<(), crate::StartError> {
+    let mut db = crate::store::open(storage)?;
+    let tx = db.transaction().map_err(crate::store::StoreError::from)?;
+    let now = nimble_model::Timestamp::now().unix_millis();
+    crate::store::seed_spans_for_benchmark(&tx, studio_id, artists, days, now)?;
+    tx.commit().map_err(crate::store::StoreError::from)?;
+    Ok(())
+}

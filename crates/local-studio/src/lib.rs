@@ -62,7 +62,7 @@ mod store;
 mod tokens;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
-pub use demo::seed_sessions_for_benchmark;
+pub use demo::{seed_sessions_for_benchmark, seed_usage_for_benchmark};
 pub use drivers::DesktopSettings;
 pub use faults::Faults;
 pub use operations::DEFAULT_STREAM_EXPIRATION_SECONDS;

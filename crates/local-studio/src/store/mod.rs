@@ -18,8 +18,8 @@ pub use sessions::*;
 pub use streams::*;
 pub use tokens::*;
 pub use usage::{
-    artist_limits, count_running, ready_ms_by, ready_ms_since, set_artist_limits, ArtistLimits,
-    UsageKey,
+    artist_limits, count_running, ready_ms_by, ready_ms_since, seed_spans_for_benchmark,
+    set_artist_limits, ArtistLimits, UsageKey,
 };
 
 use rusqlite::Connection;

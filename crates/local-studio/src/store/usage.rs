@@ -189,3 +189,41 @@ pub fn set_artist_limits(
     )?;
     Ok(())
 }
+
+/// `cargo bench`'s year of use: `artists` artists, each READY one working day (09:00 to
+/// 17:00, give or take) on each of the `days` days before `end_ms`, on one of three
+/// instance types.
+pub fn seed_spans_for_benchmark(
+    tx: &Transaction,
+    studio_id: &str,
+    artists: usize,
+    days: i64,
+    end_ms: i64,
+) -> Result<(), StoreError> {
+    const DAY: i64 = 86_400_000;
+    let types = ["g4dn.xlarge", "g5.2xlarge", "g6.4xlarge"];
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO ready_spans (session_id, studio_id, owned_by, launch_profile_id,
+         instance_type, from_ms, to_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let first_day = end_ms / DAY * DAY - days * DAY;
+    for artist in 0..artists {
+        for day in 0..days {
+            let start = first_day + day * DAY + 9 * 3_600_000 + (artist as i64 % 60) * 60_000;
+            insert.execute(params![
+                format!("ss-usage-{artist:04}"),
+                studio_id,
+                format!("artist-{artist:03}"),
+                if artist % 2 == 0 {
+                    "lp-artist"
+                } else {
+                    "lp-review"
+                },
+                types[artist % 3],
+                start,
+                start + 8 * 3_600_000
+            ])?;
+        }
+    }
+    Ok(())
+}
