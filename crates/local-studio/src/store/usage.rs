@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS ready_spans (
     PRIMARY KEY (session_id, from_ms)
 );
 CREATE INDEX IF NOT EXISTS ready_spans_owner ON ready_spans (studio_id, owned_by, to_ms);
-CREATE INDEX IF NOT EXISTS ready_spans_time ON ready_spans (studio_id, from_ms);
+-- Usage over a period reads the spans that end after it begins (open ones last forever).
+CREATE INDEX IF NOT EXISTS ready_spans_end
+    ON ready_spans (studio_id, COALESCE(to_ms, 9223372036854775807));
 CREATE TABLE IF NOT EXISTS artist_limits (
     studio_id       TEXT NOT NULL,
     user_id         TEXT NOT NULL,
@@ -126,7 +128,7 @@ pub fn ready_ms_by(
         "SELECT {column}, instance_type,
                 SUM(MAX(0, MIN(COALESCE(to_ms, ?4), ?3) - MAX(from_ms, ?2)))
          FROM ready_spans
-         WHERE studio_id = ?1 AND from_ms < ?3 AND (to_ms IS NULL OR to_ms > ?2)
+         WHERE studio_id = ?1 AND COALESCE(to_ms, 9223372036854775807) > ?2 AND from_ms < ?3
          GROUP BY {column}, instance_type ORDER BY {column}"
     ))?;
     let rows = statement.query_map(params![studio_id, from_ms, to_ms, now_ms], |row| {
