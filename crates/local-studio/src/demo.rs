@@ -31,6 +31,7 @@ fn step(
         query: "",
         body: &body,
         user,
+        reason: None,
         now_ms,
     };
     let text = operations::run(app, tx, &call).map_err(|e| e.to_string())?;

@@ -139,7 +139,11 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
             route: &route,
             query: &query,
             body: &body,
-            user: &caller.user,
+            user: caller
+                .acting
+                .as_ref()
+                .map_or(&caller.user, |(user, _)| user),
+            reason: caller.acting.as_ref().map(|(_, reason)| reason.as_str()),
             now_ms,
         };
         let token = token.filter(|_| route.operation.takes_client_token());

@@ -16,6 +16,9 @@ pub const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
 pub struct Caller {
     pub access_key_id: String,
     pub user: String,
+    /// A signed on-behalf-of and reason (`nimble_model::ON_BEHALF_OF_HEADER`): who acts,
+    /// and why, decoded.
+    pub acting: Option<(String, String)>,
 }
 
 /// An access key, its secret, and the user it acts as (`createdBy`, `startedBy`, ...).
@@ -203,9 +206,29 @@ impl Verifier {
                     .into(),
             );
         }
+        let signed_value = |name: &str| {
+            claim
+                .signed_headers
+                .contains(&name)
+                .then(|| header(name))
+                .flatten()
+        };
+        let acting = match (
+            signed_value(nimble_model::ON_BEHALF_OF_HEADER),
+            signed_value(nimble_model::REASON_HEADER),
+        ) {
+            (Some(user), Some(reason)) => {
+                let reason = percent_encoding::percent_decode_str(reason)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                Some((user.to_owned(), reason))
+            }
+            _ => None,
+        };
         Ok(Caller {
             access_key_id: credential.access_key_id.clone(),
             user: credential.user.clone(),
+            acting,
         })
     }
 }

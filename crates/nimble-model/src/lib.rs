@@ -26,7 +26,9 @@ pub use extensions::{
     ScheduleResponse, StopReason, StopWarning, UsageLine, WorkingHours, WorkstationSchedule,
     WEEKDAY_NAMES,
 };
-pub use operations::{Operation, API_VERSION, CLIENT_TOKEN_HEADER};
+pub use operations::{
+    Operation, API_VERSION, CLIENT_TOKEN_HEADER, ON_BEHALF_OF_HEADER, REASON_HEADER,
+};
 pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use route::{Route, RouteError};

@@ -7,6 +7,12 @@
 pub const API_VERSION: &str = "2020-08-01";
 pub const CLIENT_TOKEN_HEADER: &str = "X-Amz-Client-Token";
 
+/// An extension for portal-proxy: whom a signed state change is made for, and why (the
+/// reason percent-encoded). local-studio reads them only when they are signed; the session
+/// then says who acted and why (an admin stopping an artist's workstation).
+pub const ON_BEHALF_OF_HEADER: &str = "x-studio-portal-on-behalf-of";
+pub const REASON_HEADER: &str = "x-studio-portal-reason";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operation {
     ListStreamingSessions,

@@ -13,6 +13,10 @@ pub struct Entry<'a> {
     pub session: Option<&'a str>,
     pub status: u16,
     pub request_id: &'a str,
+    /// Whose workstation it is, where known (an admin acting on an artist's).
+    pub owner: Option<&'a str>,
+    /// Why, when the change came with a reason.
+    pub reason: Option<&'a str>,
 }
 
 pub fn line(entry: &Entry) -> String {
@@ -25,6 +29,8 @@ pub fn line(entry: &Entry) -> String {
         "result": if (200..300).contains(&entry.status) { "ok" } else { "refused" },
         "status": entry.status,
         "requestId": entry.request_id,
+        "owner": entry.owner.map(bounded),
+        "reason": entry.reason.map(bounded),
     })
     .to_string()
 }
@@ -86,6 +92,8 @@ mod tests {
             session: Some("ss-1"),
             status: 409,
             request_id: "r-1",
+            owner: None,
+            reason: None,
         });
         assert!(!text.contains('\n'));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

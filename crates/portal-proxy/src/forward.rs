@@ -59,7 +59,12 @@ pub async fn call(
             body: &body,
         };
         let answer = forward(&state, &identity, &route, &sent).await;
-        record(&state, &identity, &route, &answer, started);
+        let why = headers.get(REASON_HEADER).map(|v| {
+            percent_encoding::percent_decode(v.as_bytes())
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        record(&state, &identity, &route, &answer, started, why.as_deref());
         answer
     };
     if is_read {
@@ -154,7 +159,46 @@ fn prepare<'a>(
         query: upstream_query(identity, operation, sent.query)?,
         body: upstream_body(identity, operation, sent.body)?,
         client_token,
+        acting: reason(sent.headers, operation)?.map(|why| (identity.user.clone(), why)),
     })
+}
+
+/// The longest reason an admin may give for a change of someone's workstation.
+const LONGEST_REASON: usize = 200;
+
+/// `X-Studio-Portal-Reason` on Stop, Start or Delete: why it is done (an admin's stop of an
+/// artist's workstation). The workstation then says who did it and why. Percent-encoded for
+/// upstream, where a header is ASCII; a reason that is empty, too long, has control
+/// characters or comes with another operation is refused.
+fn reason(headers: &HeaderMap, operation: Operation) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(REASON_HEADER) else {
+        return Ok(None);
+    };
+    let refused = |why: &str| ValidationError::new("reason", why.to_owned());
+    let on_a_change = matches!(
+        operation,
+        Operation::StopStreamingSession
+            | Operation::StartStreamingSession
+            | Operation::DeleteStreamingSession
+    );
+    if !on_a_change {
+        return Err(refused("is taken only with Stop, Start or Delete").into());
+    }
+    let text = percent_encoding::percent_decode(value.as_bytes())
+        .decode_utf8()
+        .map_err(|_| refused("must be percent-encoded UTF-8"))?;
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > LONGEST_REASON
+        || text.chars().any(char::is_control)
+    {
+        return Err(refused(&format!(
+            "must be 1 to {LONGEST_REASON} characters, without control characters"
+        ))
+        .into());
+    }
+    let encoded = percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC);
+    Ok(Some(encoded.to_string()))
 }
 
 /// The query of the lists and of studio usage, validated; the two session lists are held
@@ -219,8 +263,16 @@ fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-/// Counts the call in `/metrics`, and audits it when it changes state.
-fn record(state: &State, identity: &Identity, route: &Route, answer: &Answer, started: Instant) {
+/// Counts the call in `/metrics`, and audits it when it changes state, with whose
+/// workstation it is and the reason given.
+fn record(
+    state: &State,
+    identity: &Identity,
+    route: &Route,
+    answer: &Answer,
+    started: Instant,
+    reason: Option<&str>,
+) {
     let operation = route.operation.name();
     let status = answer.status().as_u16();
     state
@@ -243,6 +295,9 @@ fn record(state: &State, identity: &Identity, route: &Route, answer: &Answer, st
         .success_json()
         .and_then(|v| v["session"]["sessionId"].as_str().map(str::to_owned));
     let session = route.session_id().map(str::to_owned).or(created);
+    let owner = session
+        .as_deref()
+        .and_then(|id| state.owners.get(&format!("session/{id}")));
     audit::record(&audit::Entry {
         login: &identity.login,
         user: &identity.user,
@@ -250,5 +305,7 @@ fn record(state: &State, identity: &Identity, route: &Route, answer: &Answer, st
         session: session.as_deref(),
         status,
         request_id: answer.request_id().unwrap_or(""),
+        owner: owner.as_deref(),
+        reason,
     });
 }

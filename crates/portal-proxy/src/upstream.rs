@@ -13,7 +13,9 @@ use crate::signing::{self, Credentials};
 use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use nimble_model::{ApiError, ErrorType, Route, CLIENT_TOKEN_HEADER};
+use nimble_model::{
+    ApiError, ErrorType, Route, CLIENT_TOKEN_HEADER, ON_BEHALF_OF_HEADER, REASON_HEADER,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,6 +118,9 @@ pub struct Call<'a> {
     pub query: String,
     pub body: Option<Vec<u8>>,
     pub client_token: Option<String>,
+    /// Whom the change is made for and why (an admin's reason), signed along
+    /// (`nimble_model::ON_BEHALF_OF_HEADER`); the reason is percent-encoded.
+    pub acting: Option<(String, String)>,
 }
 
 impl<'a> Call<'a> {
@@ -126,6 +131,7 @@ impl<'a> Call<'a> {
             query,
             body: None,
             client_token: None,
+            acting: None,
         }
     }
 }
@@ -209,6 +215,7 @@ impl Client {
                 &call.query,
                 body,
                 call.client_token.as_deref(),
+                call.acting.as_ref(),
             )
             .await;
         match request {
@@ -220,7 +227,7 @@ impl Client {
     /// A signed GET of a path outside the Nimble operations (local-studio's watch), with
     /// its own time limit (a long poll outlasts the usual one); not retried.
     pub async fn get_extension(&self, path: &str, query: &str, timeout: Duration) -> Answer {
-        match self.signed("GET", path, query, &[], None).await {
+        match self.signed("GET", path, query, &[], None, None).await {
             Ok(request) => self.send_counted(request.timeout(timeout)).await,
             Err(refusal) => refusal.into(),
         }
@@ -242,6 +249,7 @@ impl Client {
         query: &str,
         body: &[u8],
         client_token: Option<&str>,
+        acting: Option<&(String, String)>,
     ) -> Result<reqwest::RequestBuilder, Refusal> {
         let url = if query.is_empty() {
             format!("{}{path}", self.endpoint)
@@ -254,6 +262,10 @@ impl Client {
         }
         if let Some(token) = client_token {
             headers.push((CLIENT_TOKEN_HEADER, token));
+        }
+        if let Some((user, reason)) = acting {
+            headers.push((ON_BEHALF_OF_HEADER, user));
+            headers.push((REASON_HEADER, reason));
         }
         let signed = signing::signature_headers(
             &self.credentials,

@@ -39,6 +39,8 @@ pub struct Call<'a> {
     pub query: &'a str,
     pub body: &'a serde_json::Value,
     pub user: &'a str,
+    /// Why, when portal-proxy acts for someone (an admin's stop): the session says so.
+    pub reason: Option<&'a str>,
     pub now_ms: i64,
 }
 

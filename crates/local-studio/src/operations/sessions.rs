@@ -199,6 +199,14 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     }
     let outcome = app.roll_failure(failure_code);
     record.begin(action, call.user, call.now_ms, app.transition_ms, outcome);
+    if let (Some(reason), Some(pending)) = (call.reason, record.pending.as_mut()) {
+        let verb = match action {
+            Action::Stop => "Stopped",
+            Action::Start => "Started",
+            _ => "Deleted",
+        };
+        pending.done_message = Some(format!("{verb} by {}: {reason}", call.user));
+    }
     if let Some(body) = stop {
         let persistent =
             record.session.session_persistence_mode == Some(SessionPersistenceMode::Activated);

@@ -1,6 +1,7 @@
 //! Hardening: each module holds the tests of one defect found by an attack on portal-proxy,
 //! written to fail before its fix. Shared helpers are in `common.rs`.
 
+mod admin_reason;
 mod audit_capture;
 mod audit_disconnect;
 mod common;
