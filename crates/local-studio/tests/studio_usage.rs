@@ -176,6 +176,36 @@ async fn hours_and_cost_hold_across_months_restarts_deletes_and_system_stops() {
         [("lp-free".into(), 4.0, 4.25), ("lp-short".into(), 2.0, 1.0)]
     );
 
+    // The most READY at once, hour by hour, around midnight: alice's and bob's from 22:00,
+    // bob's stopped by the system just after midnight, alice's just after 01:00.
+    let concurrency = studio
+        .get(&format!(
+            "{USAGE}/concurrency?from=2026-12-31T21:00:00Z&to=2027-01-01T02:00:00Z&stepMinutes=60"
+        ))
+        .await;
+    assert_eq!(concurrency.status, 200, "{}", concurrency.json);
+    let ready: Vec<i64> = concurrency.json["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ready"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ready, [0, 2, 2, 2, 1]);
+    assert_eq!(concurrency.json["peak"], 2);
+    assert_eq!(concurrency.json["points"][1]["at"], "2026-12-31T22:00:00Z");
+    for query in ["stepMinutes=0", "stepMinutes=1&from=2026-01-01T00:00:00Z"] {
+        let path = format!(
+            "{USAGE}/concurrency?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&{query}"
+        );
+        let reply = studio.get(&path).await;
+        assert_eq!(reply.status, 400, "{query}: {}", reply.json);
+        assert!(
+            reply.json.to_string().contains("stepMinutes"),
+            "{}",
+            reply.json
+        );
+    }
+
     // Paged: one group a page, each once.
     let first = studio
         .get(&format!(

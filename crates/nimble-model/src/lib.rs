@@ -33,7 +33,10 @@ pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use route::{Route, RouteError};
 pub use shapes::*;
-pub use studio_usage::{StudioUsageQuery, StudioUsageResponse, UsageGroup, GROUP_BY};
+pub use studio_usage::{
+    ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, StudioUsageQuery, StudioUsageResponse,
+    UsageGroup, GROUP_BY,
+};
 pub use tags::{MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH};
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{validate_client_token, Validate};

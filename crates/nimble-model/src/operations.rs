@@ -39,6 +39,8 @@ pub enum Operation {
     GetArtistUsage,
     /// Extension: the studio's READY hours and cost, grouped (admins).
     GetStudioUsage,
+    /// Extension: the most workstations READY at once, step by step (admins).
+    GetStudioConcurrency,
     /// Extension: an admin sets one artist's limits.
     PutArtistLimits,
 }
@@ -62,8 +64,9 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 6] = [
+    pub const EXTENSIONS: [Operation; 7] = [
         Self::GetStudioUsage,
+        Self::GetStudioConcurrency,
         Self::KeepStreamingSessionRunning,
         Self::GetWorkstationSchedule,
         Self::PutWorkstationSchedule,
@@ -97,6 +100,7 @@ impl Operation {
             Self::PutWorkstationSchedule => "PutWorkstationSchedule",
             Self::GetArtistUsage => "GetArtistUsage",
             Self::GetStudioUsage => "GetStudioUsage",
+            Self::GetStudioConcurrency => "GetStudioConcurrency",
             Self::PutArtistLimits => "PutArtistLimits",
         }
     }
@@ -156,6 +160,7 @@ impl Operation {
             }
             Self::GetArtistUsage => "/2020-08-01/studios/{studioId}/artists/{userId}/usage",
             Self::GetStudioUsage => "/2020-08-01/studios/{studioId}/usage",
+            Self::GetStudioConcurrency => "/2020-08-01/studios/{studioId}/usage/concurrency",
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
         }
     }

@@ -4,6 +4,10 @@
 //!
 //! `GET /2020-08-01/studios/{studioId}/usage?from=…&to=…&groupBy=OWNER&maxResults=…&nextToken=…`
 //! answers `{"usage": [{"key", "hours", "cost"}], "from", "to", "groupBy", "nextToken"}`.
+//!
+//! `GetStudioConcurrency`, `GET …/usage/concurrency?from=…&to=…&stepMinutes=…`, answers the
+//! most workstations READY at once in each step: `{"points": [{"at", "ready"}], "peak"}`,
+//! for the admin page's chart.
 
 use crate::requests::{last, push, QueryString};
 use crate::shapes::wire_struct;
@@ -125,5 +129,94 @@ wire_struct!(
         to: Timestamp,
         group_by: String,
         next_token: String,
+    }
+);
+
+/// The most points one concurrency query answers.
+pub const MOST_POINTS: i64 = 2_000;
+
+wire_struct!(
+    /// GetStudioConcurrency's query.
+    ConcurrencyQuery {
+        from: String,
+        to: String,
+        step_minutes: String,
+    }
+);
+
+impl ConcurrencyQuery {
+    /// `from`, `to` (ms) and the step (ms); checked by `validate`.
+    pub fn span_ms(&self) -> (i64, i64, i64) {
+        let (from, to) = StudioUsageQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..Default::default()
+        }
+        .span_ms();
+        let step = self
+            .step_minutes
+            .as_deref()
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(60);
+        (from, to, step * 60_000)
+    }
+}
+
+impl QueryString for ConcurrencyQuery {
+    fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        push(&mut out, "from", &self.from);
+        push(&mut out, "stepMinutes", &self.step_minutes);
+        push(&mut out, "to", &self.to);
+        out
+    }
+
+    fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ValidationError> {
+        Ok(Self {
+            from: last(pairs, "from"),
+            to: last(pairs, "to"),
+            step_minutes: last(pairs, "stepMinutes"),
+        })
+    }
+}
+
+impl Validate for ConcurrencyQuery {
+    fn validate(&self) -> Result<(), ValidationError> {
+        // The same period rules as usage's.
+        StudioUsageQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            group_by: Some(GROUP_BY[0].into()),
+            ..Default::default()
+        }
+        .validate()?;
+        let step: i64 = self
+            .step_minutes
+            .as_deref()
+            .unwrap_or("60")
+            .parse()
+            .map_err(|_| ValidationError::new("stepMinutes", "must be a number"))?;
+        range("stepMinutes", step, 1, 44_640)?;
+        let (from, to, step_ms) = self.span_ms();
+        if (to - from + step_ms - 1) / step_ms > MOST_POINTS {
+            return Err(ValidationError::new(
+                "stepMinutes",
+                format!("gives more than {MOST_POINTS} points for this period: take a longer step"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+wire_struct!(
+    /// The most workstations READY at once from `at` to the next point.
+    ConcurrencyPoint { at: Timestamp, ready: i64 }
+);
+
+wire_struct!(
+    /// GetStudioConcurrency's answer.
+    ConcurrencyResponse {
+        points: Vec<ConcurrencyPoint>,
+        peak: i64,
     }
 );

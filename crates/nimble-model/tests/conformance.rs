@@ -38,6 +38,7 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         // Extensions: not in the model, never sampled from it (`Operation::ALL` only).
         GetArtistUsage | PutArtistLimits => round_trip::<ArtistUsageResponse>(sample),
         GetStudioUsage => round_trip::<StudioUsageResponse>(sample),
+        GetStudioConcurrency => round_trip::<ConcurrencyResponse>(sample),
         GetWorkstationSchedule | PutWorkstationSchedule => round_trip::<ScheduleResponse>(sample),
     }
 }

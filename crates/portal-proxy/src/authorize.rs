@@ -45,7 +45,7 @@ pub fn rule(operation: Operation) -> Rule {
         | PutWorkstationSchedule => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
         GetArtistUsage => Rule::Artist,
-        PutArtistLimits | GetStudioUsage => Rule::Admin,
+        PutArtistLimits | GetStudioUsage | GetStudioConcurrency => Rule::Admin,
     }
 }
 

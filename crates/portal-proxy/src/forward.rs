@@ -226,6 +226,9 @@ fn upstream_query(
             parse_query::<ListStreamingImagesQuery>(query)?.to_query_string()
         }
         Operation::GetStudioUsage => parse_query::<StudioUsageQuery>(query)?.to_query_string(),
+        Operation::GetStudioConcurrency => {
+            parse_query::<ConcurrencyQuery>(query)?.to_query_string()
+        }
         _ => String::new(),
     })
 }

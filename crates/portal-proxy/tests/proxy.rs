@@ -336,6 +336,18 @@ async fn artists_read_their_own_usage_and_only_admins_set_limits() {
         format!("{API}/usage?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&groupBy=OWNER");
     let artist = send(&proxy, "GET", &studio_usage, Some("alice"), None).await;
     assert_eq!(artist.status, 403, "{}", artist.text);
+    let chart = format!(
+        "{API}/usage/concurrency?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&stepMinutes=1440"
+    );
+    assert_eq!(
+        send(&proxy, "GET", &chart, Some("alice"), None)
+            .await
+            .status,
+        403
+    );
+    let points = send(&proxy, "GET", &chart, Some("carol"), None).await;
+    assert_eq!(points.status, 200, "{}", points.text);
+    assert_eq!(points.json["points"].as_array().unwrap().len(), 31);
     let admin = send(&proxy, "GET", &studio_usage, Some("carol"), None).await;
     assert_eq!(admin.status, 200, "{}", admin.text);
     assert!(admin.json["usage"].is_array(), "{}", admin.text);

@@ -61,6 +61,7 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::PutWorkstationSchedule => schedules::put(tx, call, studio),
         Operation::GetArtistUsage => usage::get(tx, call, studio),
         Operation::GetStudioUsage => studio_usage::get(tx, call, studio),
+        Operation::GetStudioConcurrency => studio_usage::concurrency(tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),

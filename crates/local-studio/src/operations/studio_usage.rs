@@ -4,12 +4,17 @@
 //! READY spans the store keeps as sessions change (`store/usage.rs`): written in the same
 //! transaction as the change, never purged, so they cover restarts and deleted sessions.
 //! Groups are few (one per artist at most), so a page is cut from all of them, by key.
+//!
+//! GetStudioConcurrency sweeps the same spans: the most READY at once in each step.
 
 use super::{to_json, Call, Result};
 use crate::config::Studio;
 use crate::paging::{decode_token, encode_token};
 use crate::store::{self, UsageKey};
-use nimble_model::{parse_query, StudioUsageQuery, StudioUsageResponse, Timestamp, UsageGroup};
+use nimble_model::{
+    parse_query, ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, StudioUsageQuery,
+    StudioUsageResponse, Timestamp, UsageGroup,
+};
 use rusqlite::Transaction;
 
 const HOUR_MS: f64 = 3_600_000.0;
@@ -69,4 +74,72 @@ pub fn get(tx: &Transaction, call: &Call, studio: &Studio) -> Result<String> {
         group_by: query.group_by,
         next_token,
     })
+}
+
+/// GetStudioConcurrency: the most workstations READY at once in each step of the period.
+pub fn concurrency(tx: &Transaction, call: &Call, studio: &Studio) -> Result<String> {
+    let query: ConcurrencyQuery = parse_query(call.query)?;
+    let (from_ms, to_ms, step_ms) = query.span_ms();
+    let spans = store::spans_between(tx, &studio.studio_id, from_ms, to_ms, call.now_ms)?;
+    let peaks = peaks(&spans, from_ms, to_ms, step_ms);
+    to_json(&ConcurrencyResponse {
+        peak: Some(peaks.iter().copied().max().unwrap_or(0)),
+        points: Some(
+            peaks
+                .into_iter()
+                .enumerate()
+                .map(|(i, ready)| ConcurrencyPoint {
+                    at: Timestamp::from_unix_millis(from_ms + i as i64 * step_ms),
+                    ready: Some(ready),
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// The most of `spans` (start, end) that overlap at once within each step from `from_ms`.
+fn peaks(spans: &[(i64, i64)], from_ms: i64, to_ms: i64, step_ms: i64) -> Vec<i64> {
+    let steps = ((to_ms - from_ms + step_ms - 1) / step_ms).max(0) as usize;
+    // Each span begins (+1) and ends (-1); an end sorts before a begin at the same instant.
+    let mut changes: Vec<(i64, i64)> = spans
+        .iter()
+        .filter(|(start, end)| start < end)
+        .flat_map(|(start, end)| [(*start, 1), (*end, -1)])
+        .collect();
+    changes.sort();
+    let mut peaks = vec![0; steps];
+    let mut ready = 0;
+    let mut next = changes.iter().peekable();
+    for (i, peak) in peaks.iter_mut().enumerate() {
+        let step_start = from_ms + i as i64 * step_ms;
+        let step_end = step_start + step_ms;
+        // What is READY as the step begins, then the most it reaches inside it.
+        while let Some((_, change)) = next.next_if(|(at, _)| *at <= step_start) {
+            ready += change;
+        }
+        *peak = ready;
+        while let Some((_, change)) = next.next_if(|(at, _)| *at < step_end) {
+            ready += change;
+            *peak = (*peak).max(ready);
+        }
+    }
+    peaks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peaks;
+
+    #[test]
+    fn each_step_has_the_most_ready_at_once_within_it() {
+        const H: i64 = 3_600_000;
+        // Hours 0-3: one all along; one in hour 1; another from 1:30 to 2:30.
+        let spans = [(0, 3 * H), (H, 2 * H), (H + H / 2, 2 * H + H / 2)];
+        assert_eq!(peaks(&spans, 0, 4 * H, H), [1, 3, 2, 0]);
+        // A span ending as another begins is never counted with it.
+        assert_eq!(peaks(&[(0, H), (H, 2 * H)], 0, 2 * H, 2 * H), [1]);
+        // Spans from before the period count from its start.
+        assert_eq!(peaks(&[(-5 * H, H / 2)], 0, H, H), [1]);
+        assert!(peaks(&[], 0, 0, H).is_empty());
+    }
 }

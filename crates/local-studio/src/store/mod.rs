@@ -19,7 +19,7 @@ pub use streams::*;
 pub use tokens::*;
 pub use usage::{
     artist_limits, count_running, ready_ms_by, ready_ms_since, seed_spans_for_benchmark,
-    set_artist_limits, ArtistLimits, UsageKey,
+    set_artist_limits, spans_between, ArtistLimits, UsageKey,
 };
 
 use rusqlite::Connection;

@@ -137,6 +137,25 @@ pub fn ready_ms_by(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The READY spans that overlap `from_ms`..`to_ms`, as (start, end) with open spans ending
+/// at `now_ms`.
+pub fn spans_between(
+    tx: &Transaction,
+    studio_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+    now_ms: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut statement = tx.prepare_cached(
+        "SELECT from_ms, COALESCE(to_ms, ?4) FROM ready_spans
+         WHERE studio_id = ?1 AND COALESCE(to_ms, 9223372036854775807) > ?2 AND from_ms < ?3",
+    )?;
+    let rows = statement.query_map(params![studio_id, from_ms, to_ms, now_ms], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// An admin's limits for one artist in one scope (`""`: the studio's; else a profile id).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ArtistLimits {
