@@ -45,7 +45,7 @@ pub fn start_if_due(app: &App, tx: &Transaction, record: &mut SessionRecord, now
     let startable =
         matches!(record.state(), S::Stopped | S::StartFailed) && record.pending.is_none();
     if startable {
-        match checks(app, tx, record, now_ms) {
+        match super::sessions::start_checks(app, tx, record, now_ms) {
             Ok(()) => {
                 let outcome = app.roll_failure(StreamingSessionStatusCode::InsufficientCapacity);
                 record.begin(
@@ -69,16 +69,6 @@ pub fn start_if_due(app: &App, tx: &Transaction, record: &mut SessionRecord, now
         schedule.plan_start(day_begins, now_ms);
     }
     true
-}
-
-/// What an artist's Start would be checked against: limits and capacity.
-fn checks(app: &App, tx: &Transaction, record: &SessionRecord, now_ms: i64) -> Result<()> {
-    let studio = app.studios.studio(&record.studio_id);
-    if let Some((studio, profile)) = studio.and_then(|s| Some((s, profile_of(record, s)?))) {
-        let owner = record.session.owned_by.as_deref().unwrap_or("");
-        super::usage::check_start(tx, studio, profile, owner, now_ms)?;
-    }
-    app.drivers.check_capacity(tx, record)
 }
 
 fn profile_of<'a>(
