@@ -177,6 +177,20 @@ pub async fn proxy_with(auth: AuthMode, tweak: impl FnOnce(&mut ProxyConfig)) ->
     portal_proxy::start(listener, config).await.unwrap()
 }
 
+/// A portal-proxy serving dist/ in front of `studio` (a local-studio of the test's own,
+/// signed with the development credential), for `studio_id`, signed in as alice.
+pub async fn proxy_to(studio: &test_support::Studio, studio_id: &str) -> RunningProxy {
+    let dev = local_studio::Credential::dev();
+    let upstream = portal_proxy::Upstream::Url {
+        endpoint: format!("http://{}", studio.server.addr()),
+        credentials: Some((dev.access_key_id, dev.secret_access_key)),
+    };
+    let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
+    config.studio_id = studio_id.into();
+    config.dist = Some(dist());
+    test_support::start_proxy(config).await
+}
+
 /// Saves what Chromium shows to `screenshots/NAME.png`; the path.
 pub async fn shot(client: &Client, name: &str) -> PathBuf {
     let dir = root().join("screenshots");

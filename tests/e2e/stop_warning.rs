@@ -7,10 +7,9 @@
 //! The notification is the page's call of `new Notification(…)`, seen by a stand-in that
 //! the test puts in place of the browser's (headless Chromium shows none).
 
-use super::harness::{browser, dist, shot, until};
+use super::harness::{browser, proxy_to, shot, until};
 use super::page::{card_text, click_in_card, wait_for_card_text, wait_for_state, WAIT};
 use fantoccini::{Client, Locator};
-use portal_proxy::{AuthMode, ProxyConfig, Upstream};
 use serde_json::json;
 use std::time::Duration;
 
@@ -87,15 +86,7 @@ async fn the_warning_shows_on_every_page_and_keep_running_moves_stop_at_on_each(
     studio.wait_for_state(SESSIONS, &id, "READY").await;
     let longest = stop_at(&studio, &id).await;
 
-    let dev = local_studio::Credential::dev();
-    let upstream = Upstream::Url {
-        endpoint: format!("http://{}", studio.server.addr()),
-        credentials: Some((dev.access_key_id, dev.secret_access_key)),
-    };
-    let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
-    config.studio_id = STUDIO.into();
-    config.dist = Some(dist());
-    let proxy = test_support::start_proxy(config).await;
+    let proxy = proxy_to(&studio, STUDIO).await;
     let base = format!("http://{}", proxy.addr());
     let (_one_driver, one) = browser().await;
     let (_two_driver, two) = browser().await;

@@ -3,10 +3,9 @@
 //! reload the dialog shows the saved week, and local-studio has it. Then a new workstation
 //! beyond the limit is refused, and the page says which limit.
 
-use super::harness::{browser, dist, phone_browser, shot, until};
+use super::harness::{browser, phone_browser, proxy_to, shot, until};
 use super::page::{click_in_card, wait_for_state, WAIT};
 use fantoccini::{Client, Locator};
-use portal_proxy::{AuthMode, ProxyConfig, Upstream};
 use serde_json::json;
 use std::time::Duration;
 
@@ -79,15 +78,7 @@ async fn week_studio() -> (
         json!({"launchProfileId": "lp-week", "ownedBy": "alice", "tags": {"name": "Shot 7"}});
     let id = studio.create_in(SESSIONS, body).await;
     studio.wait_for_state(SESSIONS, &id, "READY").await;
-    let dev = local_studio::Credential::dev();
-    let upstream = Upstream::Url {
-        endpoint: format!("http://{}", studio.server.addr()),
-        credentials: Some((dev.access_key_id, dev.secret_access_key)),
-    };
-    let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
-    config.studio_id = "week-studio".into();
-    config.dist = Some(dist());
-    let proxy = test_support::start_proxy(config).await;
+    let proxy = proxy_to(&studio, "week-studio").await;
     (studio, proxy, id, scratch)
 }
 
