@@ -80,7 +80,7 @@ async fn all_pages(list: List, studio: &str) -> Result<JsValue, Failure> {
     let mut next_token = None;
     loop {
         let url = format!("{base}?{}", list.query(next_token));
-        let page = call("GET", &url, None, None).await?;
+        let page = call("GET", &url, None, &[]).await?;
         next_token = read_page(&page, items, &all);
         if next_token.is_none() {
             return Ok(all.into());

@@ -11,7 +11,9 @@ mod sessions;
 pub use lists::{
     launch_profiles, list_backups, list_sessions, BackupChoice, InstanceTypes, ProfileChoice,
 };
-pub use sessions::{change, create, create_stream, get_stream, Change, StreamChoice};
+pub use sessions::{
+    change, change_as_admin, create, create_stream, get_stream, Change, StreamChoice,
+};
 
 use crate::logic::Failure;
 use gloo_net::http::{Request, RequestBuilder};
@@ -48,7 +50,7 @@ pub fn new_client_token() -> String {
 
 /// The browser parses the JSON; serde only reads the parsed value. Smaller than carrying
 /// a JSON parser in the wasm.
-pub(crate) fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Failure> {
+pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Failure> {
     serde_wasm_bindgen::from_value(value).map_err(|_| Failure::Network)
 }
 
@@ -76,7 +78,7 @@ async fn call(
     method: &str,
     path: &str,
     body: Option<String>,
-    token: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Result<JsValue, Failure> {
     let url = format!("/api{path}");
     let mut attempt = 0;
@@ -92,8 +94,8 @@ async fn call(
             // Required by portal-proxy on every state change (CSRF).
             builder = builder.header("X-Studio-Portal", "1");
         }
-        if let Some(token) = token {
-            builder = builder.header(CLIENT_TOKEN_HEADER, token);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
         }
         let response = match body.clone() {
             Some(body) => {
@@ -140,6 +142,12 @@ fn path(operation: Operation, labels: &[&str]) -> String {
     Route::new(operation, labels.iter().copied()).path()
 }
 
+/// The parsed answer of a GET of `path` (under `/api`): for reads this module has no
+/// typed call for, such as the admin page's.
+pub async fn get(path: &str) -> Result<JsValue, Failure> {
+    call("GET", path, None, &[]).await
+}
+
 pub async fn me() -> Result<Me, Failure> {
-    decode(call("GET", "/me", None, None).await?)
+    decode(call("GET", "/me", None, &[]).await?)
 }

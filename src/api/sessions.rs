@@ -42,9 +42,9 @@ async fn session_call(
     method: &str,
     path: &str,
     body: Option<String>,
-    token: &str,
+    headers: &[(&str, &str)],
 ) -> Result<Workstation, Failure> {
-    let response: WorkstationReply = decode(call(method, path, body, Some(token)).await?)?;
+    let response: WorkstationReply = decode(call(method, path, body, headers).await?)?;
     response.session.ok_or(Failure::Network)
 }
 
@@ -55,6 +55,30 @@ pub async fn change(
     change: Change,
     token: &str,
 ) -> Result<Workstation, Failure> {
+    let (method, path, body) = request(studio, id, change);
+    session_call(method, &path, body, &[(CLIENT_TOKEN_HEADER, token)]).await
+}
+
+/// [`change`] by an admin, with the reason the owner is shown and the audit log keeps.
+/// Answers the parsed `{"session": …}`, which the admin page reads its own way.
+pub async fn change_as_admin(
+    studio: &str,
+    id: &str,
+    change: Change,
+    token: &str,
+    reason: &str,
+) -> Result<JsValue, Failure> {
+    let reason = String::from(js_sys::encode_uri_component(reason));
+    let headers = [
+        (CLIENT_TOKEN_HEADER, token),
+        (REASON_HEADER, reason.as_str()),
+    ];
+    let (method, path, body) = request(studio, id, change);
+    call(method, &path, body, &headers).await
+}
+
+/// The method, path and body of `change` of session `id`.
+fn request(studio: &str, id: &str, change: Change) -> (&'static str, String, Option<String>) {
     let operation = change.intent().operation();
     let (method, body) = match change {
         Change::Start { backup_id } => ("POST", encode(&StartStreamingSessionBody { backup_id })),
@@ -67,7 +91,7 @@ pub async fn change(
         Change::Delete => ("DELETE", None),
         Change::KeepRunning => ("POST", None),
     };
-    session_call(method, &path(operation, &[studio, id]), body, token).await
+    (method, path(operation, &[studio, id]), body)
 }
 
 /// Creates a workstation from `body`.
@@ -80,7 +104,7 @@ pub async fn create(
         "POST",
         &path(Operation::CreateStreamingSession, &[studio]),
         encode(body),
-        token,
+        &[(CLIENT_TOKEN_HEADER, token)],
     )
     .await
 }
@@ -110,10 +134,10 @@ pub async fn create_stream(studio: &str, id: &str, token: &str) -> Result<Stream
     let body = encode(&CreateStreamingSessionStreamBody {
         expiration_in_seconds: Some(300),
     });
-    stream_of(call("POST", &path, body, Some(token)).await?)
+    stream_of(call("POST", &path, body, &[(CLIENT_TOKEN_HEADER, token)]).await?)
 }
 
 pub async fn get_stream(studio: &str, id: &str, stream: &str) -> Result<StreamChoice, Failure> {
     let path = path(Operation::GetStreamingSessionStream, &[studio, id, stream]);
-    stream_of(call("GET", &path, None, None).await?)
+    stream_of(call("GET", &path, None, &[]).await?)
 }

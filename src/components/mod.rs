@@ -24,7 +24,7 @@ use nimble_model::Timestamp;
 
 /// An error in plain words, announced when it appears. One function, so one copy of its
 /// view code however many places show one.
-fn error_message(error: RwSignal<Option<String>>) -> impl IntoView {
+pub fn error_message(error: RwSignal<Option<String>>) -> impl IntoView {
     move || {
         error
             .get()
@@ -33,7 +33,7 @@ fn error_message(error: RwSignal<Option<String>>) -> impl IntoView {
 }
 
 /// A time as the artist's browser writes it in their locale.
-fn local_time(at: Option<Timestamp>) -> Option<String> {
+pub fn local_time(at: Option<Timestamp>) -> Option<String> {
     at.map(|t| {
         js_sys::Date::new(&(t.unix_millis() as f64).into())
             .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)

@@ -38,7 +38,7 @@ struct Layers {
     layers: &'static [&'static [&'static str]],
 }
 
-const LAYERS: [Layers; 3] = [
+const LAYERS: [Layers; 4] = [
     Layers {
         crate_name: "portal-proxy",
         src: "crates/portal-proxy/src",
@@ -68,6 +68,7 @@ const LAYERS: [Layers; 3] = [
             // The handlers, and the task that feeds the live hub.
             &[
                 "forward",
+                "admin_page",
                 "login",
                 "ops_access",
                 "live::sse",
@@ -119,6 +120,22 @@ const LAYERS: [Layers; 3] = [
             &["components"],
             // The page, which starts everything.
             &["app"],
+        ],
+    },
+    Layers {
+        crate_name: "studio-admin (the admin page)",
+        src: "crates/admin/src",
+        layers: &[
+            // What the page reads of a session.
+            &["row"],
+            // Decisions and drawing, tested natively; the actions' calls.
+            &["filter", "usage", "html", "actions"],
+            // The shared state of the page.
+            &["state"],
+            // Keeping it current; the usage reads.
+            &["fleet", "usage_tab"],
+            // The page, which draws and starts everything.
+            &["page"],
         ],
     },
 ];

@@ -19,6 +19,8 @@ pub struct Activity {
 struct Seen {
     /// The last input or work (ms), or when use began to be counted.
     active_ms: i64,
+    /// When a viewer last connected (ms), for the admin page.
+    viewer_ms: Option<i64>,
     /// The last CPU reading: when (real time, which tests do not move), and the CPU time
     /// used by then.
     cpu: Option<(Instant, Duration)>,
@@ -38,9 +40,25 @@ impl Activity {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let entry = seen.entry(session.to_owned()).or_insert(Seen {
             active_ms: now_ms,
+            viewer_ms: None,
             cpu: None,
         });
         entry.active_ms = entry.active_ms.max(now_ms);
+    }
+
+    /// A viewer connected at `now_ms`: that is use too.
+    pub fn viewed(&self, session: &str, now_ms: i64) {
+        self.used(session, now_ms);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = seen.get_mut(session) {
+            entry.viewer_ms = Some(entry.viewer_ms.unwrap_or(now_ms).max(now_ms));
+        }
+    }
+
+    /// When a viewer last connected, if one has since this server started.
+    pub fn last_viewer(&self, session: &str) -> Option<i64> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(session).and_then(|seen| seen.viewer_ms)
     }
 
     /// A CPU reading taken `at` (`used`: the session's CPU time so far). When the processes
@@ -50,6 +68,7 @@ impl Activity {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let entry = seen.entry(session.to_owned()).or_insert(Seen {
             active_ms: now_ms,
+            viewer_ms: None,
             cpu: None,
         });
         if let Some((before_at, before)) = entry.cpu {

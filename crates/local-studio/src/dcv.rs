@@ -61,7 +61,7 @@ async fn verify(
     let session = form.session_id.clone();
     let client = form.client_address;
     let presented = present(
-        app,
+        app.clone(),
         peer.ip(),
         form.authentication_token,
         Some(form.session_id),
@@ -80,6 +80,7 @@ async fn verify(
         }
         Presented::Opened(Some(user)) => {
             tracing::info!(session = ?session, client = ?client, "DCV connection allowed");
+            app.activity.viewed(&session, app.now_ms());
             xml(format!(
                 r#"<auth result="yes"><username>{}</username></auth>"#,
                 escape(&user)

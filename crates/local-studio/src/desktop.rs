@@ -165,7 +165,7 @@ async fn connect(
     }) {
         Ok(vnc) => {
             // Connecting is using it: idle stop counts from here.
-            app.activity.used(&session, app.now_ms());
+            app.activity.viewed(&session, app.now_ms());
             upgrade.on_upgrade(move |ws| bridge(ws, vnc, app, session))
         }
         Err(error) => {

@@ -81,6 +81,17 @@ async fn until(studio: &Studio, id: &str, what: &str, done: impl Fn(&Value) -> b
     panic!("{what}: {}", studio.session_in(SESSIONS, id).await);
 }
 
+/// GetStudioActivity's entry for session `id` (the admin page's idle and viewer minutes).
+async fn activity(studio: &Studio, id: &str) -> Value {
+    let reply = studio.get("/2020-08-01/studios/desk-studio/activity").await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    let sessions = reply.json["sessions"].as_array().unwrap();
+    let found = sessions.iter().find(|s| s["sessionId"] == id);
+    found
+        .unwrap_or_else(|| panic!("{id} is READY: {}", reply.json))
+        .clone()
+}
+
 fn warned(session: &Value) -> bool {
     session["statusMessage"]
         .as_str()
@@ -114,13 +125,23 @@ async fn keys_in_the_viewer_keep_a_desktop_running_and_nobody_stops_it_after_a_w
 
     // A viewer that is open but untouched (it only asks for screen updates) is not use,
     // once the connection itself (which is) is older than the warning.
+    let before = activity(&studio, &id).await;
+    assert!(before["lastViewerAt"].is_null(), "no viewer yet: {before}");
     let (_, ws) = stream(&studio, &id, 600).await;
     let mut viewer = open_viewer(&ws).await.unwrap();
     until(&studio, &id, "connecting counts as use", |s| !warned(s)).await;
+    let connected = activity(&studio, &id).await;
+    assert_eq!(
+        connected["lastViewerAt"], connected["lastUsedAt"],
+        "{connected}"
+    );
+    assert_ne!(connected["lastUsedAt"], before["lastUsedAt"], "{connected}");
     studio.server.advance_clock(Duration::from_secs(121));
     until(&studio, &id, "warned with the viewer open", warned).await;
     viewer.ask_for_update().await;
     stays(&studio, &id, 5, warned).await;
+    // The admin page's idle minutes: an untouched viewer left the last use where it was.
+    assert_eq!(activity(&studio, &id).await, connected);
 
     // A key: use. stopAt is back at the maximum length, and the warning is gone.
     viewer.press_key().await;

@@ -34,8 +34,8 @@ pub use requests::*;
 pub use route::{Route, RouteError};
 pub use shapes::*;
 pub use studio_usage::{
-    ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, StudioUsageQuery, StudioUsageResponse,
-    UsageGroup, GROUP_BY,
+    ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, SessionActivity,
+    StudioActivityResponse, StudioUsageQuery, StudioUsageResponse, UsageGroup, GROUP_BY,
 };
 pub use tags::{MAX_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH};
 pub use timestamp::{Timestamp, TimestampError};

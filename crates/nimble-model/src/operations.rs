@@ -41,6 +41,8 @@ pub enum Operation {
     GetStudioUsage,
     /// Extension: the most workstations READY at once, step by step (admins).
     GetStudioConcurrency,
+    /// Extension: when each READY workstation was last used and last viewed (admins).
+    GetStudioActivity,
     /// Extension: an admin sets one artist's limits.
     PutArtistLimits,
 }
@@ -64,9 +66,10 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 7] = [
+    pub const EXTENSIONS: [Operation; 8] = [
         Self::GetStudioUsage,
         Self::GetStudioConcurrency,
+        Self::GetStudioActivity,
         Self::KeepStreamingSessionRunning,
         Self::GetWorkstationSchedule,
         Self::PutWorkstationSchedule,
@@ -101,6 +104,7 @@ impl Operation {
             Self::GetArtistUsage => "GetArtistUsage",
             Self::GetStudioUsage => "GetStudioUsage",
             Self::GetStudioConcurrency => "GetStudioConcurrency",
+            Self::GetStudioActivity => "GetStudioActivity",
             Self::PutArtistLimits => "PutArtistLimits",
         }
     }
@@ -161,6 +165,7 @@ impl Operation {
             Self::GetArtistUsage => "/2020-08-01/studios/{studioId}/artists/{userId}/usage",
             Self::GetStudioUsage => "/2020-08-01/studios/{studioId}/usage",
             Self::GetStudioConcurrency => "/2020-08-01/studios/{studioId}/usage/concurrency",
+            Self::GetStudioActivity => "/2020-08-01/studios/{studioId}/activity",
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
         }
     }

@@ -8,6 +8,10 @@
 //! `GetStudioConcurrency`, `GET …/usage/concurrency?from=…&to=…&stepMinutes=…`, answers the
 //! most workstations READY at once in each step: `{"points": [{"at", "ready"}], "peak"}`,
 //! for the admin page's chart.
+//!
+//! `GetStudioActivity`, `GET …/activity`, answers when each READY workstation was last used
+//! (input, work or Keep running) and last had a viewer connect: `{"sessions": [{"sessionId",
+//! "lastUsedAt", "lastViewerAt"}]}`, for the admin page's idle minutes and "stop all idle".
 
 use crate::requests::{last, push, QueryString};
 use crate::shapes::wire_struct;
@@ -219,4 +223,19 @@ wire_struct!(
         points: Vec<ConcurrencyPoint>,
         peak: i64,
     }
+);
+
+wire_struct!(
+    /// When a READY workstation was last used, and last had a viewer connect (absent when
+    /// none has since the server started).
+    SessionActivity {
+        session_id: String,
+        last_used_at: Timestamp,
+        last_viewer_at: Timestamp,
+    }
+);
+
+wire_struct!(
+    /// GetStudioActivity's answer: every READY workstation.
+    StudioActivityResponse { sessions: Vec<SessionActivity> }
 );

@@ -39,6 +39,7 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetArtistUsage | PutArtistLimits => round_trip::<ArtistUsageResponse>(sample),
         GetStudioUsage => round_trip::<StudioUsageResponse>(sample),
         GetStudioConcurrency => round_trip::<ConcurrencyResponse>(sample),
+        GetStudioActivity => round_trip::<StudioActivityResponse>(sample),
         GetWorkstationSchedule | PutWorkstationSchedule => round_trip::<ScheduleResponse>(sample),
     }
 }

@@ -45,7 +45,7 @@ pub fn rule(operation: Operation) -> Rule {
         | PutWorkstationSchedule => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
         GetArtistUsage => Rule::Artist,
-        PutArtistLimits | GetStudioUsage | GetStudioConcurrency => Rule::Admin,
+        PutArtistLimits | GetStudioUsage | GetStudioConcurrency | GetStudioActivity => Rule::Admin,
     }
 }
 

@@ -3,7 +3,7 @@
 //! The browser never holds cloud credentials. This server decides who the artist is
 //! ([`AuthMode`]), lets them touch only their own sessions (`authorize.rs`), signs each
 //! allowed call with SigV4 (`signing.rs`) and forwards it (`upstream.rs`), and serves the
-//! built portal (`static_files.rs`).
+//! built portal (`static_files.rs`), and the admin page to admins only (`admin_page.rs`).
 //!
 //! Where to look: `routes.rs` (the router, `me`, health, metrics), `state.rs` (what the
 //! handlers share), `login.rs` (sign-in and the session cookie), `forward.rs` (one API
@@ -31,6 +31,7 @@
 //! the last two only for `metrics_allow` networks or the `metrics_token` (`ops_access.rs`).
 //! An audit line (tracing target `audit`, JSON) is written for every state-changing action.
 
+mod admin_page;
 mod audit;
 mod authorize;
 mod coalesce;

@@ -8,6 +8,7 @@
 //! | `/api/...` | [`forward::call`] | the Nimble operations, checked, signed and forwarded |
 //! | `GET /healthz`, `GET /readyz` | | alive; upstream reachable (`ops_access.rs`) |
 //! | `GET /metrics` | [`metrics`] | Prometheus text (`ops_access.rs`) |
+//! | `GET /admin/...` | `admin_page.rs` | the studio's view, to admins only |
 //! | anything else | `static_files.rs` | the built portal (404 without `--dist`) |
 //!
 //! Bodies under `/api` are capped at `body_limit_bytes` (413 beyond), and every response,
@@ -16,7 +17,7 @@
 
 use crate::error::Refusal;
 use crate::state::Shared;
-use crate::{forward, live, login, metrics, ops_access, static_files};
+use crate::{admin_page, forward, live, login, metrics, ops_access, static_files};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
@@ -50,7 +51,17 @@ pub fn router(state: Shared) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(operations);
     router = match &state.config.dist {
-        Some(dist) => router.fallback_service(static_files::service(dist)),
+        Some(dist) => {
+            let admin = Router::new()
+                .nest_service("/admin", static_files::service(&dist.join("admin")))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    admin_page::guard,
+                ));
+            router
+                .merge(admin)
+                .fallback_service(static_files::service(dist))
+        }
         None => router.fallback(|| async { (StatusCode::NOT_FOUND, "not found") }),
     };
     let router = router.layer(middleware::from_fn_with_state(

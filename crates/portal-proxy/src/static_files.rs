@@ -19,14 +19,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Trunk names built assets `name-<16 hex digits>.ext`: their content never changes.
+/// Trunk names built assets `name-<hash>.ext`, the hash a u64 in hex without leading zeros
+/// (so now and then 15 digits or fewer): their content never changes.
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit('-')
         .next()
-        .is_some_and(|hash| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+        .is_some_and(|hash| hash.len() >= 12 && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 pub fn service(dist: &Path) -> axum::routing::MethodRouter {
@@ -149,6 +150,9 @@ mod tests {
     fn only_trunk_hashed_names_are_immutable() {
         assert!(is_hashed("/studio-portal-3f1c2b9a8d7e6f50_bg.wasm"));
         assert!(is_hashed("/style-0123456789abcdef.css"));
+        // A hash with a leading zero, as Trunk wrote it for the admin page's wasm.
+        assert!(is_hashed("/admin/studio-admin-e8ef3326dcbe2b7_bg.wasm"));
+        assert!(!is_hashed("/admin/boot.js"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/studio-portal.js"));
     }

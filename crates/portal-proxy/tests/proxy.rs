@@ -575,6 +575,71 @@ async fn futures_join(proxy: &RunningProxy, path: &str, count: usize) -> Vec<u16
     statuses
 }
 
+/// The admin page's files (`<dist>/admin/`) go to admins only: an artist gets a plain 403
+/// page and someone not signed in a 401 that links to sign-in, neither with any admin code.
+/// GetStudioActivity, the data only the admin page reads, is refused to artists the same way.
+#[tokio::test]
+async fn the_admin_page_is_served_to_admins_only() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "artists' page").unwrap();
+    let admin = dist.path().join("admin");
+    std::fs::create_dir(&admin).unwrap();
+    std::fs::write(admin.join("index.html"), "admin page").unwrap();
+    let wasm = "studio-admin-e8ef3326dcbe2b7_bg.wasm";
+    std::fs::write(admin.join(wasm), b"\0asm admin code").unwrap();
+    let mut config = gateway_config(Upstream::Embedded(test_config()), &["carol"]);
+    config.dist = Some(dist.path().to_owned());
+    let proxy = start_proxy(config).await;
+    for path in [
+        "/admin/",
+        "/admin",
+        &format!("/admin/{wasm}"),
+        "/admin/some/view",
+    ] {
+        let artist = send(&proxy, "GET", path, Some("alice"), None).await;
+        assert_eq!(artist.status, 403, "{path}: {}", artist.text);
+        assert!(
+            artist.text.contains("for the studio's administrators"),
+            "{}",
+            artist.text
+        );
+        assert!(!artist.text.contains("admin page") && !artist.text.contains("asm"));
+        assert_eq!(artist.headers["content-type"], "text/html; charset=utf-8");
+        assert!(artist.headers.contains_key("content-security-policy"));
+        let nobody = send(&proxy, "GET", path, None, None).await;
+        assert_eq!(nobody.status, 401, "{path}");
+        assert!(nobody.text.contains("href=\"/login\""), "{}", nobody.text);
+    }
+    let index = send(&proxy, "GET", "/admin/", Some("carol"), None).await;
+    assert_eq!((index.status, index.text.as_str()), (200, "admin page"));
+    let code = send(
+        &proxy,
+        "GET",
+        &format!("/admin/{wasm}"),
+        Some("carol"),
+        None,
+    )
+    .await;
+    assert_eq!(code.status, 200);
+    assert_eq!(code.headers["content-type"], "application/wasm");
+    assert_eq!(
+        code.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let deep_link = send(&proxy, "GET", "/admin/some/view", Some("carol"), None).await;
+    assert_eq!(deep_link.text, "admin page", "the admin app's own fallback");
+    let artists_page = send(&proxy, "GET", "/", Some("alice"), None).await;
+    assert_eq!(artists_page.text, "artists' page");
+
+    let activity = format!("{API}/activity");
+    let refused = send(&proxy, "GET", &activity, Some("alice"), None).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let read = send(&proxy, "GET", &activity, Some("carol"), None).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert!(read.json["sessions"].is_array(), "{}", read.text);
+    proxy.shutdown().await;
+}
+
 #[tokio::test]
 async fn static_portal_has_strict_headers_caching_and_spa_fallback() {
     let dist = tempfile::tempdir().unwrap();

@@ -62,6 +62,7 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::GetArtistUsage => usage::get(tx, call, studio),
         Operation::GetStudioUsage => studio_usage::get(tx, call, studio),
         Operation::GetStudioConcurrency => studio_usage::concurrency(tx, call, studio),
+        Operation::GetStudioActivity => studio_usage::activity(app, tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),

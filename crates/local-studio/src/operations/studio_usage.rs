@@ -6,14 +6,18 @@
 //! Groups are few (one per artist at most), so a page is cut from all of them, by key.
 //!
 //! GetStudioConcurrency sweeps the same spans: the most READY at once in each step.
+//! GetStudioActivity reads `activity.rs`: when each READY workstation was last used and
+//! last had a viewer connect.
 
 use super::{to_json, Call, Result};
+use crate::app::App;
 use crate::config::Studio;
 use crate::paging::{decode_token, encode_token};
 use crate::store::{self, UsageKey};
 use nimble_model::{
-    parse_query, ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, StudioUsageQuery,
-    StudioUsageResponse, Timestamp, UsageGroup,
+    parse_query, ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, SessionActivity,
+    StreamingSessionState, StudioActivityResponse, StudioUsageQuery, StudioUsageResponse,
+    Timestamp, UsageGroup,
 };
 use rusqlite::Transaction;
 
@@ -94,6 +98,30 @@ pub fn concurrency(tx: &Transaction, call: &Call, studio: &Studio) -> Result<Str
                 })
                 .collect(),
         ),
+    })
+}
+
+/// GetStudioActivity: every READY workstation of the studio with its last use and viewer.
+pub fn activity(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Result<String> {
+    let sessions = store::driven_sessions(tx)?
+        .into_iter()
+        .filter(|r| r.studio_id == studio.studio_id)
+        .filter(|r| r.session.state == Some(StreamingSessionState::Ready))
+        .map(|record| {
+            let id = record.session_id();
+            let ready_ms = record.auto_stop.ready_ms.unwrap_or(call.now_ms);
+            SessionActivity {
+                session_id: Some(id.to_owned()),
+                last_used_at: Timestamp::from_unix_millis(app.activity.last_active(id, ready_ms)),
+                last_viewer_at: app
+                    .activity
+                    .last_viewer(id)
+                    .and_then(Timestamp::from_unix_millis),
+            }
+        })
+        .collect();
+    to_json(&StudioActivityResponse {
+        sessions: Some(sessions),
     })
 }
 
