@@ -17,6 +17,9 @@ const ON_DEMAND: [&str; 2] = ["extras.js", "extras.css"];
 /// What loads on demand may add when first used: gzip -9 bytes.
 const ON_DEMAND_BUDGET_GZIP: u64 = 6_000;
 
+/// The admin page's first load (dist/admin/, which only admins are served): gzip -9 bytes.
+const ADMIN_BUDGET_GZIP: u64 = 120_000;
+
 /// Each file of dist/ the first load fetches (all but [`ON_DEMAND`]'s) with its sizes
 /// [raw, gzip -9, brotli 11], and their sums. The build writes each file's `.gz` and `.br`:
 /// these are the bytes portal-proxy sends, so their sizes are the ones that count.
@@ -26,8 +29,21 @@ fn first_load() -> (Vec<(String, [u64; 3])>, [u64; 3]) {
 
 /// [`first_load`] of the files `counted` names.
 fn sizes(counted: impl Fn(&str) -> bool) -> (Vec<(String, [u64; 3])>, [u64; 3]) {
+    sizes_in(&dist(), counted)
+}
+
+/// The admin page's first load: every file of dist/admin/.
+fn admin_load() -> (Vec<(String, [u64; 3])>, [u64; 3]) {
+    sizes_in(&dist().join("admin"), |_| true)
+}
+
+/// [`sizes`] of the files directly in `folder`.
+fn sizes_in(
+    folder: &std::path::Path,
+    counted: impl Fn(&str) -> bool,
+) -> (Vec<(String, [u64; 3])>, [u64; 3]) {
     let size = |path: &std::path::Path| std::fs::metadata(path).map(|m| m.len());
-    let mut files: Vec<_> = std::fs::read_dir(dist())
+    let mut files: Vec<_> = std::fs::read_dir(folder)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
@@ -64,6 +80,22 @@ fn the_first_load_fits_the_size_budget() {
         "the first load is {} B gzip -9, {} B over the budget of {BUDGET_GZIP} B: {rows:?}",
         total[1],
         total[1] - BUDGET_GZIP
+    );
+}
+
+/// The admin page fits its own budget; it is a separate build, so it adds nothing to the
+/// artists' first load (`dist()`'s own files only).
+#[test]
+fn the_admin_page_fits_its_budget() {
+    let (rows, total) = admin_load();
+    assert!(
+        rows.iter().any(|(name, _)| name.ends_with("_bg.wasm")),
+        "no admin wasm in dist/admin/: build with `cargo xtask dist`: {rows:?}"
+    );
+    assert!(
+        total[1] <= ADMIN_BUDGET_GZIP,
+        "the admin page is {} B gzip -9, over its budget of {ADMIN_BUDGET_GZIP} B: {rows:?}",
+        total[1]
     );
 }
 
@@ -105,6 +137,12 @@ async fn bench_first_render_and_sizes() {
     println!(
         "{:<44} {raw:>9} {gz:>9} {br:>9}   (budget {ON_DEMAND_BUDGET_GZIP} B gzip)",
         "on demand (the dialogs' module)"
+    );
+    let (_, [raw, gz, br]) = admin_load();
+    println!(
+        "{:<44} {raw:>9} {gz:>9} {br:>9}   (budget {ADMIN_BUDGET_GZIP} B gzip, {:.1}% of it)",
+        "admin page (dist/admin/, admins only)",
+        gz as f64 * 100.0 / ADMIN_BUDGET_GZIP as f64
     );
 
     let proxy = proxy(AuthMode::Dev("alice".into())).await;

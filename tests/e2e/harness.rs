@@ -72,6 +72,15 @@ pub async fn browser_with(extra_args: &[&str]) -> (Driver, Client) {
     chromium(extra_args, json!({})).await
 }
 
+/// [`browser`], saving downloads in `dir` without asking.
+pub async fn browser_downloading_to(dir: &std::path::Path) -> (Driver, Client) {
+    let prefs = json!({
+        "download.default_directory": dir,
+        "download.prompt_for_download": false,
+    });
+    chromium(&[], json!({ "prefs": prefs })).await
+}
+
 /// [`browser`] as a phone's: 390 × 844 CSS pixels at 3x, touch (Chromium's emulation;
 /// a headless window is never narrower than 500 pixels).
 pub async fn phone_browser() -> (Driver, Client) {
@@ -180,12 +189,25 @@ pub async fn proxy_with(auth: AuthMode, tweak: impl FnOnce(&mut ProxyConfig)) ->
 /// A portal-proxy serving dist/ in front of `studio` (a local-studio of the test's own,
 /// signed with the development credential), for `studio_id`, signed in as alice.
 pub async fn proxy_to(studio: &test_support::Studio, studio_id: &str) -> RunningProxy {
+    proxy_to_as(studio, studio_id, "alice", false).await
+}
+
+/// [`proxy_to`], signed in as `user`, one of the studio's admins or not.
+pub async fn proxy_to_as(
+    studio: &test_support::Studio,
+    studio_id: &str,
+    user: &str,
+    admin: bool,
+) -> RunningProxy {
     let dev = local_studio::Credential::dev();
     let upstream = portal_proxy::Upstream::Url {
         endpoint: format!("http://{}", studio.server.addr()),
         credentials: Some((dev.access_key_id, dev.secret_access_key)),
     };
-    let mut config = ProxyConfig::new(upstream, AuthMode::Dev("alice".into()));
+    let mut config = ProxyConfig::new(upstream, AuthMode::Dev(user.into()));
+    if admin {
+        config.admins = vec![user.into()];
+    }
     config.studio_id = studio_id.into();
     config.dist = Some(dist());
     test_support::start_proxy(config).await

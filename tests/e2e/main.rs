@@ -3,6 +3,7 @@
 //! local-studio, driven through chromedriver. Screenshots go to `screenshots/`. The size
 //! budget of the first load is checked here too (`budget.rs`).
 
+mod admin;
 mod budget;
 mod desktop;
 mod desktop_bench;

@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: every benchmark in one run, so the figures are comparable.
 
+use crate::dist::ADMIN_BUILD;
 use crate::run::{run, Result};
 use crate::test::E2E_TESTS;
 
@@ -56,6 +57,7 @@ pub fn bench() -> Result {
     )?;
     println!("\n=== portal: dist/ sizes against the budget, and time to first session list ===");
     run("trunk", &["build", "--release"])?;
+    run(ADMIN_BUILD[0], &ADMIN_BUILD[1..])?;
     // The same (debug) test build as `cargo xtask test`; the browser does the work measured.
     // It prints the first load's size with its margin to the budget that test enforces.
     let bench = ["--", "--ignored", "--nocapture", "bench_first_render"];

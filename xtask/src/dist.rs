@@ -2,7 +2,8 @@
 //! (default `target/dist`):
 //!
 //! - `portal/`: the built portal (`trunk build --release`, run with the same PATH as
-//!   `cargo xtask test`, so the project's pinned wasm-opt in `.tools` is found);
+//!   `cargo xtask test`, so the project's pinned wasm-opt in `.tools` is found), with the
+//!   admin page in `portal/admin/` ([`ADMIN_BUILD`], after it: Trunk empties its dist);
 //! - `portal-proxy` and `local-studio`: the two servers, `--profile server`;
 //! - `desktop-viewer/`: the noVNC viewer local-studio serves for real desktops;
 //! - `deploy/systemd/`: the units that run both servers, with their environment files.
@@ -12,6 +13,16 @@
 
 use crate::run::{command, root, target_dir, Result};
 use std::path::{Path, PathBuf};
+
+/// Builds the admin page (`crates/admin`) into dist/admin/. After the artists' build,
+/// which empties dist/.
+pub const ADMIN_BUILD: [&str; 5] = [
+    "trunk",
+    "build",
+    "--release",
+    "--config",
+    "crates/admin/Trunk.toml",
+];
 
 /// One thing `dist` does.
 #[derive(Debug, PartialEq)]
@@ -33,6 +44,7 @@ pub fn plan(root: &Path, target: &Path, out: &Path) -> Vec<Step> {
     let binaries = target.join("server");
     vec![
         run(&["trunk", "build", "--release"]),
+        run(&ADMIN_BUILD),
         run(&[
             "cargo",
             "build",
@@ -113,7 +125,7 @@ mod tests {
     use crate::run::tool_path;
 
     #[test]
-    fn the_plan_builds_with_the_tool_path_and_gathers_five_things() {
+    fn the_plan_builds_both_pages_with_the_tool_path_and_gathers_five_things() {
         let (root, target, out) = (Path::new("/w"), Path::new("/t"), Path::new("/o"));
         let steps = plan(root, target, out);
         let runs: Vec<String> = steps
@@ -127,6 +139,7 @@ mod tests {
             runs,
             [
                 "trunk build --release",
+                "trunk build --release --config crates/admin/Trunk.toml",
                 "cargo build --profile server -p portal-proxy -p local-studio"
             ]
         );

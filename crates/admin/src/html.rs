@@ -6,7 +6,6 @@
 use crate::actions::Pending;
 use crate::row::Row;
 use nimble_model::{SessionActivity, Timestamp, UsageGroup};
-use std::collections::BTreeSet;
 use studio_portal::logic::badge;
 
 /// How instants and numbers are written: the browser's locale in the page, fixed in tests.
@@ -40,13 +39,9 @@ fn minutes_since(at: Option<Timestamp>, now_ms: i64) -> String {
 
 /// One table row: a checkbox, then name, owner, state, status, profile, image, instance
 /// type, started, stopped, stops at, idle minutes (READY only) and minutes since a viewer.
-pub fn row(
-    row: &Row,
-    seen: Option<&SessionActivity>,
-    selected: bool,
-    now_ms: i64,
-    format: &Format,
-) -> String {
+/// The checkbox's tick is not in it: the page sets it, so that ticking one does not redraw
+/// the rows (the element under the admin's pointer or keyboard would be replaced).
+pub fn row(row: &Row, seen: Option<&SessionActivity>, now_ms: i64, format: &Format) -> String {
     let (words, colour) = badge(&row.state());
     let time = |t: Option<Timestamp>| t.map(format.time).unwrap_or_default();
     let idle = match row.is_ready() {
@@ -63,10 +58,9 @@ pub fn row(
         row.ec2_instance_type.as_deref().unwrap_or(""),
     ];
     let mut html = format!(
-        "<tr data-session=\"{id}\"><td><input type=\"checkbox\" data-act=\"select\" data-session=\"{id}\" aria-label=\"Select {name}\"{checked}></td>",
+        "<tr data-session=\"{id}\"><td><input type=\"checkbox\" data-session=\"{id}\" aria-label=\"Select {name}\"></td>",
         id = escape(row.id()),
         name = escape(row.name()),
-        checked = if selected { " checked" } else { "" },
     );
     for (i, cell) in cells.iter().enumerate() {
         html += &match i {
@@ -94,7 +88,8 @@ pub fn options(values: &[String], chosen: &str) -> String {
     let mut html = String::from("<option value=\"\">any</option>");
     for value in values {
         let on = if value == chosen { " selected" } else { "" };
-        html += &format!("<option{on}>{}</option>", escape(value));
+        let value = escape(value);
+        html += &format!("<option value=\"{value}\"{on}>{value}</option>");
     }
     html
 }
@@ -136,29 +131,43 @@ pub fn usage(group_by: &str, groups: &[UsageGroup], format: &Format) -> String {
     )
 }
 
-/// The chart: `line` (`usage::chart_line`) in a `size` box, with words for its peak.
-pub fn chart(line: &str, size: (f64, f64), peak: i64) -> String {
+/// The chart: `line` (`usage::chart_line`) in a `size` box over `days` days, with the
+/// peak and 0 on its side, the first, middle and last day below, and words for its peak.
+pub fn chart(line: &str, size: (f64, f64), days: i64, peak: i64) -> String {
+    let (w, h) = size;
+    let label = |x: f64, y: f64, anchor: &str, text: String| {
+        format!("<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"currentColor\">{text}</text>")
+    };
+    let middle = (days + 1) / 2;
+    let labels = [
+        label(-4.0, 10.0, "end", peak.to_string()),
+        label(-4.0, h, "end", "0".into()),
+        label(0.0, h + 14.0, "start", "day 1".into()),
+        label(w / 2.0, h + 14.0, "middle", format!("day {middle}")),
+        label(w, h + 14.0, "end", format!("day {days}")),
+    ]
+    .concat();
     format!(
-        "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Workstations READY at once, hour by hour; the most was {peak}\">\
-         <polyline points=\"{line}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"></polyline></svg>\
+        "<svg viewBox=\"-30 -4 {vw} {vh}\" role=\"img\" aria-label=\"Workstations READY at once, hour by hour; the most was {peak}\">\
+         <rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"currentColor\" stroke-opacity=\"0.3\"></rect>\
+         <polyline points=\"{line}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"></polyline>{labels}</svg>\
          <figcaption>Workstations READY at once, hour by hour (most: {peak})</figcaption>",
-        w = size.0,
-        h = size.1
+        vw = w + 34.0,
+        vh = h + 22.0
     )
 }
 
-/// Which ids of `ids` are in `selected`, for a page's rows.
+/// The rows of sessions `ids`, each with what `lookup` finds of it.
 pub fn rows<'a>(
     ids: &[String],
     lookup: impl Fn(&str) -> Option<(&'a Row, Option<&'a SessionActivity>)>,
-    selected: &BTreeSet<String>,
     now_ms: i64,
     format: &Format,
 ) -> String {
     ids.iter()
         .filter_map(|id| {
             let (found, seen) = lookup(id)?;
-            Some(row(found, seen, selected.contains(id), now_ms, format))
+            Some(row(found, seen, now_ms, format))
         })
         .collect()
 }
@@ -185,7 +194,7 @@ mod tests {
             state: Some(StreamingSessionState::Ready),
             ..Default::default()
         };
-        let html = super::row(&row, None, false, 0, &FORMAT);
+        let html = super::row(&row, None, 0, &FORMAT);
         assert!(
             !html.contains("<img") && !html.contains("<script"),
             "{html}"
@@ -204,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_shows_idle_minutes_only_when_ready_and_marks_its_selection() {
+    fn a_row_shows_idle_minutes_only_when_ready() {
         let at = |ms| Timestamp::from_unix_millis(ms);
         let seen = SessionActivity {
             session_id: Some("s-1".into()),
@@ -216,17 +225,15 @@ mod tests {
             state: Some(StreamingSessionState::Ready),
             ..Default::default()
         };
-        let html = super::row(&row, Some(&seen), true, 45 * 60_000, &FORMAT);
+        let html = super::row(&row, Some(&seen), 45 * 60_000, &FORMAT);
         assert!(html.ends_with("<td>45</td><td>44</td></tr>"), "{html}");
-        assert!(html.contains(" checked>"), "{html}");
         assert!(
             html.contains("data-state=\"READY\">Running</span>"),
             "{html}"
         );
         row.state = Some(StreamingSessionState::Stopped);
-        let html = super::row(&row, Some(&seen), false, 45 * 60_000, &FORMAT);
+        let html = super::row(&row, Some(&seen), 45 * 60_000, &FORMAT);
         assert!(html.ends_with("<td></td><td>44</td></tr>"), "{html}");
-        assert!(!html.contains("checked"), "{html}");
     }
 
     #[test]
@@ -249,6 +256,22 @@ mod tests {
             html.contains("<td class=\"total-hours\">3.2</td><td class=\"total-cost\">2.75</td>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_chart_names_its_peak_and_days() {
+        let svg = chart("0,160 720,0", (720.0, 160.0), 30, 7);
+        assert!(svg.contains("points=\"0,160 720,0\""), "{svg}");
+        for label in [
+            ">7</text>",
+            ">0</text>",
+            ">day 1</text>",
+            ">day 15</text>",
+            ">day 30</text>",
+        ] {
+            assert!(svg.contains(label), "{label} in {svg}");
+        }
+        assert!(svg.contains("(most: 7)"), "{svg}");
     }
 
     #[test]

@@ -121,6 +121,22 @@ fn set(id: &str, attribute: &str, on: bool) {
     }
 }
 
+/// Ticks the checkboxes of the selected rows, and only those.
+fn tick(selected: &std::collections::BTreeSet<String>) {
+    let Ok(boxes) = document().query_selector_all("#rows input[data-session]") else {
+        return;
+    };
+    for i in 0..boxes.length() {
+        if let Some(input) = boxes
+            .item(i)
+            .and_then(|b| b.dyn_into::<HtmlInputElement>().ok())
+        {
+            let id = input.get_attribute("data-session").unwrap_or_default();
+            input.set_checked(selected.contains(&id));
+        }
+    }
+}
+
 /// Redraws once, shortly, however many changes come meanwhile.
 fn render_soon() {
     if REDRAW_DUE.with(|due| due.replace(true)) {
@@ -169,10 +185,8 @@ fn render() {
         s.page = at;
         let pages = shown.len().div_ceil(filter::PAGE_ROWS).max(1);
         let lookup = |id: &str| Some((s.rows.get(id)?, s.activity.get(id)));
-        draw(
-            "rows",
-            html::rows(&on_page, lookup, &s.selected, s.now_ms, &FORMAT),
-        );
+        draw("rows", html::rows(&on_page, lookup, s.now_ms, &FORMAT));
+        tick(&s.selected);
         let loading = if s.loading { " (loading more…)" } else { "" };
         draw(
             "summary",
@@ -203,6 +217,7 @@ fn render() {
                 html::chart(
                     &chart_line(&m.points, m.span_ms.0, m.span_ms.1, CHART, m.peak),
                     CHART,
+                    (m.span_ms.1 - m.span_ms.0) / 86_400_000,
                     m.peak,
                 ),
             ),
