@@ -62,6 +62,9 @@ pub fn bench() -> Result {
     // It prints the first load's size with its margin to the budget that test enforces.
     let bench = ["--", "--ignored", "--nocapture", "bench_first_render"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
+    println!("\n=== admin page: first load and time to first rows, 5,000 workstations stored ===");
+    let bench = ["--", "--ignored", "--nocapture", "bench_admin_first_rows"];
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     println!(
         "\n=== live updates in Chromium: READY to the tab opening, a change to a second page ==="
     );

@@ -134,7 +134,9 @@ const LAYERS: [Layers; 4] = [
             &["state"],
             // Keeping it current; the usage reads.
             &["fleet", "usage_tab"],
-            // The page, which draws and starts everything.
+            // Drawing the state.
+            &["view"],
+            // The page's events, which start everything.
             &["page"],
         ],
     },

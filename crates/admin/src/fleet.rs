@@ -88,27 +88,33 @@ pub async fn load() {
     }
 }
 
-/// Reads who last used each READY session (GetStudioActivity), now and every 30 s.
+/// Reads who last used each READY session (GetStudioActivity) into the state.
+pub async fn read_activity() -> Result<(), Failure> {
+    let studio = state::with(|s| s.studio.clone());
+    let path = Route::new(Operation::GetStudioActivity, [studio.as_str()]).path();
+    let answer = api::decode::<StudioActivityResponse>(api::get(&path).await?)?;
+    state::with(|s| {
+        // The server's clock: an admin's own may be minutes off.
+        s.now_ms = answer
+            .at
+            .map_or(js_sys::Date::now() as i64, |at| at.unix_millis());
+        s.activity = answer
+            .sessions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|seen| Some((seen.session_id.clone()?, seen)))
+            .collect();
+    });
+    state::changed();
+    Ok(())
+}
+
+/// Reads the activity now and every 30 s, until a read fails.
 pub async fn follow_activity() {
     loop {
-        let studio = state::with(|s| s.studio.clone());
-        let path = Route::new(Operation::GetStudioActivity, [studio.as_str()]).path();
-        match api::get(&path)
-            .await
-            .and_then(api::decode::<StudioActivityResponse>)
-        {
-            Ok(answer) => state::with(|s| {
-                s.activity = answer
-                    .sessions
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|seen| Some((seen.session_id.clone()?, seen)))
-                    .collect();
-                s.now_ms = js_sys::Date::now() as i64;
-            }),
-            Err(failure) => return failed(&failure),
+        if let Err(failure) = read_activity().await {
+            return failed(&failure);
         }
-        state::changed();
         gloo_timers::future::sleep(Duration::from_secs(30)).await;
     }
 }

@@ -7,10 +7,10 @@
 //! never load a byte of it. It shares the artists' API client and words (`studio_portal::
 //! api`, `logic`) and the wire types of `nimble-model`, but not Leptos: a reactive view
 //! layer would put this page over its 120 KB budget (measured: 165 KB gzip), so it writes
-//! HTML from its state instead (`page.rs`), as a table of thousands of rows is best drawn
+//! HTML from its state instead (`view.rs`), as a table of thousands of rows is best drawn
 //! anyway.
 //!
-//! Data flows one way: `page` draws from `state` and turns clicks into changes of it;
+//! Data flows one way: `view` draws from `state`, `page` turns clicks into changes of it;
 //! `fleet` keeps the workstations current, `actions` changes them, `usage_tab` reads the
 //! usage. `html`, `filter` and `usage` are the decisions and the drawing, tested natively;
 //! `row` is what the page reads of a session.
@@ -24,5 +24,6 @@ pub mod row;
 pub mod state;
 pub mod usage;
 pub mod usage_tab;
+pub mod view;
 
 pub use page::mount;

@@ -45,7 +45,7 @@ pub struct State {
     pub loading: bool,
     /// Last use and last viewer of READY sessions, by id.
     pub activity: HashMap<String, SessionActivity>,
-    /// The clock idle minutes are counted to (ms), moved with each activity reading.
+    /// The clock idle minutes are counted to (ms): the server's, at each activity reading.
     pub now_ms: i64,
     pub filter: Filter,
     pub page: usize,

@@ -179,7 +179,15 @@ impl RunningServer {
     pub async fn shutdown(self) {
         self.app.stopping.send_replace(true);
         self.serving.shutdown().await;
-        self.reconciler.abort();
+        // The reconciler ends after the pass it may be in, so nothing of this server
+        // writes once it has stopped; a pass stuck in a driver is abandoned.
+        let mut reconciler = self.reconciler;
+        if tokio::time::timeout(Duration::from_secs(30), &mut reconciler)
+            .await
+            .is_err()
+        {
+            reconciler.abort();
+        }
     }
 }
 

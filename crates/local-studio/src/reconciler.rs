@@ -30,9 +30,10 @@ use std::time::{Duration, Instant};
 const QUICKEST: Duration = Duration::from_millis(100);
 const SLOWEST_IN_FLIGHT: Duration = Duration::from_secs(1);
 
-/// Runs until the server stops (the task is aborted with it).
+/// Runs until the server stops, after the pass it is in.
 pub fn spawn(app: Arc<App>, drift_interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut stopping = app.stopping.subscribe();
         let mut delay = QUICKEST;
         let mut last_drift_check: Option<Instant> = None;
         loop {
@@ -67,6 +68,7 @@ pub fn spawn(app: Arc<App>, drift_interval: Duration) -> tokio::task::JoinHandle
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = app.wake_reconciler.notified() => delay = QUICKEST,
+                _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
     })

@@ -11,7 +11,8 @@
 //!
 //! `GetStudioActivity`, `GET …/activity`, answers when each READY workstation was last used
 //! (input, work or Keep running) and last had a viewer connect: `{"sessions": [{"sessionId",
-//! "lastUsedAt", "lastViewerAt"}]}`, for the admin page's idle minutes and "stop all idle".
+//! "lastUsedAt", "lastViewerAt"}], "at"}` (the server's clock, which idle counts to), for the
+//! admin page's idle minutes and "stop all idle".
 
 use crate::requests::{last, push, QueryString};
 use crate::shapes::wire_struct;
@@ -236,6 +237,10 @@ wire_struct!(
 );
 
 wire_struct!(
-    /// GetStudioActivity's answer: every READY workstation.
-    StudioActivityResponse { sessions: Vec<SessionActivity> }
+    /// GetStudioActivity's answer: every READY workstation, and the server's clock when it
+    /// answered, which idle times count to (a browser's clock may be wrong).
+    StudioActivityResponse {
+        sessions: Vec<SessionActivity>,
+        at: Timestamp,
+    }
 );

@@ -122,6 +122,7 @@ pub fn activity(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Re
         .collect();
     to_json(&StudioActivityResponse {
         sessions: Some(sessions),
+        at: Timestamp::from_unix_millis(call.now_ms),
     })
 }
 

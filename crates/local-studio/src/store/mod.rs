@@ -161,11 +161,15 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, Stor
 }
 
 pub fn open(storage: &Storage) -> Result<Connection, StoreError> {
-    let conn = match storage {
+    let mut conn = match storage {
         Storage::InMemory => Connection::open_in_memory()?,
         Storage::Dir(dir) => open_private(dir, "local-studio.sqlite3")?,
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Every transaction takes the write lock as it begins, waiting for it: one that read
+    // first and then found another connection's write (a stopping server's last pass)
+    // would fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     conn.execute_batch(SCHEMA)?;
     migrate(&conn)?;
     Ok(conn)
@@ -270,5 +274,35 @@ mod tests {
         let mut conn = open(&Storage::Dir(dir.path().to_owned())).unwrap();
         let tx = conn.transaction().unwrap();
         assert!(get_token(&tx, "AKID", "t").unwrap().is_some());
+    }
+
+    /// A server stopping while its reconciler still writes, and the next one already
+    /// answering: a request that read first must wait for the other's write, not fail.
+    #[test]
+    fn a_write_waits_for_another_connection_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::Dir(dir.path().to_owned());
+        let mut old = open(&storage).unwrap();
+        let mut new = open(&storage).unwrap();
+        let write = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)";
+        let held = old.transaction().unwrap();
+        held.execute(write, ["old", "1"]).unwrap();
+        let request = std::thread::spawn(move || {
+            let tx = new.transaction()?;
+            let before: i64 = tx.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0))?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            tx.execute(write, ["new", &before.to_string()])?;
+            tx.commit()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        held.commit().unwrap();
+        request
+            .join()
+            .unwrap()
+            .expect("the request's write waits its turn");
+        let counted: String = old
+            .query_row("SELECT value FROM meta WHERE key = 'new'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(counted, "1", "it read after the other write, not before");
     }
 }
