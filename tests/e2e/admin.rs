@@ -292,6 +292,15 @@ async fn an_admin_filters_stops_two_with_a_reason_and_downloads_the_usage() {
         .click()
         .await
         .unwrap();
+    // The tab is drawn on the next frame.
+    let shown = "return !document.getElementById('workstations').hidden";
+    until(
+        WAIT,
+        "the workstations tab",
+        || async { admin.execute(shown, vec![]).await.unwrap() },
+        |v| v == &Value::Bool(true),
+    )
+    .await;
     let owner = admin.find(Locator::Css("#filter-owner")).await.unwrap();
     owner.select_by_value("").await.unwrap();
     until(WAIT, "all four again", || rows(&admin), |r| r.len() == 4).await;
