@@ -13,6 +13,7 @@
 
 // The package exports only core/rfb.js, under its own name.
 import RFB from '@novnc/novnc';
+import { attachToolbar } from './toolbar.js';
 
 const EXPIRED = 'This link has been used or has expired. Connect again from the portal.';
 const CLOSED = 'The workstation connection was closed. Connect again from the portal.';
@@ -49,10 +50,9 @@ if (!token) {
   let connected = false;
   try {
     const rfb = new RFB(screen, wsUrl.href, { shared: true });
-    rfb.scaleViewport = true;
-    rfb.resizeSession = false;
     rfb.focusOnClick = true;
     rfb.background = '#111';
+    attachToolbar(rfb);
     rfb.addEventListener('connect', () => {
       connected = true;
       status.hidden = true;

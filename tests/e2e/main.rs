@@ -18,6 +18,7 @@ mod page;
 mod progress;
 mod revisit;
 mod stop_warning;
+mod viewer;
 mod week_editor;
 
 use fantoccini::Locator;

@@ -161,10 +161,12 @@ pub(crate) fn npm_install_into(folder: &str, name: &str, version: &str) -> Resul
 
 /// Debian packages only the tests use, and a file each one installs: the browser the
 /// end-to-end tests drive, and the TLS terminator the deploy journey runs in front.
-const TEST_PACKAGES: [(&str, &str); 3] = [
+const TEST_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("nginx", "/usr/sbin/nginx"),
+    // Sets and reads a desktop's clipboard from outside it (the clipboard tests).
+    ("xclip", "/usr/bin/xclip"),
 ];
 
 fn test_packages() -> Result {

@@ -46,6 +46,29 @@ pub struct Limits {
     pub pids_max: Option<u64>,
     /// Most memory in bytes (`memory.max`, v1 `memory.limit_in_bytes`); `None`: no limit.
     pub memory_max_bytes: Option<u64>,
+    /// No clipboard crosses between the desktop and its viewers, either way (a launch
+    /// profile's `clipboardMode = "DISABLED"`). Xvnc itself refuses it, and the artist
+    /// cannot turn it back on from inside the desktop (`launch.rs`).
+    #[serde(default)]
+    pub no_clipboard: bool,
+}
+
+impl Limits {
+    /// Xvnc's switches for these limits: with `no_clipboard`, its clipboard is off both
+    /// ways, so no page can make one cross.
+    pub(crate) fn xvnc_args(&self) -> &'static [&'static str] {
+        const NO_CLIPBOARD: &[&str] = &[
+            "-AcceptCutText=0",
+            "-SendCutText=0",
+            "-SetPrimary=0",
+            "-SendPrimary=0",
+        ];
+        if self.no_clipboard {
+            NO_CLIPBOARD
+        } else {
+            &[]
+        }
+    }
 }
 
 /// Processes and threads a desktop may have at once unless its profile says otherwise: far

@@ -229,7 +229,12 @@ impl Desktops {
                 "None",
                 "-desktop",
                 id,
+                // Nothing but the name may be changed from inside the desktop (TigerVNC's
+                // vncconfig would otherwise switch the clipboard back on).
+                "-AllowOverride",
+                "desktop",
             ])
+            .args(limits.xvnc_args())
             .stdout(Stdio::piped())
             .stderr(xvnc_log);
         let (xvnc, display) = self.spawn_xvnc(user, group, xvnc, deadline, &xvnc_log_path)?;

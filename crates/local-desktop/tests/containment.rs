@@ -86,6 +86,7 @@ fn the_pids_limit_holds_for_the_whole_desktop() {
     let limits = Limits {
         pids_max: Some(24),
         memory_max_bytes: Some(512 << 20),
+        ..Limits::default()
     };
     desktops
         .launch_limited("ss-pids", &command, Some("nobody"), &limits)

@@ -100,7 +100,7 @@ pub fn viewer() -> Result {
 fn inputs_hash(sources: &Path) -> Result<String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (NOVNC_VERSION, ESBUILD_VERSION).hash(&mut hasher);
-    for file in ["viewer.html", "viewer.js", "viewer.css"] {
+    for file in ["viewer.html", "viewer.js", "toolbar.js", "viewer.css"] {
         let path = sources.join(file);
         let bytes =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
