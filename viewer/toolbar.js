@@ -104,7 +104,13 @@ export function attachToolbar(rfb) {
     clip.value = e.detail.text;
     navigator.clipboard?.writeText(e.detail.text).catch(() => {});
   });
-  clip.addEventListener('input', () => rfb.clipboardPasteFrom(clip.value));
+  // Once typing pauses: each paste replaces the desktop's clipboard owner, and a program
+  // reading it meanwhile would wait on an owner already gone.
+  let typing;
+  clip.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => rfb.clipboardPasteFrom(clip.value), 300);
+  });
   $('paste').addEventListener('click', () => {
     navigator.clipboard?.readText()
       .then(send)

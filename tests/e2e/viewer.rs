@@ -23,10 +23,11 @@ use test_support::DesktopRoot;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A program on `desktop`'s display.
+/// A program on `desktop`'s display, given 10 s (a clipboard read waits for its owner).
 fn on_desktop(desktop: &Desktop, program: &str) -> Command {
-    let mut command = Command::new(program);
+    let mut command = Command::new("timeout");
     command
+        .args(["10", program])
         .env("DISPLAY", format!(":{}", desktop.display))
         .env("XAUTHORITY", &desktop.xauthority)
         .stderr(Stdio::null());
