@@ -311,12 +311,17 @@ async fn an_admin_filters_stops_two_with_a_reason_and_downloads_the_usage() {
         .click()
         .await
         .unwrap();
-    let field = admin
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#reason"))
-        .await
-        .unwrap();
+    // The dialog, or the report that says why there is none.
+    let asked = "return document.getElementById('confirm').hidden
+        ? document.getElementById('report').textContent : 'asked'";
+    until(
+        WAIT,
+        "the idle stop's confirmation",
+        || async { admin.execute(asked, vec![]).await.unwrap() },
+        |v| v == "asked",
+    )
+    .await;
+    let field = admin.find(Locator::Css("#reason")).await.unwrap();
     field.send_keys("Idle for two hours").await.unwrap();
     admin
         .find(Locator::Css("[data-act='confirm']"))
@@ -337,7 +342,7 @@ async fn an_admin_filters_stops_two_with_a_reason_and_downloads_the_usage() {
         let said = session["statusMessage"].as_str().unwrap_or_default();
         match session["ownedBy"].as_str() {
             Some("bob") => {
-                let id = session["id"].as_str().unwrap();
+                let id = session["sessionId"].as_str().unwrap();
                 let bobs = studio.wait_for_state(SESSIONS, id, "STOPPED").await;
                 assert_eq!(
                     bobs["statusMessage"], "Stopped by carol: Idle for two hours",

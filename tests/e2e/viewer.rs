@@ -94,7 +94,7 @@ async fn reveal_toolbar(client: &Client) {
     client.perform_actions(top).await.unwrap();
     let out = "const t = document.getElementById('toolbar');
         return !t.hidden && !t.classList.contains('tucked')";
-    until(WAIT, "the toolbar out", || js(client, out), |v| v == &true).await;
+    until(WAIT, "the toolbar out", || js(client, out), |v| *v == true).await;
 }
 
 async fn click(client: &Client, css: &str) {
@@ -222,13 +222,13 @@ async fn the_toolbar_carries_the_clipboard_fits_the_window_and_sends_keys() {
     // 3. Full screen.
     click(client, "#fullscreen").await;
     let full = "return document.fullscreenElement !== null";
-    until(WAIT, "full screen", || js(client, full), |v| v == &true).await;
+    until(WAIT, "full screen", || js(client, full), |v| *v == true).await;
     click(client, "#fullscreen").await;
     until(
         WAIT,
         "full screen left",
         || js(client, full),
-        |v| v == &false,
+        |v| *v == false,
     )
     .await;
 

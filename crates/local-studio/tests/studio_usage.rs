@@ -1,7 +1,8 @@
 //! GetStudioUsage on local-studio's clock (moved with `advance_clock`): READY hours and
 //! their cost per owner, launch profile and instance type, across a month boundary, a
 //! restart of local-studio, a session deleted mid-month and one stopped by the system;
-//! paged; bad queries refused.
+//! paged; bad queries refused. GetStudioActivity counts every READY workstation's idle time,
+//! simulated ones too.
 
 use jiff::Timestamp;
 use local_studio::{Config, Storage};
@@ -254,4 +255,29 @@ async fn hours_and_cost_hold_across_months_restarts_deletes_and_system_stops() {
             reply.json
         );
     }
+}
+
+#[tokio::test]
+async fn activity_lists_every_ready_workstation_with_its_last_use_simulated_ones_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = studio(dir.path()).await;
+    let ready = create(&studio, "bob", "lp-free", "g4dn.xlarge").await;
+    let stopped = create(&studio, "bob", "lp-free", "g4dn.xlarge").await;
+    studio.act(SESSIONS, &stopped, "stop", json!({})).await;
+    studio.wait_for_state(SESSIONS, &stopped, "STOPPED").await;
+    studio.server.advance_clock(Duration::from_secs(2 * 3600));
+
+    let reply = studio.get("/2020-08-01/studios/cost-studio/activity").await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    let sessions = reply.json["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "only the READY one: {}", reply.json);
+    assert_eq!(sessions[0]["sessionId"], ready.as_str());
+    let at = ms(reply.json["at"].as_str().unwrap());
+    let used = ms(sessions[0]["lastUsedAt"].as_str().unwrap());
+    assert!(
+        at - used >= 2 * 3600 * 1000,
+        "idle two hours: {}",
+        reply.json
+    );
+    assert!(sessions[0]["lastViewerAt"].is_null(), "{}", reply.json);
 }

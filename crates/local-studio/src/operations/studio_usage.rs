@@ -16,8 +16,7 @@ use crate::paging::{decode_token, encode_token};
 use crate::store::{self, UsageKey};
 use nimble_model::{
     parse_query, ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, SessionActivity,
-    StreamingSessionState, StudioActivityResponse, StudioUsageQuery, StudioUsageResponse,
-    Timestamp, UsageGroup,
+    StudioActivityResponse, StudioUsageQuery, StudioUsageResponse, Timestamp, UsageGroup,
 };
 use rusqlite::Transaction;
 
@@ -103,10 +102,8 @@ pub fn concurrency(tx: &Transaction, call: &Call, studio: &Studio) -> Result<Str
 
 /// GetStudioActivity: every READY workstation of the studio with its last use and viewer.
 pub fn activity(app: &App, tx: &Transaction, call: &Call, studio: &Studio) -> Result<String> {
-    let sessions = store::driven_sessions(tx)?
+    let sessions = store::ready_sessions(tx, &studio.studio_id)?
         .into_iter()
-        .filter(|r| r.studio_id == studio.studio_id)
-        .filter(|r| r.session.state == Some(StreamingSessionState::Ready))
         .map(|record| {
             let id = record.session_id();
             let ready_ms = record.auto_stop.ready_ms.unwrap_or(call.now_ms);

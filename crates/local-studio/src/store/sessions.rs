@@ -200,6 +200,16 @@ pub fn driven_sessions(tx: &Transaction) -> Result<Vec<SessionRecord>, StoreErro
     rows.map(|r| decode_session(r?)).collect()
 }
 
+/// The READY sessions of `studio_id`, whatever drives them (simulated ones too).
+pub fn ready_sessions(tx: &Transaction, studio_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE studio_id = ?1 AND deleted = 0
+         AND json_extract(doc, '$.state') = 'READY'"
+    ))?;
+    let rows = statement.query_map([studio_id], session_from_row)?;
+    rows.map(|r| decode_session(r?)).collect()
+}
+
 /// Sessions of driver `name` that hold a machine or are about to.
 pub fn count_machines(tx: &Transaction, name: &str) -> Result<usize, StoreError> {
     let count: i64 = tx.query_row(
