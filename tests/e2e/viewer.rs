@@ -170,8 +170,9 @@ async fn the_toolbar_carries_the_clipboard_fits_the_window_and_sends_keys() {
 
     // 1. The clipboard, both ways.
     type_into_clipboard_box(client, "from the browser").await;
+    // Longer: the first read of a pasted clipboard can wait out its 10 s in Xvnc 1.12.
     until(
-        WAIT,
+        3 * WAIT,
         "the paste on Lighting's clipboard",
         || desktop_clipboard(&lighting),
         |c| c == "from the browser",
