@@ -104,8 +104,7 @@ export function attachToolbar(rfb) {
     clip.value = e.detail.text;
     navigator.clipboard?.writeText(e.detail.text).catch(() => {});
   });
-  // Once typing pauses: each paste replaces the desktop's clipboard owner, and a program
-  // reading it meanwhile would wait on an owner already gone.
+  // Once typing pauses: one clipboard for the desktop per pause, not one per keystroke.
   let typing;
   clip.addEventListener('input', () => {
     clearTimeout(typing);
