@@ -3,7 +3,8 @@
 //
 // It shows while connected and tucks itself under the top edge a few seconds after the
 // pointer leaves it; moving the pointer to that edge brings it back. Choices are kept per
-// browser. Whether a clipboard may cross at all is the server's decision (a profile's
+// browser. `attachToolbar()` sets the page up once and returns the function that hands it
+// each connection's noVNC object (a reconnect makes a new one). Whether a clipboard may cross at all is the server's decision (a profile's
 // clipboardMode DISABLED starts Xvnc with it off); this page only carries it.
 
 // X keysyms: noVNC's package does not export its own table.
@@ -27,7 +28,7 @@ const remember = (key, value) => {
   try { localStorage.setItem(`viewer.${key}`, value); } catch { /* private mode: not kept */ }
 };
 
-export function attachToolbar(rfb) {
+export function attachToolbar() {
   const $ = (id) => document.getElementById(id);
   const bar = $('toolbar');
   const fit = $('fit');
@@ -35,6 +36,7 @@ export function attachToolbar(rfb) {
   const keys = $('keys');
   const quality = $('quality');
   const clip = $('clipboard');
+  let rfb = null; // the connection in use
 
   let timer;
   const tuck = () => {
@@ -52,18 +54,20 @@ export function attachToolbar(rfb) {
   // Capturing: noVNC's canvas takes the pointer's events for the desktop.
   document.addEventListener('pointermove', (e) => { if (e.clientY < 12) show(); }, true);
   bar.addEventListener('focusin', show);
-  rfb.addEventListener('connect', () => { bar.hidden = false; show(); });
-  rfb.addEventListener('disconnect', () => { bar.hidden = true; });
 
   // Fit: the desktop takes the window's size (ExtendedDesktopSize). Off: it keeps its
   // size and is scaled into the window.
-  const setFit = (on) => {
+  const applyFit = () => {
+    const on = fit.getAttribute('aria-pressed') === 'true';
     rfb.resizeSession = on;
     rfb.scaleViewport = !on;
+  };
+  const setFit = (on) => {
     fit.setAttribute('aria-pressed', String(on));
     remember('fit', on ? '1' : '0');
+    applyFit();
   };
-  setFit(remembered('fit', '1') === '1');
+  fit.setAttribute('aria-pressed', String(remembered('fit', '1') === '1'));
   fit.addEventListener('click', () => setFit(fit.getAttribute('aria-pressed') !== 'true'));
 
   full.hidden = !document.fullscreenEnabled;
@@ -85,12 +89,16 @@ export function attachToolbar(rfb) {
     rfb.focus();
   });
 
+  const applyQuality = () => {
+    [rfb.qualityLevel, rfb.compressionLevel] = QUALITY[quality.value];
+  };
   const setQuality = (name) => {
-    [rfb.qualityLevel, rfb.compressionLevel] = QUALITY[name] ?? QUALITY.balanced;
     quality.value = name in QUALITY ? name : 'balanced';
     remember('quality', quality.value);
+    applyQuality();
   };
-  setQuality(remembered('quality', 'balanced'));
+  quality.value = remembered('quality', 'balanced') in QUALITY
+    ? remembered('quality', 'balanced') : 'balanced';
   quality.addEventListener('change', () => setQuality(quality.value));
 
   // Desktop to browser: into the box, and into the browser's clipboard where it lets us
@@ -100,10 +108,6 @@ export function attachToolbar(rfb) {
     clip.value = text;
     rfb.clipboardPasteFrom(text);
   };
-  rfb.addEventListener('clipboard', (e) => {
-    clip.value = e.detail.text;
-    navigator.clipboard?.writeText(e.detail.text).catch(() => {});
-  });
   // Once typing pauses: one clipboard for the desktop per pause, not one per keystroke.
   let typing;
   clip.addEventListener('input', () => {
@@ -121,4 +125,16 @@ export function attachToolbar(rfb) {
     const text = await navigator.clipboard.readText().catch(() => null);
     if (text && text !== clip.value) send(text);
   });
+
+  return (connection) => {
+    rfb = connection;
+    applyFit();
+    applyQuality();
+    rfb.addEventListener('connect', () => { bar.hidden = false; show(); });
+    rfb.addEventListener('disconnect', () => { bar.hidden = true; });
+    rfb.addEventListener('clipboard', (e) => {
+      clip.value = e.detail.text;
+      navigator.clipboard?.writeText(e.detail.text).catch(() => {});
+    });
+  };
 }

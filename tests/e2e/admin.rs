@@ -483,6 +483,20 @@ async fn bench_admin_first_rows() {
             .await
             .unwrap();
         first.push(first_row.as_f64().unwrap());
+        if load == 6 {
+            // Where the time to the first rows went: each fetch's start and end (ms).
+            let timings = client
+                .execute(
+                    "return performance.getEntriesByType('resource')
+                         .filter(e => !e.name.endsWith('.css'))
+                         .map(e => `${new URL(e.name).pathname.slice(0, 40)} ${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`)
+                         .slice(0, 8)",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            println!("admin page fetches, ms from navigation: {timings}");
+        }
         until(
             WAIT,
             "all listed",

@@ -76,11 +76,22 @@ pub(super) async fn proxy_starting(
     transition: Duration,
     start_command: Option<Vec<String>>,
 ) -> RunningProxy {
+    proxy_with(root, transition, start_command, None).await
+}
+
+/// [`proxy_starting`], whose viewers reach local-studio at `url_base` when given.
+pub(super) async fn proxy_with(
+    root: &DesktopRoot,
+    transition: Duration,
+    start_command: Option<Vec<String>>,
+    url_base: Option<String>,
+) -> RunningProxy {
     let studio = local_studio::Config {
         demo: true,
         transition,
         desktops: Some(local_studio::DesktopSettings {
             start_command,
+            url_base,
             ..demo_desktops(root)
         }),
         credentials: vec![credential()],
@@ -132,7 +143,7 @@ pub(super) async fn drawn_pixels(client: &Client) -> Option<u64> {
 }
 
 /// The viewer's status line when shown, else "".
-async fn viewer_status(client: &Client) -> String {
+pub(super) async fn viewer_status(client: &Client) -> String {
     let script =
         "const s = document.getElementById('status'); return s && !s.hidden ? s.textContent : '';";
     match client.execute(script, vec![]).await.unwrap() {

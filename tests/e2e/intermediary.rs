@@ -1,6 +1,9 @@
-//! A test intermediary between the browser and portal-proxy, as a corporate proxy or a
-//! misconfigured reverse proxy might be: it passes requests through, one per connection,
-//! but holds the event stream back, so the tests can show the page copes without it.
+//! Test intermediaries between the browser and a server:
+//! - one that passes requests through to portal-proxy, one per connection, but holds the
+//!   event stream back, as a corporate proxy or a misconfigured reverse proxy might, so
+//!   the tests can show the page copes without it;
+//! - [`Relay`], a TCP relay whose connections can all be cut at once, as a network drop
+//!   or a laptop's sleep does.
 
 use std::time::Duration;
 
@@ -65,4 +68,63 @@ pub async fn buffering_intermediary(proxy: std::net::SocketAddr) -> std::net::So
         }
     });
     addr
+}
+
+/// A TCP relay on loopback to `send_to`'s address. [`Relay::cut`] ends every connection
+/// through it at once; new ones pass as before.
+pub struct Relay {
+    pub addr: std::net::SocketAddr,
+    target: std::sync::Arc<std::sync::OnceLock<std::net::SocketAddr>>,
+    cuts: tokio::sync::watch::Sender<u64>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    pub async fn start() -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let target = std::sync::Arc::new(std::sync::OnceLock::<std::net::SocketAddr>::new());
+        let (cuts, _) = tokio::sync::watch::channel(0u64);
+        let (to, watch) = (target.clone(), cuts.clone());
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let Some(target) = to.get().copied() else {
+                    continue;
+                };
+                let mut cut = watch.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay {
+            addr,
+            target,
+            cuts,
+            accepting,
+        }
+    }
+
+    /// Where connections go (set once, before the first).
+    pub fn send_to(&self, target: std::net::SocketAddr) {
+        self.target.set(target).unwrap();
+    }
+
+    /// Ends every connection open now.
+    pub fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.accepting.abort();
+        self.cut();
+    }
 }

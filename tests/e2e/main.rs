@@ -16,6 +16,7 @@ mod live_bench;
 mod nginx;
 mod page;
 mod progress;
+mod reconnect;
 mod revisit;
 mod stop_warning;
 mod viewer;

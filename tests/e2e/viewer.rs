@@ -2,6 +2,7 @@
 //! `desktop.rs` starts them): what an artist does with it all day, checked from the
 //! desktop's side with the X tools an artist's programs would see.
 //!
+//! - The tab is titled with the workstation's name.
 //! - The clipboard crosses both ways on alice's Lighting, and not at all on her Dailies,
 //!   whose profile (lp-review) says `clipboardMode = "DISABLED"`: the page is the same, the
 //!   desktop's server refuses.
@@ -124,7 +125,7 @@ async fn clipboard_box(client: &Client) -> String {
 }
 
 /// Opens `name`'s desktop from its card and waits for its first frame.
-async fn open_desktop(client: &Client, name: &str) -> fantoccini::wd::WindowHandle {
+pub(super) async fn open_desktop(client: &Client, name: &str) -> fantoccini::wd::WindowHandle {
     let portal = connect_from_card(client, name).await;
     until(
         WAIT,
@@ -174,6 +175,8 @@ async fn the_toolbar_carries_the_clipboard_fits_the_window_and_sends_keys() {
     )
     .await;
     let portal = open_desktop(client, "Lighting").await;
+    // The tab names the workstation as its card does.
+    assert_eq!(client.title().await.unwrap(), "Lighting · Workstation");
 
     // 1. The clipboard, both ways.
     type_into_clipboard_box(client, "from the browser").await;

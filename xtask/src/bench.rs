@@ -72,5 +72,8 @@ pub fn bench() -> Result {
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     println!("\n=== real desktops: start to READY, Connect to first frame in Chromium, memory ===");
     let bench = ["--", "--ignored", "--nocapture", "bench_desktops"];
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
+    println!("\n=== the desktop viewer: reconnect after a network cut ===");
+    let bench = ["--", "--ignored", "--nocapture", "bench_reconnect"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())
 }

@@ -12,8 +12,7 @@ use crate::row::{Row, RowReply};
 use crate::state::{self, Access};
 use js_sys::Reflect;
 use nimble_model::{
-    ListStreamingSessionsQuery, Operation, QueryString, Route, StreamingSessionState,
-    StudioActivityResponse,
+    ListStreamingSessionsQuery, Operation, QueryString, Route, StudioActivityResponse,
 };
 use std::time::Duration;
 use studio_portal::api;
@@ -44,47 +43,84 @@ fn member(page: &JsValue, name: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
+/// One page of the list: its rows, and the token of the next page if there is one.
+async fn read_page(
+    studio: &str,
+    next_token: Option<String>,
+) -> Result<(Vec<Row>, Option<String>), Failure> {
+    let base = Route::new(Operation::ListStreamingSessions, [studio]).path();
+    let query = ListStreamingSessionsQuery {
+        next_token,
+        ..Default::default()
+    };
+    let page = api::get(&format!("{base}?{}", query.to_query_string())).await?;
+    let items = member(&page, "sessions").unwrap_or_else(|| js_sys::Array::new().into());
+    let rows = api::decode::<Vec<Row>>(items).map_err(|_| Failure::Network)?;
+    let next_token = member(&page, "nextToken")
+        .and_then(|t| t.as_string())
+        .filter(|t| !t.is_empty());
+    Ok((rows, next_token))
+}
+
 /// Loads every session, page by page. The first page replaces what the table had, so
-/// sessions deleted meanwhile go; the others add to it.
+/// sessions deleted meanwhile go; the others add to it. A load started later (the
+/// stream's `resync`) supersedes this one, whose pages are then dropped.
 pub async fn load() {
-    let studio = state::with(|s| {
+    let (studio, generation) = state::with(|s| {
+        s.generation += 1;
         s.loading = true;
-        s.studio.clone()
+        (s.studio.clone(), s.generation)
     });
-    let base = Route::new(Operation::ListStreamingSessions, [studio.as_str()]).path();
     let mut next_token = None;
     let mut first = true;
     loop {
-        let query = ListStreamingSessionsQuery {
-            next_token,
-            ..Default::default()
-        };
-        let page = match api::get(&format!("{base}?{}", query.to_query_string())).await {
+        let (rows, next) = match read_page(&studio, next_token).await {
             Ok(page) => page,
             Err(failure) => return failed(&failure),
         };
-        let items = member(&page, "sessions").unwrap_or_else(|| js_sys::Array::new().into());
-        let Ok(rows) = api::decode::<Vec<Row>>(items) else {
-            return failed(&Failure::Network);
-        };
-        next_token = member(&page, "nextToken")
-            .and_then(|t| t.as_string())
-            .filter(|t| !t.is_empty());
-        state::with(|s| {
+        let current = state::with(|s| {
+            if s.generation != generation {
+                return false;
+            }
             if first {
                 s.rows.clear();
+                s.listed = true;
             }
-            let live = rows
-                .into_iter()
-                .filter(|r| r.state != Some(StreamingSessionState::Deleted));
-            s.rows.extend(live.map(|row| (row.id().to_owned(), row)));
-            s.loading = next_token.is_some();
+            s.add(rows);
+            s.loading = next.is_some();
+            true
         });
+        if !current {
+            return;
+        }
         state::changed();
         first = false;
+        next_token = next;
         if next_token.is_none() {
             return;
         }
+    }
+}
+
+/// Shows the first page while the event stream opens, so the first rows need not wait
+/// for its `hello`. Only the [`load`] that the hello starts counts, because it lists
+/// after the stream has begun, so no change falls between the two: once its first page
+/// is in, this one's rows are not shown. A failure here is that load's to report.
+pub async fn preview() {
+    let studio = state::with(|s| s.studio.clone());
+    let Ok((rows, next)) = read_page(&studio, None).await else {
+        return;
+    };
+    let shown = state::with(|s| {
+        if s.listed {
+            return false;
+        }
+        s.add(rows);
+        s.loading |= next.is_some();
+        true
+    });
+    if shown {
+        state::changed();
     }
 }
 

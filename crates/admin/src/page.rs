@@ -235,9 +235,10 @@ pub fn mount() {
                 if admin {
                     // The stream's hello loads the list; without one in 5 s, load anyway.
                     fleet::listen();
+                    spawn_local(fleet::preview());
                     spawn_local(fleet::follow_activity());
                     gloo_timers::future::sleep(Duration::from_secs(5)).await;
-                    if state::with(|s| s.rows.is_empty() && !s.loading) {
+                    if !state::with(|s| s.listed) {
                         fleet::load().await;
                     }
                 }

@@ -43,6 +43,10 @@ pub struct State {
     pub rows: BTreeMap<String, Row>,
     /// Whether more pages of the list are still coming.
     pub loading: bool,
+    /// Whether a full listing has put in its first page (a preview is then stale).
+    pub listed: bool,
+    /// Counts listings begun: only the latest one's pages are put in.
+    pub generation: u32,
     /// Last use and last viewer of READY sessions, by id.
     pub activity: HashMap<String, SessionActivity>,
     /// The clock idle minutes are counted to (ms): the server's, at each activity reading.
@@ -59,6 +63,14 @@ pub struct State {
 }
 
 impl State {
+    /// Puts in a page of the list (DELETED sessions are not listed).
+    pub fn add(&mut self, rows: Vec<Row>) {
+        let live = rows
+            .into_iter()
+            .filter(|r| r.state != Some(nimble_model::StreamingSessionState::Deleted));
+        self.rows.extend(live.map(|row| (row.id().to_owned(), row)));
+    }
+
     /// Puts a session's latest document in its row; a DELETED one leaves the table.
     pub fn apply(&mut self, row: Row) {
         let id = row.id().to_owned();

@@ -47,6 +47,8 @@ pub(crate) struct App {
     pub issued: crate::tokens::Issued,
     /// How often stream tokens may be presented, per client address and per token.
     pub token_limits: crate::tokens::Limits,
+    /// The desktop viewers' reconnect grants, by hash (`tokens/grants.rs`).
+    pub grants: crate::tokens::Grants,
 }
 
 impl App {

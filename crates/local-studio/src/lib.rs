@@ -34,7 +34,7 @@
 //! - **Workstations**: each launch profile names a driver (`drivers/`). `simulated`
 //!   keeps the timers above; `local-desktop` makes each session a real X desktop on this
 //!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
-//!   `/desktop/` (`desktop.rs`), whose stream token opens one connection. `ec2` makes
+//!   `/desktop/` (`desktop/`), whose stream token opens one connection. `ec2` makes
 //!   each session an Amazon EC2 instance running Amazon DCV (`drivers/ec2/`), whose DCV
 //!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`).
 
@@ -266,6 +266,7 @@ pub async fn start(
         watch: config.watch,
         issued: tokens::Issued::default(),
         token_limits: tokens::Limits::default(),
+        grants: tokens::Grants::default(),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

@@ -70,7 +70,7 @@ fn token_of(url: &str) -> String {
     url.split("authToken=")
         .nth(1)
         .unwrap()
-        .split('#')
+        .split(['&', '#'])
         .next()
         .unwrap()
         .to_owned()

@@ -77,6 +77,8 @@ pub struct ProxyConfig {
     pub insecure_trust_any_client: bool,
     /// Requests per minute per user, with bursts of a fifth of it; beyond, 429.
     pub rate_limit_per_minute: u32,
+    /// The same for each of `admins`, whose page reads the whole fleet.
+    pub admin_rate_limit_per_minute: u32,
     pub body_limit_bytes: usize,
     /// How long a list or get answer is reused; writes through the proxy clear it.
     pub cache_ttl: Duration,
@@ -126,6 +128,7 @@ impl ProxyConfig {
             public_origins: Vec::new(),
             insecure_trust_any_client: false,
             rate_limit_per_minute: 600,
+            admin_rate_limit_per_minute: 6000,
             body_limit_bytes: 64 * 1024,
             cache_ttl: Duration::from_millis(1000),
             cache_max_entries: 1000,
@@ -216,6 +219,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub insecure_trust_any_client: bool,
     pub rate_limit_per_minute: Option<u32>,
+    pub admin_rate_limit_per_minute: Option<u32>,
     pub body_limit_bytes: Option<usize>,
     pub cache_ttl_ms: Option<u64>,
     pub cache_max_entries: Option<usize>,

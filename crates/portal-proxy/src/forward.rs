@@ -50,7 +50,7 @@ pub async fn call(
         .identities
         .resolve(&state.config, &headers, peer.ip())?;
     guards::csrf(&state.config, peer.ip(), &method, &headers)?;
-    state.rate_limit.check(&identity.user)?;
+    state.rate_limit.check(&identity.user, identity.admin)?;
     let is_read = route.operation.is_read();
     let handled = async move {
         let sent = Sent {

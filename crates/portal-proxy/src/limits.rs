@@ -12,23 +12,38 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Requests per minute per studio user, in bursts of up to a fifth of that.
-pub struct RateLimit(DefaultKeyedRateLimiter<String>);
+/// Requests per minute per studio user, in bursts of up to a fifth of that. Admins have
+/// their own, larger allowance: the admin page reads the whole fleet (5,000 workstations
+/// are 100 list pages), and an artist's allowance would throttle it on the second reload.
+pub struct RateLimit {
+    artists: DefaultKeyedRateLimiter<String>,
+    admins: DefaultKeyedRateLimiter<String>,
+}
 
 impl RateLimit {
-    pub fn per_minute(per_minute: u32) -> Result<Self, Error> {
-        let rate = NonZeroU32::new(per_minute)
-            .ok_or_else(|| Error::Config("the rate limit must be at least 1 per minute".into()))?;
-        let burst = NonZeroU32::new((per_minute / 5).max(1)).unwrap_or(NonZeroU32::MIN);
-        Ok(RateLimit(RateLimiter::keyed(
-            Quota::per_minute(rate).allow_burst(burst),
-        )))
+    pub fn per_minute(artists: u32, admins: u32) -> Result<Self, Error> {
+        Ok(RateLimit {
+            artists: limiter(artists)?,
+            admins: limiter(admins)?,
+        })
     }
 
-    /// Takes one request from `user`'s bucket, or refuses with 429 and Retry-After.
-    pub fn check(&self, user: &str) -> Result<(), Refusal> {
-        take(&self.0, &user.to_owned())
+    /// Takes one request from `user`'s bucket (an admin's, or an artist's), or refuses
+    /// with 429 and Retry-After.
+    pub fn check(&self, user: &str, admin: bool) -> Result<(), Refusal> {
+        let limiter = if admin { &self.admins } else { &self.artists };
+        take(limiter, &user.to_owned())
     }
+}
+
+/// A bucket per user of `per_minute`, in bursts of a fifth of it.
+fn limiter(per_minute: u32) -> Result<DefaultKeyedRateLimiter<String>, Error> {
+    let rate = NonZeroU32::new(per_minute)
+        .ok_or_else(|| Error::Config("rate limits must be at least 1 per minute".into()))?;
+    let burst = NonZeroU32::new((per_minute / 5).max(1)).unwrap_or(NonZeroU32::MIN);
+    Ok(RateLimiter::keyed(
+        Quota::per_minute(rate).allow_burst(burst),
+    ))
 }
 
 /// Takes one from `key`'s bucket, or refuses with 429 Throttling and Retry-After.

@@ -199,6 +199,7 @@ fn build(args: Args) -> Result<(String, ProxyConfig), String> {
     }
     from_file!(
         rate_limit_per_minute,
+        admin_rate_limit_per_minute,
         body_limit_bytes,
         cache_max_entries,
         login_per_minute_per_address,

@@ -48,7 +48,10 @@ impl State {
             metrics.clone(),
         )
         .map_err(Error::Config)?;
-        let rate_limit = RateLimit::per_minute(config.rate_limit_per_minute)?;
+        let rate_limit = RateLimit::per_minute(
+            config.rate_limit_per_minute,
+            config.admin_rate_limit_per_minute,
+        )?;
         if matches!(config.auth, AuthMode::TrustedHeader(_)) && config.trusted_proxies.is_empty() {
             tracing::warn!(
                 "--insecure-trust-any-client: anyone who can reach this port can claim any user"

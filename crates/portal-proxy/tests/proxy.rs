@@ -861,6 +861,7 @@ async fn body_limit_and_per_user_rate_limit() {
     );
     config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     config.rate_limit_per_minute = 60;
+    config.admins = vec!["carol".into()];
     let proxy = start_proxy(config).await;
     let huge = json!({"launchProfileId": "lp-review", "tags": {"x": "y".repeat(100_000)}});
     let reply = send(
@@ -914,6 +915,18 @@ async fn body_limit_and_per_user_rate_limit() {
         200,
         "per user"
     );
+    // An admin's page lists the whole fleet: 30 quick calls are within an admin's allowance.
+    for n in 0..30 {
+        let reply = send(
+            &proxy,
+            "GET",
+            &format!("{API}/launch-profiles"),
+            Some("carol"),
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 200, "carol's call {n}: {:?}", reply.text);
+    }
     proxy.shutdown().await;
 }
 

@@ -70,7 +70,7 @@ impl Client {
         let token = url
             .split("authToken=")
             .nth(1)
-            .and_then(|rest| rest.split('#').next())
+            .and_then(|rest| rest.split(['&', '#']).next())
             .unwrap()
             .to_owned();
         (url, token)

@@ -1,6 +1,6 @@
 //! The local-desktop driver: each session is a real X desktop on this host (the
 //! `local-desktop` crate: Xvnc + openbox + the profile's start command), shown in the
-//! browser by the noVNC viewer that local-studio serves (`desktop.rs`).
+//! browser by the noVNC viewer that local-studio serves (`desktop/`).
 //!
 //! The crate's calls block (a launch takes about 0.3 s, a backup as long as its copy), so
 //! each action runs on a thread of its own and [`Driver::observe`] reads how it went.
@@ -207,9 +207,11 @@ impl Driver for LocalDesktop {
         self.desktops.find(session).is_some()
     }
 
-    fn stream_url(&self, session: &str, _state: &Value, token: &str) -> Option<String> {
+    fn stream_url(&self, session: &str, name: &str, _state: &Value, token: &str) -> Option<String> {
+        // The name titles the viewer's tab.
+        let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
         Some(format!(
-            "{}desktop/?authToken={token}#{session}",
+            "{}desktop/?authToken={token}&name={name}#{session}",
             self.url_base
         ))
     }

@@ -65,9 +65,9 @@ pub trait Driver: Send + Sync {
     /// Whether the machine that `state` describes is still there. Called every drift
     /// interval for each session, so it must be cheap.
     fn alive(&self, session: &str, state: &Value) -> bool;
-    /// The URL that a stream of `session`, whose machine `state` describes, opens with its
-    /// one-time `token`; `None` when the machine has no address to give.
-    fn stream_url(&self, session: &str, state: &Value, token: &str) -> Option<String>;
+    /// The URL that a stream of `session` (called `name` by people), whose machine `state`
+    /// describes, opens with its one-time `token`; `None` when the machine has no address.
+    fn stream_url(&self, session: &str, name: &str, state: &Value, token: &str) -> Option<String>;
     /// Machines this host can run at once, if limited.
     fn capacity(&self) -> Option<usize>;
     /// Refuses, at create, a machine that would run as `os_user` (`None`: this server's
@@ -193,8 +193,12 @@ impl Drivers {
             .as_ref()
             .map(|l| &l.state)
             .unwrap_or(&Value::Null);
+        let session = &record.session;
+        // The portal's name for it: the `name` tag, else the id.
+        let name = session.tags.as_ref().and_then(|t| t.get("name"));
+        let name = name.map_or(record.session_id(), String::as_str);
         self.of(record.driver.as_ref())?
-            .stream_url(record.session_id(), state, token)
+            .stream_url(record.session_id(), name, state, token)
     }
 
     /// The machine a session runs on now (an EC2 instance id), which its stream tokens

@@ -30,7 +30,13 @@ impl Driver for Simulated {
         true
     }
 
-    fn stream_url(&self, session: &str, _state: &Value, token: &str) -> Option<String> {
+    fn stream_url(
+        &self,
+        session: &str,
+        _name: &str,
+        _state: &Value,
+        token: &str,
+    ) -> Option<String> {
         Some(format!("{}?authToken={token}#{session}", self.url_base))
     }
 

@@ -1,6 +1,7 @@
-//! How often stream tokens may be presented, to `/desktop/ws` and `/dcv/verify` together:
-//! token buckets (governor's) per client address and per token, taken before the store
-//! is read, so a client beyond them costs a hash and a map lookup and learns nothing.
+//! How often stream tokens (and reconnect grants) may be presented, to `/desktop/ws` and
+//! `/dcv/verify` together: token buckets (governor's) per client address and per token,
+//! taken before the store is read, so a client beyond them costs a hash and a map lookup
+//! and learns nothing.
 //!
 //! - **Per address**: 10 attempts a second, in bursts of up to 20. A browser opens one
 //!   WebSocket per Connect, and a workstation's DCV server asks once per connection, so

@@ -1,5 +1,5 @@
 //! Stream tokens: the one-time credential in a stream's URL, which the two endpoints
-//! outside SigV4 accept, `GET /desktop/ws` (`desktop.rs`, the noVNC bridge) and
+//! outside SigV4 accept, `GET /desktop/ws` (`desktop/bridge.rs`, the noVNC bridge) and
 //! `POST /dcv/verify` (`dcv.rs`, Amazon DCV's external authenticator).
 //!
 //! - **Made** by CreateStreamingSessionStream ([`new_token`]): 244 random bits.
@@ -13,16 +13,20 @@
 //!   READY) is refused and leaves the token good for the one that may. Both endpoints
 //!   present their token through [`redeem::present`], so the sequence is written once.
 //! - **Rate-limited** per client address and per token ([`Limits`]): beyond, 429.
+//! - **Followed by a reconnect grant** on the desktop bridge ([`Grants`]): a dropped
+//!   viewer reopens its desktop with it, once per reconnect, without a new token.
 //!
 //! Nothing here logs a token. Nothing here imports the endpoints; and all but `redeem`
 //! sit below the server's shared state (`app.rs`), which holds [`Issued`] and [`Limits`].
 
 mod agent;
+mod grants;
 mod issued;
 mod limits;
 pub mod redeem;
 
 pub use agent::AgentKey;
+pub use grants::Grants;
 pub use issued::Issued;
 pub use limits::{Limits, Throttled};
 

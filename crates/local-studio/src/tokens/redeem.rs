@@ -1,6 +1,6 @@
 //! Presenting a stream token at one of the two endpoints outside SigV4, `GET /desktop/ws`
-//! (`desktop.rs`, the noVNC bridge) and `POST /dcv/verify` (`dcv.rs`, Amazon DCV's
-//! external authenticator). Both call [`present`]: it takes one attempt from the rate
+//! (`desktop/bridge.rs`, the noVNC bridge) and `POST /dcv/verify` (`dcv.rs`, Amazon DCV's
+//! external authenticator), or a reconnect grant at the first ([`resume`]). Both call [`present`]: it takes one attempt from the rate
 //! limits, then redeems the token on a blocking thread (the store is SQLite), and says what
 //! came of it. Each endpoint only turns that into its own answer.
 //!
@@ -54,7 +54,47 @@ pub async fn present<T: Send + 'static>(
         Ok::<_, StoreError>(record.map(|record| open(&app, record)))
     })
     .await;
-    match redeemed {
+    outcome(redeemed)
+}
+
+/// Presents reconnect `grant` (`grants.rs`), from `peer`, for the local desktop of
+/// `session_id`. A good grant is spent; it then opens the session only while it is READY
+/// on the run the grant was issued on, and `open` runs as for [`present`].
+pub async fn resume<T: Send + 'static>(
+    app: Arc<App>,
+    peer: IpAddr,
+    grant: String,
+    session_id: String,
+    open: impl FnOnce(&App, SessionRecord) -> T + Send + 'static,
+) -> Presented<T> {
+    if let Err(throttled) = app.token_limits.check(peer, &grant) {
+        return Presented::Throttled(throttled);
+    }
+    let Some(started_ms) = app.grants.spend(&grant, &session_id, app.now_ms()) else {
+        return Presented::Refused;
+    };
+    let reopened = tokio::task::spawn_blocking(move || {
+        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        let changes_before = db.total_changes();
+        let tx = db.transaction()?;
+        crate::operations::settle(&app, &tx, app.now_ms())?;
+        let record = store::session_by_id(&tx, &session_id)?.filter(|record| {
+            ready_on(record, DriverName::LocalDesktop)
+                && record.session.started_at.map(|t| t.unix_millis()) == started_ms
+        });
+        app.commit(tx, changes_before)?;
+        drop(db);
+        Ok::<_, StoreError>(record.map(|record| open(&app, record)))
+    })
+    .await;
+    outcome(reopened)
+}
+
+/// What the blocking check (`Some`: what it opened) came to.
+fn outcome<T>(
+    checked: Result<Result<Option<T>, StoreError>, tokio::task::JoinError>,
+) -> Presented<T> {
+    match checked {
         Ok(Ok(Some(opened))) => Presented::Opened(opened),
         Ok(Ok(None)) => Presented::Refused,
         Ok(Err(error)) => Presented::Failed(Some(error)),
@@ -92,17 +132,22 @@ fn redeem(
 
 /// Whether the token `grant` describes may connect to `record` through `driver` now.
 fn may_use(record: &SessionRecord, grant: &TokenGrant, driver: DriverName) -> bool {
+    // A token made for one machine (an EC2 instance) opens no other; an EC2 token made
+    // before its session had an instance opens none.
+    let machine = Drivers::machine_of(record);
+    let same_machine = grant.machine == machine && (driver != DriverName::Ec2 || machine.is_some());
+    ready_on(record, driver) && same_machine
+}
+
+/// Whether `record` runs on `driver` and may be connected to now.
+fn ready_on(record: &SessionRecord, driver: DriverName) -> bool {
     let on_driver = record
         .driver
         .as_ref()
         .is_some_and(|link| link.name == driver.as_str());
     // The one rule for what a state allows: a stream is for a READY session.
-    let ready = record
-        .state()
-        .allows(Operation::CreateStreamingSessionStream);
-    // A token made for one machine (an EC2 instance) opens no other; an EC2 token made
-    // before its session had an instance opens none.
-    let machine = Drivers::machine_of(record);
-    let same_machine = grant.machine == machine && (driver != DriverName::Ec2 || machine.is_some());
-    on_driver && ready && same_machine
+    on_driver
+        && record
+            .state()
+            .allows(Operation::CreateStreamingSessionStream)
 }

@@ -212,10 +212,12 @@ async fn send(ws: &mut Ws, bytes: &[u8]) {
         .unwrap();
 }
 
-/// A viewer's connection after the RFB handshake: its WebSocket, and what it received.
+/// A viewer's connection after the RFB handshake: its WebSocket, what it received, and
+/// the reconnect grant the server sent first.
 pub struct Viewer {
     pub ws: Ws,
     received: Vec<u8>,
+    pub grant: String,
 }
 
 impl Viewer {
@@ -241,12 +243,34 @@ impl Viewer {
 /// Opens `ws_url` as noVNC does and completes the RFB handshake (no security, shared).
 /// `Err(status)` when the upgrade is refused.
 pub async fn open_viewer(ws_url: &str) -> Result<Viewer, u16> {
-    let mut ws = match tokio_tungstenite::connect_async(ws_url).await {
+    let ws = match tokio_tungstenite::connect_async(ws_url).await {
         Ok((ws, _)) => ws,
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             return Err(response.status().as_u16())
         }
         Err(other) => panic!("websocket: {other}"),
+    };
+    handshake(ws).await
+}
+
+/// Reconnects to `session`'s desktop with `grant` in the first frame, as the viewer does
+/// after a drop. `Err(code)`: the close code of a refusal.
+pub async fn resume_viewer(studio: &Studio, session: &str, grant: &str) -> Result<Viewer, u16> {
+    let url = format!(
+        "ws://{}/desktop/ws?sessionId={session}&resume=1",
+        studio.addr
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws.send(Message::Text(grant.into())).await.unwrap();
+    handshake(ws).await
+}
+
+/// The grant frame, then the RFB handshake; `Err(code)` if the server closes instead.
+async fn handshake(mut ws: Ws) -> Result<Viewer, u16> {
+    let grant = match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Text(grant)))) => grant.to_string(),
+        Ok(Some(Ok(Message::Close(Some(frame))))) => return Err(frame.code.into()),
+        other => panic!("no grant frame: {other:?}"),
     };
     let mut received = Vec::new();
     read_at_least(&mut ws, &mut received, 12).await;
@@ -264,7 +288,11 @@ pub async fn open_viewer(ws_url: &str) -> Result<Viewer, u16> {
     read_at_least(&mut ws, &mut received, 18 + 24).await;
     let len = u32::from_be_bytes(received[38..42].try_into().unwrap()) as usize;
     read_at_least(&mut ws, &mut received, 42 + len).await;
-    Ok(Viewer { ws, received })
+    Ok(Viewer {
+        ws,
+        received,
+        grant,
+    })
 }
 
 /// Opens `ws_url` as noVNC does; the desktop's name, which is its session id.

@@ -50,7 +50,7 @@ pub async fn events(
         .identities
         .resolve(&state.config, &headers, peer.ip())?;
     guards::same_origin(&state.config, peer.ip(), &headers)?;
-    state.rate_limit.check(&identity.user)?;
+    state.rate_limit.check(&identity.user, identity.admin)?;
     let seat = state.live.join(&identity)?;
     // A sign-out between the check above and taking the seat found no stream to end: the
     // sign-in is checked again now that a sign-out would find this one.

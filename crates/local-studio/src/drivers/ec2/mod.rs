@@ -151,7 +151,7 @@ impl Driver for Ec2 {
         drift::alive(&self.shared, &self.runtime, &machine)
     }
 
-    fn stream_url(&self, session: &str, state: &Value, token: &str) -> Option<String> {
+    fn stream_url(&self, session: &str, _name: &str, state: &Value, token: &str) -> Option<String> {
         let machine = Machine::of(state)?;
         let settings = self.shared.settings(&machine).ok()?;
         let address = machine.dcv_address(&settings)?;
