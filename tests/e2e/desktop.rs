@@ -76,15 +76,18 @@ pub(super) async fn proxy_starting(
     transition: Duration,
     start_command: Option<Vec<String>>,
 ) -> RunningProxy {
-    proxy_with(root, transition, start_command, None).await
+    let alice = AuthMode::Dev("alice".into());
+    proxy_with(root, transition, start_command, None, alice).await
 }
 
-/// [`proxy_starting`], whose viewers reach local-studio at `url_base` when given.
+/// [`proxy_starting`], whose viewers reach local-studio at `url_base` when given, and
+/// whose artists sign in as `auth` says.
 pub(super) async fn proxy_with(
     root: &DesktopRoot,
     transition: Duration,
     start_command: Option<Vec<String>>,
     url_base: Option<String>,
+    auth: AuthMode,
 ) -> RunningProxy {
     let studio = local_studio::Config {
         demo: true,
@@ -97,7 +100,7 @@ pub(super) async fn proxy_with(
         credentials: vec![credential()],
         ..local_studio::Config::default()
     };
-    let mut config = ProxyConfig::new(Upstream::Embedded(studio), AuthMode::Dev("alice".into()));
+    let mut config = ProxyConfig::new(Upstream::Embedded(studio), auth);
     config.dist = Some(dist());
     test_support::start_proxy(config).await
 }

@@ -71,11 +71,13 @@ pub async fn buffering_intermediary(proxy: std::net::SocketAddr) -> std::net::So
 }
 
 /// A TCP relay on loopback to `send_to`'s address. [`Relay::cut`] ends every connection
-/// through it at once; new ones pass as before.
+/// through it at once; new ones pass as before. It counts the bytes it carries down.
 pub struct Relay {
     pub addr: std::net::SocketAddr,
     target: std::sync::Arc<std::sync::OnceLock<std::net::SocketAddr>>,
     cuts: tokio::sync::watch::Sender<u64>,
+    /// Bytes relayed from the server to its clients so far.
+    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     accepting: tokio::task::JoinHandle<()>,
 }
 
@@ -85,19 +87,35 @@ impl Relay {
         let addr = listener.local_addr().unwrap();
         let target = std::sync::Arc::new(std::sync::OnceLock::<std::net::SocketAddr>::new());
         let (cuts, _) = tokio::sync::watch::channel(0u64);
-        let (to, watch) = (target.clone(), cuts.clone());
+        let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (to, watch, counter) = (target.clone(), cuts.clone(), bytes.clone());
         let accepting = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 let Some(target) = to.get().copied() else {
                     continue;
                 };
                 let mut cut = watch.subscribe();
+                let counted = counter.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(server) = tokio::net::TcpStream::connect(target).await else {
                         return;
                     };
+                    let (mut from_client, mut to_client) = client.into_split();
+                    let (mut from_server, mut to_server) = server.into_split();
+                    let up = tokio::io::copy(&mut from_client, &mut to_server);
+                    let down = async {
+                        let mut buffer = vec![0u8; 64 * 1024];
+                        while let Ok(n @ 1..) = from_server.read(&mut buffer).await {
+                            if to_client.write_all(&buffer[..n]).await.is_err() {
+                                break;
+                            }
+                            counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = up => {}
+                        _ = down => {}
                         _ = cut.changed() => {}
                     }
                 });
@@ -107,6 +125,7 @@ impl Relay {
             addr,
             target,
             cuts,
+            bytes,
             accepting,
         }
     }
@@ -114,6 +133,11 @@ impl Relay {
     /// Where connections go (set once, before the first).
     pub fn send_to(&self, target: std::net::SocketAddr) {
         self.target.set(target).unwrap();
+    }
+
+    /// Bytes relayed from the server to its clients so far.
+    pub fn bytes_down(&self) -> u64 {
+        self.bytes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Ends every connection open now.

@@ -20,6 +20,7 @@ mod reconnect;
 mod revisit;
 mod stop_warning;
 mod viewer;
+mod viewer_bench;
 mod week_editor;
 
 use fantoccini::Locator;

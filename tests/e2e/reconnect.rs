@@ -1,7 +1,7 @@
 //! Reconnect without the portal, in headless Chromium, with the network between the
 //! browser and local-studio made by the test ([`Relay`]) so that it can be cut: the
-//! viewer comes back to the same desktop by itself, again after a second drop, and once
-//! the workstation has stopped it says so instead of trying for ever.
+//! viewer comes back to the same desktop by itself, again after a second drop; once the
+//! workstation has stopped, or its artist has signed out, it says so instead.
 //!
 //! `bench_reconnect` (`cargo xtask bench`) times it: from the cut to the desktop drawn
 //! again, p50 and p95.
@@ -10,20 +10,28 @@ use super::desktop::{
     drawn_pixels, proxy_with, session_named, studio_client, viewer_status, NON_UNIFORM, SESSIONS,
 };
 use super::desktop_bench::percentile;
+use super::harness::alices_users_file;
 use super::harness::{browser, until};
 use super::intermediary::Relay;
-use super::page::state_of;
+use super::page::{sign_in_as_alice, state_of};
 use super::viewer::open_desktop;
 use fantoccini::Client;
+use portal_proxy::AuthMode;
 use std::time::Duration;
 use test_support::DesktopRoot;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The demo behind a relay (the viewer's network), a browser on its page, and Lighting's
-/// desktop open in the viewer.
+fn alice() -> AuthMode {
+    AuthMode::Dev("alice".into())
+}
+
+/// The demo behind a relay (the viewer's network), its artists signing in as `auth`
+/// says, a browser on its page (signed in as alice), and Lighting's desktop open in the
+/// viewer.
 async fn viewer_behind_relay(
     root: &DesktopRoot,
+    auth: AuthMode,
 ) -> (
     Relay,
     portal_proxy::RunningProxy,
@@ -32,13 +40,16 @@ async fn viewer_behind_relay(
 ) {
     let relay = Relay::start().await;
     let url_base = Some(format!("http://{}/", relay.addr));
-    let proxy = proxy_with(root, Duration::from_millis(500), None, url_base).await;
+    let signs_in = matches!(auth, AuthMode::UsersFile(_));
+    let proxy = proxy_with(root, Duration::from_millis(500), None, url_base, auth).await;
     relay.send_to(proxy.embedded().expect("embedded local-studio").addr());
     let (driver, client) = browser().await;
-    client
-        .goto(&format!("http://{}/", proxy.addr()))
-        .await
-        .unwrap();
+    let base = format!("http://{}/", proxy.addr());
+    if signs_in {
+        sign_in_as_alice(&client, &base).await;
+    } else {
+        client.goto(&base).await.unwrap();
+    }
     until(
         WAIT,
         "Lighting READY",
@@ -85,7 +96,7 @@ async fn a_dropped_connection_comes_back_by_itself_until_the_workstation_stops()
     let Some(root) = DesktopRoot::new() else {
         return;
     };
-    let (relay, proxy, _driver, client) = viewer_behind_relay(&root).await;
+    let (relay, proxy, _driver, client) = viewer_behind_relay(&root, alice()).await;
     for _ in 0..2 {
         drop_and_wait_for_the_desktop(&client, &relay).await;
         assert_eq!(viewer_status(&client).await, "", "nothing is left said");
@@ -110,6 +121,45 @@ async fn a_dropped_connection_comes_back_by_itself_until_the_workstation_stops()
     proxy.shutdown().await;
 }
 
+#[tokio::test]
+async fn after_a_sign_out_a_dropped_viewer_does_not_come_back() {
+    let Some(root) = DesktopRoot::new() else {
+        return;
+    };
+    let users = tempfile::tempdir().unwrap();
+    let auth = AuthMode::UsersFile(alices_users_file(users.path()));
+    let (relay, proxy, _driver, client) = viewer_behind_relay(&root, auth).await;
+    let viewer = client.window().await.unwrap();
+    // alice signs out in the portal's tab (what its sign-out does: POST /api/logout).
+    let portal = client.windows().await.unwrap();
+    let portal = portal.into_iter().find(|w| *w != viewer).unwrap();
+    client.switch_to_window(portal).await.unwrap();
+    let signed_out = client
+        .execute(
+            "return fetch('/api/logout', {method: 'POST', headers: {'X-Studio-Portal': '1'}})
+                 .then(r => r.status)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(signed_out, 204);
+    client.switch_to_window(viewer).await.unwrap();
+
+    // The network drops: the viewer's grant was revoked at the sign-out.
+    relay.cut();
+    let said = until(
+        WAIT,
+        "the page telling alice to connect again",
+        || viewer_status(&client),
+        |s| s.contains("Connect again from the portal"),
+    )
+    .await;
+    assert!(said.contains("was closed"), "{said}");
+    assert_eq!(drawn_pixels(&client).await.unwrap_or(0), 0, "no desktop");
+    client.close().await.unwrap();
+    proxy.shutdown().await;
+}
+
 /// `cargo xtask bench`: reconnect time after a network cut, 20 drops.
 #[tokio::test]
 #[ignore]
@@ -117,7 +167,7 @@ async fn bench_reconnect() {
     let Some(root) = DesktopRoot::new() else {
         return;
     };
-    let (relay, proxy, _driver, client) = viewer_behind_relay(&root).await;
+    let (relay, proxy, _driver, client) = viewer_behind_relay(&root, alice()).await;
     let mut times = Vec::new();
     for _ in 0..20 {
         times.push(drop_and_wait_for_the_desktop(&client, &relay).await);

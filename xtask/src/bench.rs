@@ -73,7 +73,9 @@ pub fn bench() -> Result {
     println!("\n=== real desktops: start to READY, Connect to first frame in Chromium, memory ===");
     let bench = ["--", "--ignored", "--nocapture", "bench_desktops"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
-    println!("\n=== the desktop viewer: reconnect after a network cut ===");
+    println!("\n=== the desktop viewer: a full-screen animation, and reconnect after a cut ===");
+    let bench = ["--", "--ignored", "--nocapture", "bench_viewer_fps"];
+    run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())?;
     let bench = ["--", "--ignored", "--nocapture", "bench_reconnect"];
     run(E2E_TESTS[0], &[&E2E_TESTS[1..], &bench[..]].concat())
 }

@@ -85,10 +85,7 @@ async fn files_survive_a_retained_stop_come_back_from_a_backup_and_go_with_delet
 async fn a_stream_token_opens_one_connection_to_its_own_desktop_only() {
     let Some(host) = Host::new() else { return };
     let studio = test_support::start(host.config(4)).await;
-    let alice = create(&studio, "alice").await;
-    let bob = create(&studio, "bob").await;
-    wait_for(&studio, &alice, "READY").await;
-    wait_for(&studio, &bob, "READY").await;
+    let (alice, bob) = alice_and_bob_ready(&studio).await;
 
     let (_, alice_ws) = stream(&studio, &alice, 60).await;
     assert_eq!(desktop_name(&alice_ws).await, Ok(alice.clone()));
@@ -117,10 +114,7 @@ async fn a_stream_token_opens_one_connection_to_its_own_desktop_only() {
 async fn a_token_presented_for_another_session_is_refused_and_still_opens_its_own() {
     let Some(host) = Host::new() else { return };
     let studio = test_support::start(host.config(4)).await;
-    let alice = create(&studio, "alice").await;
-    let bob = create(&studio, "bob").await;
-    wait_for(&studio, &alice, "READY").await;
-    wait_for(&studio, &bob, "READY").await;
+    let (alice, bob) = alice_and_bob_ready(&studio).await;
 
     let (token, ws) = stream(&studio, &alice, 60).await;
     let base = format!("ws://{}/desktop/ws?authToken={token}", studio.addr);

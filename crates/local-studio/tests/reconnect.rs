@@ -1,7 +1,8 @@
 //! A viewer whose connection dropped reopens its desktop with the reconnect grant the
 //! bridge gave it, without a new stream: once per grant, only for its own session, only
-//! while that session is READY on the same run, and not after its window. Real Xvnc
-//! processes, all stopped when a test ends (test-support's DesktopRoot).
+//! while that session is READY on the same run, not after its window, and not after its
+//! owner signed out. Real Xvnc processes, all stopped when a test ends (test-support's
+//! DesktopRoot).
 
 mod workstations;
 
@@ -17,10 +18,7 @@ const USED: u16 = 4401;
 async fn a_grant_reopens_its_own_desktop_once_and_never_after_a_stop_or_its_window() {
     let Some(host) = Host::new() else { return };
     let studio = test_support::start(host.config(4)).await;
-    let alice = create(&studio, "alice").await;
-    let bob = create(&studio, "bob").await;
-    wait_for(&studio, &alice, "READY").await;
-    wait_for(&studio, &bob, "READY").await;
+    let (alice, bob) = alice_and_bob_ready(&studio).await;
 
     // The token's connection comes with a grant; the viewer drops.
     let (_, ws) = stream(&studio, &alice, 60).await;
@@ -110,4 +108,28 @@ async fn a_reconnect_that_presents_no_grant_is_closed_as_used() {
         Ok(Some(Ok(Message::Close(Some(frame))))) => assert_eq!(u16::from(frame.code), USED),
         other => panic!("expected a close frame: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_sign_out_revokes_that_artists_grants_and_no_one_elses() {
+    let Some(host) = Host::new() else { return };
+    let studio = test_support::start(host.config(4)).await;
+    let (alice, bob) = alice_and_bob_ready(&studio).await;
+    let (_, ws) = stream(&studio, &alice, 60).await;
+    let alices = open_viewer(&ws).await.unwrap();
+    let (_, ws) = stream(&studio, &bob, 60).await;
+    let bobs = open_viewer(&ws).await.unwrap();
+
+    // What portal-proxy sends when alice signs out.
+    let path = "/2020-08-01/studios/desk-studio/artists/alice/viewer-grants";
+    let reply = studio.call("DELETE", path, None, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    assert_eq!(reply.json["revoked"], 1);
+    assert_eq!(
+        resume_viewer(&studio, &alice, &alices.grant).await.err(),
+        Some(USED),
+        "alice signed out"
+    );
+    let reopened = resume_viewer(&studio, &bob, &bobs.grant).await.unwrap();
+    assert_eq!(reopened.desktop_name(), bob);
 }

@@ -13,6 +13,9 @@
 //!   their limits (workstations READY at once, hours this calendar month).
 //! - `PutArtistLimits` (`PUT …/artists/{userId}/limits`): an admin sets one artist's limits,
 //!   studio-wide or for one launch profile, in place of the studio's.
+//! - `RevokeViewerGrants` (`DELETE …/artists/{userId}/viewer-grants`, no body): the artist
+//!   signed out, so none of their desktop viewers may reconnect by itself any more.
+//!   portal-proxy calls it at each sign-out; it answers how many grants it revoked.
 
 use crate::shapes::wire_struct;
 use crate::validate::{length, range, Validate};
@@ -70,6 +73,11 @@ wire_struct!(
 wire_struct!(
     /// `GetArtistUsage`'s and `PutArtistLimits`' answer.
     ArtistUsageResponse { usage: ArtistUsage }
+);
+
+wire_struct!(
+    /// `RevokeViewerGrants`' answer.
+    RevokeViewerGrantsResponse { revoked: i64 }
 );
 
 wire_struct!(

@@ -23,8 +23,8 @@ pub use enums::*;
 pub use error::{ApiError, ErrorBody, ErrorType, ValidationError};
 pub use extensions::{
     minutes_of, ArtistUsage, ArtistUsageResponse, PutArtistLimitsBody, PutWorkstationScheduleBody,
-    ScheduleResponse, StopReason, StopWarning, UsageLine, WorkingHours, WorkstationSchedule,
-    WEEKDAY_NAMES,
+    RevokeViewerGrantsResponse, ScheduleResponse, StopReason, StopWarning, UsageLine, WorkingHours,
+    WorkstationSchedule, WEEKDAY_NAMES,
 };
 pub use operations::{
     Operation, API_VERSION, CLIENT_TOKEN_HEADER, ON_BEHALF_OF_HEADER, REASON_HEADER,

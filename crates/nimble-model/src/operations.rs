@@ -45,6 +45,8 @@ pub enum Operation {
     GetStudioActivity,
     /// Extension: an admin sets one artist's limits.
     PutArtistLimits,
+    /// Extension: the artist signed out: their desktop viewers may no longer reconnect.
+    RevokeViewerGrants,
 }
 
 impl Operation {
@@ -66,7 +68,7 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 8] = [
+    pub const EXTENSIONS: [Operation; 9] = [
         Self::GetStudioUsage,
         Self::GetStudioConcurrency,
         Self::GetStudioActivity,
@@ -75,6 +77,7 @@ impl Operation {
         Self::PutWorkstationSchedule,
         Self::GetArtistUsage,
         Self::PutArtistLimits,
+        Self::RevokeViewerGrants,
     ];
 
     /// Every operation a server routes: AWS's and the extensions.
@@ -106,6 +109,7 @@ impl Operation {
             Self::GetStudioConcurrency => "GetStudioConcurrency",
             Self::GetStudioActivity => "GetStudioActivity",
             Self::PutArtistLimits => "PutArtistLimits",
+            Self::RevokeViewerGrants => "RevokeViewerGrants",
         }
     }
 
@@ -117,7 +121,7 @@ impl Operation {
             | Self::CreateStreamingSessionStream
             | Self::KeepStreamingSessionRunning => "POST",
             Self::PutArtistLimits | Self::PutWorkstationSchedule => "PUT",
-            Self::DeleteStreamingSession => "DELETE",
+            Self::DeleteStreamingSession | Self::RevokeViewerGrants => "DELETE",
             _ => "GET",
         }
     }
@@ -167,6 +171,9 @@ impl Operation {
             Self::GetStudioConcurrency => "/2020-08-01/studios/{studioId}/usage/concurrency",
             Self::GetStudioActivity => "/2020-08-01/studios/{studioId}/activity",
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
+            Self::RevokeViewerGrants => {
+                "/2020-08-01/studios/{studioId}/artists/{userId}/viewer-grants"
+            }
         }
     }
 

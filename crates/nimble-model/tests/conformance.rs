@@ -41,6 +41,7 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetStudioConcurrency => round_trip::<ConcurrencyResponse>(sample),
         GetStudioActivity => round_trip::<StudioActivityResponse>(sample),
         GetWorkstationSchedule | PutWorkstationSchedule => round_trip::<ScheduleResponse>(sample),
+        RevokeViewerGrants => round_trip::<RevokeViewerGrantsResponse>(sample),
     }
 }
 

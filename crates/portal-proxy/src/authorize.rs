@@ -44,7 +44,7 @@ pub fn rule(operation: Operation) -> Rule {
         | GetWorkstationSchedule
         | PutWorkstationSchedule => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
-        GetArtistUsage => Rule::Artist,
+        GetArtistUsage | RevokeViewerGrants => Rule::Artist,
         PutArtistLimits | GetStudioUsage | GetStudioConcurrency | GetStudioActivity => Rule::Admin,
     }
 }

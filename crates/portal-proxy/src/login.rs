@@ -9,7 +9,8 @@
 //!   is a state change like any other and needs `X-Studio-Portal: 1` (see `guards.rs`).
 //! - The session is a random token in an `HttpOnly; SameSite=Strict` cookie, `Secure`
 //!   when the TLS terminator in front says `X-Forwarded-Proto: https`. Signing out ends
-//!   it, and at once the event streams it opened (`live/seats.rs`). The sessions
+//!   it, at once the event streams it opened (`live/seats.rs`), and the artist's desktop
+//!   viewers' reconnect grants (RevokeViewerGrants upstream). The sessions
 //!   themselves, the password check and the lockout live in `identity.rs`.
 //! - Every sign-in attempt, good or bad, is written to the audit log.
 //! - Sign-ins are limited per client address (10 a minute) and per name (5 a minute):
@@ -24,6 +25,7 @@
 use crate::config::{AuthMode, ProxyConfig};
 use crate::error::Refusal;
 use crate::state::Shared;
+use crate::upstream::Call;
 use crate::{audit, guards, identity, static_files};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,7 +33,7 @@ use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use nimble_model::{ApiError, ErrorType, ValidationError};
+use nimble_model::{ApiError, ErrorType, Operation, Route, ValidationError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -102,12 +104,39 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     guards::csrf(&state.config, peer.ip(), &method, &headers)?;
+    // Whose sign-in it was, read before it ends.
+    let user = state
+        .identities
+        .resolve(&state.config, &headers, peer.ip())
+        .ok()
+        .map(|identity| identity.user);
     if let Some(sign_in) = state.identities.logout(&headers) {
         state.live.end_sign_in(&sign_in);
+    }
+    if let Some(user) = user {
+        revoke_viewer_grants(&state, &user).await;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_session_cookie(&mut response, &state.config, &headers, "");
     Ok(response)
+}
+
+/// Tells the studio that `user` signed out, so that none of their desktop viewers
+/// reconnects by itself any more (RevokeViewerGrants). A failure is logged, not shown:
+/// the sign-out itself has happened.
+async fn revoke_viewer_grants(state: &Shared, user: &str) {
+    let studio = state.config.studio_id.as_str();
+    let route = Route::new(Operation::RevokeViewerGrants, [studio, user]);
+    let call = Call {
+        route: &route,
+        query: String::new(),
+        body: None,
+        client_token: None,
+        acting: None,
+    };
+    if !state.upstream.call(&call).await.is_success() {
+        tracing::warn!(%user, "sign-out: the studio did not revoke the viewers' reconnect grants");
+    }
 }
 
 /// The sign-in form in users-file mode; elsewhere there is nothing to sign in to.

@@ -57,6 +57,8 @@ pub struct WsQuery {
 struct Opened {
     vnc: UnixStream,
     session: String,
+    /// (studio, user)
+    owner: (String, String),
     started_ms: Option<i64>,
 }
 
@@ -139,6 +141,10 @@ fn opened(
         Ok(vnc) => Ok(Opened {
             vnc,
             session,
+            owner: (
+                record.studio_id.clone(),
+                record.session.owned_by.clone().unwrap_or_default(),
+            ),
             started_ms: record.session.started_at.map(|t| t.unix_millis()),
         }),
         Err(error) => {
@@ -201,11 +207,12 @@ async fn serve(mut ws: WebSocket, desktop: Opened, app: Arc<App>) {
     let Opened {
         vnc,
         session,
+        owner,
         started_ms,
     } = desktop;
     // Connecting is using it: idle stop counts from here.
     app.activity.viewed(&session, app.now_ms());
-    let issued = app.grants.issue(&session, started_ms);
+    let issued = app.grants.issue(&session, (&owner.0, &owner.1), started_ms);
     if ws.send(Message::Text(issued.grant.into())).await.is_ok() {
         tokio::select! {
             _ = bridge(ws, vnc, &app, &session) => {}

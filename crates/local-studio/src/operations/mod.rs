@@ -64,6 +64,7 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::GetStudioConcurrency => studio_usage::concurrency(tx, call, studio),
         Operation::GetStudioActivity => studio_usage::activity(app, tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
+        Operation::RevokeViewerGrants => streams::revoke_grants(app, call, studio),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),

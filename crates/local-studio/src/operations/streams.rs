@@ -188,3 +188,13 @@ fn deleted(stream: &mut StreamingSessionStream) {
     stream.status_code = Some(StreamingSessionStreamStatusCode::StreamDeleted);
     stream.url = None;
 }
+
+/// RevokeViewerGrants: the artist signed out of the portal (portal-proxy says so), so
+/// none of their desktop viewers may reconnect by itself (`tokens/grants.rs`).
+pub fn revoke_grants(app: &App, call: &Call, studio: &crate::config::Studio) -> Result<String> {
+    let user = call.route.user_id().unwrap_or("");
+    let revoked = app.grants.revoke(&studio.studio_id, user);
+    to_json(&RevokeViewerGrantsResponse {
+        revoked: Some(revoked as i64),
+    })
+}

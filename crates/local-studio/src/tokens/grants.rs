@@ -11,6 +11,8 @@
 //!   page never holds two.
 //! - **Expires** [`RECONNECT_WINDOW_MS`] after its connection ended; while the
 //!   connection lasts it does not age, so an artist at work all day can still reconnect.
+//! - **Revoked** when its owner signs out of the portal (RevokeViewerGrants, which
+//!   portal-proxy calls at each sign-out).
 //!
 //! Grants live in this process's memory: after a restart the viewer tells the artist to
 //! connect again from the portal, as with any used or expired link.
@@ -28,6 +30,8 @@ pub struct Grants(Mutex<HashMap<String, Grant>>);
 
 struct Grant {
     session: String,
+    /// Whose session it is: (studio, user).
+    owner: (String, String),
     /// The session's `startedAt` (ms) when issued.
     started_ms: Option<i64>,
     /// `None` while its connection is open.
@@ -47,13 +51,15 @@ pub struct Issued {
 }
 
 impl Grants {
-    /// A grant for a viewer now connected to `session` on its run started at `started_ms`.
-    pub fn issue(&self, session: &str, started_ms: Option<i64>) -> Issued {
+    /// A grant for a viewer now connected to `session`, of `owner` (studio, user), on its
+    /// run started at `started_ms`.
+    pub fn issue(&self, session: &str, owner: (&str, &str), started_ms: Option<i64>) -> Issued {
         let grant = super::new_token();
         let hash = token_hash(&grant);
         let cut = Arc::new(Notify::new());
         let kept = Grant {
             session: session.to_owned(),
+            owner: (owner.0.to_owned(), owner.1.to_owned()),
             started_ms,
             expires_ms: None,
             cut: cut.clone(),
@@ -87,6 +93,14 @@ impl Grants {
         Some(spent.started_ms)
     }
 
+    /// Drops every grant of `user`'s sessions in `studio`; how many there were.
+    pub fn revoke(&self, studio: &str, user: &str) -> usize {
+        let mut grants = self.lock();
+        let before = grants.len();
+        grants.retain(|_, g| g.owner.0 != studio || g.owner.1 != user);
+        before - grants.len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Grant>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -99,7 +113,7 @@ mod tests {
     #[test]
     fn a_grant_reopens_its_own_session_once_until_its_window_after_the_connection_ends() {
         let grants = Grants::default();
-        let first = grants.issue("ss-1", Some(1));
+        let first = grants.issue("ss-1", ("st", "alice"), Some(1));
         // Another session's name neither opens nor spends it.
         assert_eq!(grants.spend(&first.grant, "ss-2", 0), None);
         // While its connection lasts it does not age.
@@ -110,14 +124,14 @@ mod tests {
         );
         assert_eq!(grants.spend(&first.grant, "ss-1", much_later), None, "once");
 
-        let second = grants.issue("ss-1", Some(1));
+        let second = grants.issue("ss-1", ("st", "alice"), Some(1));
         grants.ended(&second.hash, 1_000);
         assert_eq!(
             grants.spend(&second.grant, "ss-1", 1_000 + RECONNECT_WINDOW_MS),
             None,
             "expired"
         );
-        let third = grants.issue("ss-1", Some(1));
+        let third = grants.issue("ss-1", ("st", "alice"), Some(1));
         grants.ended(&third.hash, 1_000);
         assert!(grants
             .spend(&third.grant, "ss-1", 999 + RECONNECT_WINDOW_MS)
@@ -125,10 +139,22 @@ mod tests {
         assert_eq!(grants.spend("made-up", "ss-1", 0), None);
     }
 
+    #[test]
+    fn a_sign_out_revokes_the_grants_of_that_artist_only() {
+        let grants = Grants::default();
+        let alices = grants.issue("ss-1", ("st", "alice"), Some(1));
+        let bobs = grants.issue("ss-2", ("st", "bob"), Some(1));
+        let other_studio = grants.issue("ss-3", ("elsewhere", "alice"), Some(1));
+        assert_eq!(grants.revoke("st", "alice"), 1);
+        assert_eq!(grants.spend(&alices.grant, "ss-1", 0), None);
+        assert!(grants.spend(&bobs.grant, "ss-2", 0).is_some());
+        assert!(grants.spend(&other_studio.grant, "ss-3", 0).is_some());
+    }
+
     #[tokio::test]
     async fn spending_a_grant_cuts_the_connection_it_was_issued_to() {
         let grants = Grants::default();
-        let issued = grants.issue("ss-1", Some(1));
+        let issued = grants.issue("ss-1", ("st", "alice"), Some(1));
         let cut = issued.cut.notified();
         grants.spend(&issued.grant, "ss-1", 0).unwrap();
         tokio::time::timeout(std::time::Duration::from_secs(1), cut)

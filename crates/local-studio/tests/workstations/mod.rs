@@ -173,6 +173,15 @@ pub async fn create(studio: &Studio, owner: &str) -> String {
     studio.create_in(SESSIONS, body).await
 }
 
+/// A READY workstation each for alice and bob: their ids.
+pub async fn alice_and_bob_ready(studio: &Studio) -> (String, String) {
+    let alice = create(studio, "alice").await;
+    let bob = create(studio, "bob").await;
+    wait_for(studio, &alice, "READY").await;
+    wait_for(studio, &bob, "READY").await;
+    (alice, bob)
+}
+
 pub async fn act(studio: &Studio, id: &str, action: &str, body: Value) -> Value {
     studio.act(SESSIONS, id, action, body).await
 }
