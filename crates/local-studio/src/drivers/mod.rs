@@ -109,6 +109,16 @@ fn local_desktop_limits(profile: &Profile) -> Option<::local_desktop::Limits> {
     (limits != ::local_desktop::Limits::default()).then_some(limits)
 }
 
+/// Takes `profile`'s desktop limits as they are now into `record`'s link, at each start:
+/// they were copied when the session was made, and a profile may have been tightened
+/// since (a clipboard disabled must be off from the next start).
+pub fn take_current_limits(record: &mut SessionRecord, profile: &Profile) {
+    let link = record.driver.as_mut();
+    if let Some(link) = link.filter(|l| l.name == DriverName::LocalDesktop.as_str()) {
+        link.limits = local_desktop_limits(profile);
+    }
+}
+
 /// The drivers of one server, by name.
 pub struct Drivers {
     simulated: Arc<dyn Driver>,

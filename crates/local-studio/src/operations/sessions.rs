@@ -187,7 +187,7 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         restorable(tx, &record, backup_id, call.now_ms)?;
     }
     if action == Action::Start {
-        start_checks(app, tx, &record, call.now_ms)?;
+        start_checks(app, tx, &mut record, call.now_ms)?;
     }
     let outcome = app.roll_failure(failure_code);
     record.begin(action, call.user, call.now_ms, app.transition_ms, outcome);
@@ -235,20 +235,26 @@ pub fn keep_running(app: &App, tx: &Transaction, call: &Call) -> Result<String> 
 }
 
 /// What every start of a stopped workstation passes, an artist's or a schedule's: the
-/// owner's limits and the driver's capacity.
+/// owner's limits and the driver's capacity. A start that may go ahead takes the launch
+/// profile's desktop limits as they are now.
 pub(super) fn start_checks(
     app: &App,
     tx: &Transaction,
-    record: &SessionRecord,
+    record: &mut SessionRecord,
     now_ms: i64,
 ) -> Result<()> {
     let studio = app.studios.studio(&record.studio_id);
     let profile_id = record.session.launch_profile_id.as_deref().unwrap_or("");
-    if let Some((studio, profile)) = studio.and_then(|s| Some((s, s.launch_profile(profile_id)?))) {
+    let found = studio.and_then(|s| Some((s, s.launch_profile(profile_id)?)));
+    if let Some((studio, profile)) = found {
         let owner = record.session.owned_by.as_deref().unwrap_or("");
         super::usage::check_start(tx, studio, profile, owner, now_ms)?;
     }
-    app.drivers.check_capacity(tx, record)
+    app.drivers.check_capacity(tx, record)?;
+    if let Some((_, profile)) = found {
+        crate::drivers::take_current_limits(record, profile);
+    }
+    Ok(())
 }
 
 /// A start may restore only a complete backup of the same session.
