@@ -90,6 +90,19 @@ async fn drop_and_wait_for_the_desktop(client: &Client, relay: &Relay) -> f64 {
     back_at.as_f64().unwrap() - cut_at
 }
 
+/// Waits until the viewer tells the artist the connection was closed and to connect
+/// again from the portal.
+async fn says_the_connection_was_closed(client: &Client) {
+    let said = until(
+        WAIT,
+        "the page saying the connection was closed",
+        || viewer_status(client),
+        |s| s.contains("Connect again from the portal"),
+    )
+    .await;
+    assert!(said.contains("was closed"), "{said}");
+}
+
 #[tokio::test]
 async fn a_dropped_connection_comes_back_by_itself_until_the_workstation_stops() {
     // Declared first so it is dropped last: the desktops stop after everything else.
@@ -109,14 +122,7 @@ async fn a_dropped_connection_comes_back_by_itself_until_the_workstation_stops()
     studio
         .act(SESSIONS, &lighting, "stop", serde_json::json!({}))
         .await;
-    let said = until(
-        WAIT,
-        "the page saying the connection was closed",
-        || viewer_status(&client),
-        |s| s.contains("Connect again from the portal"),
-    )
-    .await;
-    assert!(said.contains("was closed"), "{said}");
+    says_the_connection_was_closed(&client).await;
     client.close().await.unwrap();
     proxy.shutdown().await;
 }
@@ -147,14 +153,7 @@ async fn after_a_sign_out_a_dropped_viewer_does_not_come_back() {
 
     // The network drops: the viewer's grant was revoked at the sign-out.
     relay.cut();
-    let said = until(
-        WAIT,
-        "the page telling alice to connect again",
-        || viewer_status(&client),
-        |s| s.contains("Connect again from the portal"),
-    )
-    .await;
-    assert!(said.contains("was closed"), "{said}");
+    says_the_connection_was_closed(&client).await;
     assert_eq!(drawn_pixels(&client).await.unwrap_or(0), 0, "no desktop");
     client.close().await.unwrap();
     proxy.shutdown().await;

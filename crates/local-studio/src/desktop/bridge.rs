@@ -10,7 +10,8 @@
 //! - **A reconnect grant**, `?sessionId=SESSION&resume=1`: the upgrade is accepted first
 //!   and the grant comes in the client's first text frame (never in a URL, which access
 //!   logs keep), within [`GRANT_WAIT`]. A refusal is a close frame whose code the viewer
-//!   tells apart: [`USED`] (show the message), [`SLOW_DOWN`] and [`UNAVAILABLE`] (retry).
+//!   tells apart: [`USED`] (show the message), [`SLOW_DOWN`], [`UNAVAILABLE`] and 1011
+//!   (the store failed) (retry).
 //!
 //! Either way, the server's first frame is a text frame with a new grant
 //! (`tokens/grants.rs`), then the bridge copies raw RFB bytes both ways (noVNC needs no
@@ -66,7 +67,10 @@ struct Opened {
 enum Refusal {
     Refused,
     Throttled(u64),
+    /// The desktop's socket did not answer.
     Unavailable,
+    /// The check itself failed (the store).
+    Failed,
 }
 
 impl Refusal {
@@ -85,6 +89,7 @@ impl Refusal {
             Refusal::Unavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, NOT_ANSWERING).into_response()
             }
+            Refusal::Failed => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
 
@@ -93,6 +98,8 @@ impl Refusal {
             Refusal::Refused => (USED, "used or expired"),
             Refusal::Throttled(_) => (SLOW_DOWN, "too many attempts"),
             Refusal::Unavailable => (UNAVAILABLE, "desktop not answering"),
+            // WebSocket's own "internal error": the viewer tries again.
+            Refusal::Failed => (1011, "server error"),
         };
         Message::Close(Some(CloseFrame {
             code,
@@ -129,7 +136,7 @@ fn opened(
             if let Some(error) = error {
                 tracing::error!(%error, "cannot check a desktop token or grant");
             }
-            return Err(Refusal::Unavailable);
+            return Err(Refusal::Failed);
         }
     };
     let session = record.session_id().to_owned();
@@ -162,13 +169,12 @@ pub async fn connect(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Some(token) = query.auth_token {
-        let kind = DriverName::LocalDesktop;
         let presented = present(
             app.clone(),
             peer.ip(),
             token,
             query.session_id,
-            kind,
+            DriverName::LocalDesktop,
             connect_desktop,
         )
         .await;

@@ -1,8 +1,9 @@
 //! Presenting a stream token at one of the two endpoints outside SigV4, `GET /desktop/ws`
 //! (`desktop/bridge.rs`, the noVNC bridge) and `POST /dcv/verify` (`dcv.rs`, Amazon DCV's
-//! external authenticator), or a reconnect grant at the first ([`resume`]). Both call [`present`]: it takes one attempt from the rate
-//! limits, then redeems the token on a blocking thread (the store is SQLite), and says what
-//! came of it. Each endpoint only turns that into its own answer.
+//! external authenticator), or a reconnect grant at the first ([`resume`]). Both call
+//! [`present`]: it takes one attempt from the rate limits, then redeems the token on a
+//! blocking thread (the store is SQLite), and says what came of it. Each endpoint only
+//! turns that into its own answer.
 //!
 //! Unlike the rest of `tokens/`, this reads the store through the server's state, so it
 //! sits above `app.rs`.
@@ -74,16 +75,13 @@ pub async fn resume<T: Send + 'static>(
         return Presented::Refused;
     };
     let reopened = tokio::task::spawn_blocking(move || {
-        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-        let changes_before = db.total_changes();
-        let tx = db.transaction()?;
-        crate::operations::settle(&app, &tx, app.now_ms())?;
-        let record = store::session_by_id(&tx, &session_id)?.filter(|record| {
-            ready_on(record, DriverName::LocalDesktop)
-                && record.session.started_at.map(|t| t.unix_millis()) == started_ms
-        });
-        app.commit(tx, changes_before)?;
-        drop(db);
+        let record = settled(&app, |tx, _| {
+            let record = store::session_by_id(tx, &session_id)?;
+            Ok(record.filter(|record| {
+                ready_on(record, DriverName::LocalDesktop)
+                    && record.session.started_at.map(|t| t.unix_millis()) == started_ms
+            }))
+        })?;
         Ok::<_, StoreError>(record.map(|record| open(&app, record)))
     })
     .await;
@@ -112,22 +110,35 @@ fn redeem(
     session_id: &str,
     driver: DriverName,
 ) -> Result<Option<SessionRecord>, StoreError> {
+    settled(app, |tx, now_ms| {
+        let opens = match store::stream_token(tx, &token_hash(token), now_ms)? {
+            Some(grant) if grant.session_id == session_id => store::session_by_id(tx, session_id)?
+                .filter(|record| may_use(record, &grant, driver))
+                .map(|record| (grant, record)),
+            _ => None,
+        };
+        if let Some((grant, _)) = &opens {
+            store::spend_stream_token(tx, &grant.stream_id, now_ms)?;
+        }
+        Ok(opens.map(|(_, record)| record))
+    })
+}
+
+/// Runs `check` in a transaction on a store brought up to date (`operations::settle`),
+/// so it judges sessions as they are now, and commits what it wrote. The store's lock is
+/// released before the caller opens anything.
+fn settled<R>(
+    app: &App,
+    check: impl FnOnce(&rusqlite::Transaction, i64) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
     let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
     let changes_before = db.total_changes();
     let tx = db.transaction()?;
     let now_ms = app.now_ms();
     crate::operations::settle(app, &tx, now_ms)?;
-    let opens = match store::stream_token(&tx, &token_hash(token), now_ms)? {
-        Some(grant) if grant.session_id == session_id => store::session_by_id(&tx, session_id)?
-            .filter(|record| may_use(record, &grant, driver))
-            .map(|record| (grant, record)),
-        _ => None,
-    };
-    if let Some((grant, _)) = &opens {
-        store::spend_stream_token(&tx, &grant.stream_id, now_ms)?;
-    }
+    let checked = check(&tx, now_ms)?;
     app.commit(tx, changes_before)?;
-    Ok(opens.map(|(_, record)| record))
+    Ok(checked)
 }
 
 /// Whether the token `grant` describes may connect to `record` through `driver` now.
