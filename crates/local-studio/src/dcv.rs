@@ -66,7 +66,7 @@ async fn verify(
         form.authentication_token,
         Some(form.session_id),
         DriverName::Ec2,
-        |_, record| user_of(record),
+        |_, record, _| user_of(record),
     )
     .await;
     match presented {

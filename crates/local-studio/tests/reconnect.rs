@@ -116,7 +116,7 @@ async fn a_sign_out_revokes_that_artists_grants_and_no_one_elses() {
     let studio = test_support::start(host.config(4)).await;
     let (alice, bob) = alice_and_bob_ready(&studio).await;
     let (_, ws) = stream(&studio, &alice, 60).await;
-    let alices = open_viewer(&ws).await.unwrap();
+    let mut alices = open_viewer(&ws).await.unwrap();
     let (_, ws) = stream(&studio, &bob, 60).await;
     let bobs = open_viewer(&ws).await.unwrap();
 
@@ -125,6 +125,11 @@ async fn a_sign_out_revokes_that_artists_grants_and_no_one_elses() {
     let reply = studio.call("DELETE", path, None, None).await;
     assert_eq!(reply.status, 200, "{}", reply.json);
     assert_eq!(reply.json["revoked"], 1);
+    // Her open connection ends with her sign-in.
+    let cut = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some(Ok(_)) = alices.ws.next().await {}
+    });
+    assert!(cut.await.is_ok(), "alice's viewer is cut at her sign-out");
     assert_eq!(
         resume_viewer(&studio, &alice, &alices.grant).await.err(),
         Some(USED),

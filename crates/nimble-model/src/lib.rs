@@ -3,7 +3,7 @@
 //!
 //! Everything here is checked member by member against botocore's `service-2.json` by
 //! `tests/conformance.rs`, so a missing field or enum value fails the build's tests; only
-//! studio-portal's own extensions (`extensions.rs`) are outside that model.
+//! studio-portal's own extensions (`extensions.rs`, `sharing.rs`) are outside that model.
 
 mod enums;
 mod error;
@@ -13,6 +13,7 @@ mod parse;
 mod requests;
 mod route;
 mod shapes;
+mod sharing;
 mod studio_usage;
 mod tags;
 mod timestamp;
@@ -33,6 +34,10 @@ pub use parse::{json_body, parse_body, parse_query};
 pub use requests::*;
 pub use route::{Route, RouteError};
 pub use shapes::*;
+pub use sharing::{
+    JoinResponse, PutSessionShareBody, SessionShare, SessionShareResponse, SessionSharesResponse,
+    ShareMode, DEFAULT_SHARE_MINUTES, MAX_SHARE_MINUTES,
+};
 pub use studio_usage::{
     ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, SessionActivity,
     StudioActivityResponse, StudioUsageQuery, StudioUsageResponse, UsageGroup, GROUP_BY,

@@ -47,6 +47,18 @@ pub enum Operation {
     PutArtistLimits,
     /// Extension: the artist signed out: their desktop viewers may no longer reconnect.
     RevokeViewerGrants,
+    /// Extension: shares a workstation with a colleague (`sharing.rs`).
+    PutSessionShare,
+    /// Extension: revokes a share.
+    DeleteSessionShare,
+    /// Extension: a workstation's shares and who is connected.
+    ListSessionShares,
+    /// Extension: what is shared with an artist.
+    ListSharedSessions,
+    /// Extension: a colleague's stream to a workstation shared with them.
+    JoinSharedSession,
+    /// Extension: an admin's view-only stream, for support.
+    JoinForSupport,
 }
 
 impl Operation {
@@ -68,7 +80,7 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 9] = [
+    pub const EXTENSIONS: [Operation; 15] = [
         Self::GetStudioUsage,
         Self::GetStudioConcurrency,
         Self::GetStudioActivity,
@@ -78,6 +90,12 @@ impl Operation {
         Self::GetArtistUsage,
         Self::PutArtistLimits,
         Self::RevokeViewerGrants,
+        Self::PutSessionShare,
+        Self::DeleteSessionShare,
+        Self::ListSessionShares,
+        Self::ListSharedSessions,
+        Self::JoinSharedSession,
+        Self::JoinForSupport,
     ];
 
     /// Every operation a server routes: AWS's and the extensions.
@@ -110,6 +128,12 @@ impl Operation {
             Self::GetStudioActivity => "GetStudioActivity",
             Self::PutArtistLimits => "PutArtistLimits",
             Self::RevokeViewerGrants => "RevokeViewerGrants",
+            Self::PutSessionShare => "PutSessionShare",
+            Self::DeleteSessionShare => "DeleteSessionShare",
+            Self::ListSessionShares => "ListSessionShares",
+            Self::ListSharedSessions => "ListSharedSessions",
+            Self::JoinSharedSession => "JoinSharedSession",
+            Self::JoinForSupport => "JoinForSupport",
         }
     }
 
@@ -119,9 +143,13 @@ impl Operation {
             | Self::StartStreamingSession
             | Self::StopStreamingSession
             | Self::CreateStreamingSessionStream
-            | Self::KeepStreamingSessionRunning => "POST",
-            Self::PutArtistLimits | Self::PutWorkstationSchedule => "PUT",
-            Self::DeleteStreamingSession | Self::RevokeViewerGrants => "DELETE",
+            | Self::KeepStreamingSessionRunning
+            | Self::JoinSharedSession
+            | Self::JoinForSupport => "POST",
+            Self::PutArtistLimits | Self::PutWorkstationSchedule | Self::PutSessionShare => "PUT",
+            Self::DeleteStreamingSession | Self::RevokeViewerGrants | Self::DeleteSessionShare => {
+                "DELETE"
+            }
             _ => "GET",
         }
     }
@@ -173,6 +201,21 @@ impl Operation {
             Self::PutArtistLimits => "/2020-08-01/studios/{studioId}/artists/{userId}/limits",
             Self::RevokeViewerGrants => {
                 "/2020-08-01/studios/{studioId}/artists/{userId}/viewer-grants"
+            }
+            Self::PutSessionShare | Self::DeleteSessionShare => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/shares/{userId}"
+            }
+            Self::ListSessionShares => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/shares"
+            }
+            Self::ListSharedSessions => {
+                "/2020-08-01/studios/{studioId}/artists/{userId}/shared-sessions"
+            }
+            Self::JoinSharedSession => {
+                "/2020-08-01/studios/{studioId}/artists/{userId}/shared-sessions/{sessionId}/streams"
+            }
+            Self::JoinForSupport => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/support-streams"
             }
         }
     }

@@ -42,6 +42,9 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         GetStudioActivity => round_trip::<StudioActivityResponse>(sample),
         GetWorkstationSchedule | PutWorkstationSchedule => round_trip::<ScheduleResponse>(sample),
         RevokeViewerGrants => round_trip::<RevokeViewerGrantsResponse>(sample),
+        PutSessionShare | DeleteSessionShare => round_trip::<SessionShareResponse>(sample),
+        ListSessionShares | ListSharedSessions => round_trip::<SessionSharesResponse>(sample),
+        JoinSharedSession | JoinForSupport => round_trip::<JoinResponse>(sample),
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Rule {
     BackupOwner,
     /// GetArtistUsage: the path must name the artist (any artist, for an admin).
     Artist,
+    /// JoinSharedSession: the path must name the caller, admin or not (a share is
+    /// personal; admins join for support instead, view-only).
+    Caller,
     /// PutArtistLimits: admins only.
     Admin,
 }
@@ -42,24 +45,38 @@ pub fn rule(operation: Operation) -> Rule {
         | GetStreamingSessionStream
         | KeepStreamingSessionRunning
         | GetWorkstationSchedule
-        | PutWorkstationSchedule => Rule::SessionOwner,
+        | PutWorkstationSchedule
+        | PutSessionShare
+        | DeleteSessionShare
+        | ListSessionShares => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
-        GetArtistUsage | RevokeViewerGrants => Rule::Artist,
-        PutArtistLimits | GetStudioUsage | GetStudioConcurrency | GetStudioActivity => Rule::Admin,
+        GetArtistUsage | RevokeViewerGrants | ListSharedSessions => Rule::Artist,
+        JoinSharedSession => Rule::Caller,
+        PutArtistLimits | GetStudioUsage | GetStudioConcurrency | GetStudioActivity
+        | JoinForSupport => Rule::Admin,
     }
 }
 
-/// The checks of [`Rule::Artist`] and [`Rule::Admin`], which need only the path.
+/// The checks of [`Rule::Artist`], [`Rule::Caller`] and [`Rule::Admin`], which need only
+/// the path.
 pub fn check_artist(identity: &Identity, route: &nimble_model::Route) -> Result<(), ApiError> {
+    let caller = route.user_id() == Some(identity.user.as_str());
     let refused = match rule(route.operation) {
-        Rule::Artist => !identity.admin && route.user_id() != Some(identity.user.as_str()),
+        Rule::Artist => !identity.admin && !caller,
+        // Another artist's share answers as a missing one, which the upstream says.
+        Rule::Caller if !caller => {
+            return Err(ApiError::not_found(
+                "Streaming session",
+                route.session_id().unwrap_or(""),
+            ))
+        }
         Rule::Admin => !identity.admin,
         _ => false,
     };
     match refused {
         true => Err(ApiError::new(
             ErrorType::AccessDenied,
-            "Only a studio admin can see or set another artist's limits",
+            "Only a studio admin can do this for another artist",
         )),
         false => Ok(()),
     }
@@ -144,5 +161,27 @@ mod tests {
             rule(Operation::GetStreamingSessionStream),
             Rule::SessionOwner
         );
+    }
+
+    #[test]
+    fn a_share_is_joined_only_by_the_colleague_it_names_and_support_only_by_admins() {
+        use nimble_model::Route;
+        let join = |user: &str| Route::new(Operation::JoinSharedSession, ["st", user, "ss-1"]);
+        let support = Route::new(Operation::JoinForSupport, ["st", "ss-1"]);
+        assert!(check_artist(&artist(false), &join("alice")).is_ok());
+        for who in [artist(false), artist(true)] {
+            let refused = check_artist(&who, &join("bob")).unwrap_err();
+            assert_eq!(
+                refused.kind,
+                ErrorType::ResourceNotFound,
+                "as a missing session"
+            );
+        }
+        assert_eq!(
+            check_artist(&artist(false), &support).unwrap_err().kind,
+            ErrorType::AccessDenied
+        );
+        assert!(check_artist(&artist(true), &support).is_ok());
+        assert_eq!(rule(Operation::PutSessionShare), Rule::SessionOwner);
     }
 }

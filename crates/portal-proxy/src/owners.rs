@@ -47,6 +47,7 @@ impl Owned {
             | Rule::OwnedByFilter
             | Rule::OwnedByOnCreate
             | Rule::Artist
+            | Rule::Caller
             | Rule::Admin => None,
         }
     }

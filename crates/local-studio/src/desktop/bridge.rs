@@ -17,10 +17,12 @@
 //! (`tokens/grants.rs`), then the bridge copies raw RFB bytes both ways (noVNC needs no
 //! websockify) until either side closes, or a reconnect with that grant takes over.
 
+use super::view_only::ViewOnly;
 use crate::app::App;
 use crate::config::DriverName;
 use crate::lifecycle::SessionRecord;
 use crate::tokens::redeem::{present, resume, Presented};
+use crate::tokens::{Guest, Viewer};
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -54,13 +56,10 @@ pub struct WsQuery {
     resume: Option<String>,
 }
 
-/// A desktop a token or grant opened.
+/// A desktop a token or grant opened, and who sees it.
 struct Opened {
     vnc: UnixStream,
-    session: String,
-    /// (studio, user)
-    owner: (String, String),
-    started_ms: Option<i64>,
+    viewer: Viewer,
 }
 
 /// Why nothing was opened.
@@ -108,25 +107,21 @@ impl Refusal {
     }
 }
 
-/// Connects to the desktop of `record` (on the blocking thread that checked the token).
+/// Connects `viewer` to the desktop of `record` (on the blocking thread that checked the
+/// token).
 fn connect_desktop(
     app: &App,
     record: SessionRecord,
-) -> (
-    Result<std::os::unix::net::UnixStream, String>,
-    SessionRecord,
-) {
-    (app.drivers.connect_viewer(record.session_id()), record)
+    viewer: Viewer,
+) -> (Result<std::os::unix::net::UnixStream, String>, Viewer) {
+    (app.drivers.connect_viewer(record.session_id()), viewer)
 }
 
 /// What a token or grant, once presented, opens.
 fn opened(
-    presented: Presented<(
-        Result<std::os::unix::net::UnixStream, String>,
-        SessionRecord,
-    )>,
+    presented: Presented<(Result<std::os::unix::net::UnixStream, String>, Viewer)>,
 ) -> Result<Opened, Refusal> {
-    let (vnc, record) = match presented {
+    let (vnc, viewer) = match presented {
         Presented::Opened(found) => found,
         Presented::Throttled(throttled) => {
             return Err(Refusal::Throttled(throttled.retry_after_secs))
@@ -139,21 +134,13 @@ fn opened(
             return Err(Refusal::Failed);
         }
     };
-    let session = record.session_id().to_owned();
+    let session = viewer.session.clone();
     let vnc = vnc.and_then(|std| {
         std.set_nonblocking(true).map_err(|e| e.to_string())?;
         UnixStream::from_std(std).map_err(|e| e.to_string())
     });
     match vnc {
-        Ok(vnc) => Ok(Opened {
-            vnc,
-            session,
-            owner: (
-                record.studio_id.clone(),
-                record.session.owned_by.clone().unwrap_or_default(),
-            ),
-            started_ms: record.session.started_at.map(|t| t.unix_millis()),
-        }),
+        Ok(vnc) => Ok(Opened { vnc, viewer }),
         Err(error) => {
             // Logged: an artist may have put something else at their desktop's socket path.
             tracing::warn!(%session, %error, "desktop connection refused");
@@ -207,41 +194,75 @@ async fn reconnect(mut ws: WebSocket, app: Arc<App>, peer: IpAddr, session: Stri
     }
 }
 
-/// Hands the viewer a reconnect grant, then bridges until either side closes or a
-/// reconnect with that grant takes over.
+/// Hands the viewer a reconnect grant, then bridges until either side closes, a
+/// reconnect with that grant takes over, or a guest's share ends (revoked: cut at once;
+/// expired: within [`SHARE_CHECK`]).
 async fn serve(mut ws: WebSocket, desktop: Opened, app: Arc<App>) {
-    let Opened {
-        vnc,
-        session,
-        owner,
-        started_ms,
-    } = desktop;
+    let Opened { vnc, viewer } = desktop;
+    let session = viewer.session.clone();
+    let view_only = viewer.guest.is_some_and(Guest::view_only);
+    if let Some(guest) = viewer.guest {
+        // Who joined whose desktop, and how (a share or support): the audit's other half,
+        // beside portal-proxy's line for the join.
+        tracing::info!(%session, user = %viewer.user, mode = guest.as_str(), "guest connected");
+    }
     // Connecting is using it: idle stop counts from here.
     app.activity.viewed(&session, app.now_ms());
-    let issued = app.grants.issue(&session, (&owner.0, &owner.1), started_ms);
+    let issued = app.grants.issue(viewer);
     if ws.send(Message::Text(issued.grant.into())).await.is_ok() {
         tokio::select! {
-            _ = bridge(ws, vnc, &app, &session) => {}
+            _ = bridge(ws, vnc, &app, &session, view_only) => {}
             _ = issued.cut.notified() => {}
+            _ = share_ends(&app, &issued.hash) => {}
         }
     }
     app.grants.ended(&issued.hash, app.now_ms());
 }
 
+/// How often a guest's connection looks at its share's end (on the lifecycle clock, which
+/// tests move).
+const SHARE_CHECK: Duration = Duration::from_millis(200);
+
+/// Returns when the share of grant `hash`'s viewer has ended (never, for the owner).
+async fn share_ends(app: &App, hash: &str) {
+    loop {
+        match app.grants.until(hash) {
+            Some(None) => std::future::pending::<()>().await,
+            Some(Some(until_ms)) if app.now_ms() < until_ms => {}
+            _ => return,
+        }
+        tokio::time::sleep(SHARE_CHECK).await;
+    }
+}
+
 /// Copies bytes both ways until either side closes; the artist's key and pointer events on
-/// the way in count as use of the session (idle stop, `idle.rs`).
-async fn bridge(ws: WebSocket, vnc: UnixStream, app: &App, session: &str) {
+/// the way in count as use of the session (idle stop, `idle.rs`). A `view_only` guest's
+/// input is dropped here, so it never reaches the desktop whatever their page sends.
+async fn bridge(ws: WebSocket, vnc: UnixStream, app: &App, session: &str, view_only: bool) {
     let (mut to_browser, mut from_browser) = ws.split();
     let (mut from_vnc, mut to_vnc) = vnc.into_split();
     let upstream = async {
         let mut input = local_desktop::InputCounter::new();
+        let mut filter = view_only.then(ViewOnly::new);
         while let Some(Ok(message)) = from_browser.next().await {
             let failed = match message {
                 Message::Binary(bytes) => {
-                    if input.feed(&bytes) > 0 {
+                    let kept;
+                    let bytes: &[u8] = match filter.as_mut().map(|f| f.filter(&bytes)) {
+                        None => &bytes,
+                        Some(Ok(filtered)) => {
+                            kept = filtered;
+                            &kept
+                        }
+                        Some(Err(unknown)) => {
+                            tracing::warn!(%session, message = unknown.0, "a view-only guest sent a message the bridge cannot size");
+                            break;
+                        }
+                    };
+                    if input.feed(bytes) > 0 {
                         app.activity.used(session, app.now_ms());
                     }
-                    to_vnc.write_all(&bytes).await.is_err()
+                    to_vnc.write_all(bytes).await.is_err()
                 }
                 Message::Close(_) => true,
                 _ => false,

@@ -16,6 +16,7 @@
 //! a URI).
 
 mod bridge;
+mod view_only;
 
 use crate::app::App;
 use axum::extract::{Path, State};

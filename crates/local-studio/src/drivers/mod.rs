@@ -203,12 +203,18 @@ impl Drivers {
             .as_ref()
             .map(|l| &l.state)
             .unwrap_or(&Value::Null);
-        let session = &record.session;
-        // The portal's name for it: the `name` tag, else the id.
-        let name = session.tags.as_ref().and_then(|t| t.get("name"));
-        let name = name.map_or(record.session_id(), String::as_str);
-        self.of(record.driver.as_ref())?
-            .stream_url(record.session_id(), name, state, token)
+        self.of(record.driver.as_ref())?.stream_url(
+            record.session_id(),
+            Self::name_of(record),
+            state,
+            token,
+        )
+    }
+
+    /// The portal's name for a workstation: its `name` tag, else its id.
+    pub fn name_of(record: &SessionRecord) -> &str {
+        let name = record.session.tags.as_ref().and_then(|t| t.get("name"));
+        name.map_or(record.session_id(), String::as_str)
     }
 
     /// The machine a session runs on now (an EC2 instance id), which its stream tokens

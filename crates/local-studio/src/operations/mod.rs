@@ -1,4 +1,4 @@
-//! The fourteen operations and the extensions (Keep running, usage and limits), one file per resource, each run inside the request's
+//! The fourteen operations and the extensions (Keep running, usage and limits, sharing), one file per resource, each run inside the request's
 //! transaction. Inputs are validated by nimble-model before anything is read or written,
 //! so a bad request changes nothing.
 
@@ -6,6 +6,7 @@ mod backups;
 mod launch_profiles;
 mod schedules;
 mod sessions;
+mod shares;
 mod streaming_images;
 mod streams;
 mod studio_usage;
@@ -65,6 +66,12 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::GetStudioActivity => studio_usage::activity(app, tx, call, studio),
         Operation::PutArtistLimits => usage::put(tx, call, studio),
         Operation::RevokeViewerGrants => streams::revoke_grants(app, call, studio),
+        Operation::PutSessionShare => shares::put(app, tx, call),
+        Operation::DeleteSessionShare => shares::delete(app, tx, call),
+        Operation::ListSessionShares => shares::list(app, tx, call),
+        Operation::ListSharedSessions => shares::shared_with(app, tx, call),
+        Operation::JoinSharedSession => shares::join(app, tx, call),
+        Operation::JoinForSupport => shares::support(app, tx, call),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),

@@ -214,6 +214,10 @@ pub fn act(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         record.session.started_from_backup_id = body.backup_id;
     }
     store::put_session(tx, &record)?;
+    if action != Action::Start {
+        // Colleagues and admins watching lose the desktop now, not when it is gone.
+        app.grants.cut_guests(record.session_id(), None);
+    }
     app.wake_reconciler.notify_one();
     to_json(&SessionResponse {
         session: Some(record.session),

@@ -7,8 +7,9 @@
 
 use super::{new_id, session, to_json, ts, Call, Result};
 use crate::app::App;
-use crate::lifecycle::check_allowed;
+use crate::lifecycle::{check_allowed, SessionRecord};
 use crate::store::{self, StreamRecord};
+use crate::tokens::Guest;
 use nimble_model::StreamingSessionStatusCode as Code;
 use nimble_model::*;
 use rusqlite::Transaction;
@@ -24,9 +25,38 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let seconds = body
         .expiration_in_seconds
         .unwrap_or(DEFAULT_STREAM_EXPIRATION_SECONDS);
+    let ready_ms = call.now_ms + app.transition_ms;
+    let stream = new_stream(app, tx, call, &record, seconds, ready_ms, None)?;
+    let owner = record.session.owned_by.as_deref().unwrap_or("");
+    record_event(
+        app,
+        tx,
+        &record.studio_id,
+        owner,
+        stream.clone(),
+        call.now_ms,
+    )?;
+    app.wake_reconciler.notify_one();
+    to_json(&StreamResponse {
+        stream: Some(stream_now(app, stream, call.now_ms)),
+    })
+}
+
+/// A new stream of `record` for the caller, READY at `ready_ms`, lasting `seconds`: the
+/// owner's, or a `guest`'s (a colleague's or an admin's, `shares.rs`). It is stored with
+/// its token's hash, and its URL kept in memory only.
+pub(super) fn new_stream(
+    app: &App,
+    tx: &Transaction,
+    call: &Call,
+    record: &SessionRecord,
+    seconds: i64,
+    ready_ms: i64,
+    guest: Option<(String, Guest)>,
+) -> Result<StreamRecord> {
     let id = new_id("str");
     let token = crate::tokens::new_token();
-    let url = app.drivers.stream_url(&record, &token);
+    let url = app.drivers.stream_url(record, &token);
     let (state, status_code, url) = match (app.roll_failure(Code::InternalError), url) {
         (Ok(()), Some(url)) => (
             StreamingSessionStreamState::Ready,
@@ -52,9 +82,10 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
             stream_id: Some(id),
             url,
         },
-        ready_ms: call.now_ms + app.transition_ms,
+        ready_ms,
         expires_ms: call.now_ms + seconds * 1000,
-        machine: crate::drivers::Drivers::machine_of(&record),
+        machine: crate::drivers::Drivers::machine_of(record),
+        guest,
     };
     store::put_stream(tx, &stream, call.now_ms)?;
     if let Some(url) = &stream.stream.url {
@@ -62,19 +93,7 @@ pub fn create(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         app.issued
             .keep(id, url.expose().to_owned(), stream.expires_ms, call.now_ms);
     }
-    let owner = record.session.owned_by.as_deref().unwrap_or("");
-    record_event(
-        app,
-        tx,
-        &record.studio_id,
-        owner,
-        stream.clone(),
-        call.now_ms,
-    )?;
-    app.wake_reconciler.notify_one();
-    to_json(&StreamResponse {
-        stream: Some(stream_now(app, stream, call.now_ms)),
-    })
+    Ok(stream)
 }
 
 pub fn get(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
@@ -156,7 +175,7 @@ pub fn announce_ready(
 }
 
 /// A stream as it is now: no URL until it is ready, and none once it has expired.
-fn stream_now(app: &App, record: StreamRecord, now_ms: i64) -> StreamingSessionStream {
+pub(super) fn stream_now(app: &App, record: StreamRecord, now_ms: i64) -> StreamingSessionStream {
     let mut stream = record.stream;
     if stream.state == Some(StreamingSessionStreamState::CreateFailed) {
         return stream;

@@ -30,11 +30,13 @@ CREATE INDEX IF NOT EXISTS events_studio ON events (studio_id, seq);
 
 const PURGED_THROUGH: &str = "events_purged_through";
 
-/// What changed: a session, or one of its streams.
+/// What changed: a session, one of its streams, or one of its shares (shared, joined,
+/// revoked: `operations/shares.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
     Session,
     Stream,
+    Share,
 }
 
 impl EventKind {
@@ -42,6 +44,7 @@ impl EventKind {
         match self {
             EventKind::Session => "session",
             EventKind::Stream => "stream",
+            EventKind::Share => "share",
         }
     }
 }

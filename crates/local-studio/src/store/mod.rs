@@ -7,6 +7,7 @@ mod backups;
 mod events;
 mod purge;
 mod sessions;
+mod shares;
 mod streams;
 mod tokens;
 mod usage;
@@ -15,6 +16,7 @@ pub use backups::*;
 pub use events::*;
 pub use purge::*;
 pub use sessions::*;
+pub use shares::*;
 pub use streams::*;
 pub use tokens::*;
 pub use usage::{
@@ -104,6 +106,9 @@ const ADDED: &[(&str, &str, &str)] = &[
     ("streams", "machine", ""),
     // When a stream's readiness went into the event log (events.rs); NULL until then.
     ("streams", "announced_ms", "CREATE INDEX IF NOT EXISTS streams_unannounced ON streams (ready_ms) WHERE announced_ms IS NULL"),
+    // A stream a colleague (a share) or an admin (support) joins with: who, and the mode.
+    ("streams", "guest", ""),
+    ("streams", "guest_mode", ""),
 ];
 
 /// Older builds stored a stream's URL, one-time token and all, in its document and in the
@@ -126,6 +131,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(CLIENT_TOKENS)?;
     conn.execute_batch(events::EVENTS_SCHEMA)?;
     conn.execute_batch(usage::USAGE_SCHEMA)?;
+    conn.execute_batch(shares::SHARES_SCHEMA)?;
     // Streams of an older build were never announced, and nobody waits for them now.
     let streams_unannounced = !has_column(conn, "streams", "announced_ms")?;
     for (table, column, index) in ADDED {

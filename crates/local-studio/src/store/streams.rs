@@ -6,6 +6,7 @@
 //! went into the event log, so each readiness is announced exactly once.
 
 use super::StoreError;
+use crate::tokens::Guest;
 use nimble_model::StreamingSessionStream;
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -20,6 +21,8 @@ pub struct StreamRecord {
     pub expires_ms: i64,
     /// The machine the session ran on when the stream was made (an EC2 instance id).
     pub machine: Option<String>,
+    /// Who joins with it when it is not the owner: the user and how (a share, support).
+    pub guest: Option<(String, Guest)>,
 }
 
 /// Stores a new stream, without its URL; one ready at `now_ms` counts as announced (its
@@ -31,8 +34,8 @@ pub fn put_stream(tx: &Transaction, record: &StreamRecord, now_ms: i64) -> Resul
     };
     tx.execute(
         "INSERT INTO streams (stream_id, session_id, ready_ms, expires_ms, doc, token_hash, machine,
-                              announced_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                              announced_ms, guest, guest_mode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             record.stream.stream_id.as_deref().unwrap_or(""),
             record.session_id,
@@ -42,6 +45,8 @@ pub fn put_stream(tx: &Transaction, record: &StreamRecord, now_ms: i64) -> Resul
             record.token_hash,
             record.machine,
             (record.ready_ms <= now_ms).then_some(now_ms),
+            record.guest.as_ref().map(|(user, _)| user),
+            record.guest.as_ref().map(|(_, guest)| guest.as_str()),
         ],
     )?;
     Ok(())
@@ -83,6 +88,7 @@ pub fn unannounced_streams(tx: &Transaction, now_ms: i64) -> Result<Vec<Unannoun
                 ready_ms,
                 expires_ms,
                 machine: None,
+                guest: None,
             },
         })
     })
@@ -134,6 +140,7 @@ pub fn get_stream(
             ready_ms,
             expires_ms,
             machine: None,
+            guest: None,
         })
     })
     .transpose()
@@ -147,6 +154,8 @@ pub struct TokenGrant {
     pub expires_ms: i64,
     /// The machine it was issued for, if its driver names one.
     pub machine: Option<String>,
+    /// Whom it lets in, when not the owner.
+    pub guest: Option<(String, Guest)>,
 }
 
 /// What the stream token whose hash is `token_hash` opens now: its grant while the stream
@@ -158,15 +167,22 @@ pub fn stream_token(
 ) -> Result<Option<TokenGrant>, StoreError> {
     Ok(tx
         .query_row(
-            "SELECT stream_id, session_id, expires_ms, machine FROM streams
+            "SELECT stream_id, session_id, expires_ms, machine, guest, guest_mode FROM streams
              WHERE token_hash = ?1 AND used_ms IS NULL AND ready_ms <= ?2 AND expires_ms > ?2",
             params![token_hash, now_ms],
             |row| {
+                let user: Option<String> = row.get(4)?;
+                let mode: Option<String> = row.get(5)?;
                 Ok(TokenGrant {
                     stream_id: row.get(0)?,
                     session_id: row.get(1)?,
                     expires_ms: row.get(2)?,
                     machine: row.get(3)?,
+                    // A mode this build cannot read lets the guest only watch.
+                    guest: user.map(|user| {
+                        let guest = mode.as_deref().and_then(Guest::parse);
+                        (user, guest.unwrap_or(Guest::Support))
+                    }),
                 })
             },
         )

@@ -1,5 +1,6 @@
-//! Reconnect grants: how a viewer whose connection dropped (the network, a laptop that
-//! slept) opens the same desktop again by itself, without a new stream from the portal.
+//! Reconnect grants, and the registry of open desktop connections they belong to: how a
+//! viewer whose connection dropped (the network, a laptop that slept) opens the same
+//! desktop again by itself, and how a share's end cuts a colleague off.
 //!
 //! - **Issued** on every connection the bridge opens, by token or by grant, and sent to
 //!   that viewer page alone, in the WebSocket's first frame (`desktop/`). It never
@@ -11,13 +12,17 @@
 //!   page never holds two.
 //! - **Expires** [`RECONNECT_WINDOW_MS`] after its connection ended; while the
 //!   connection lasts it does not age, so an artist at work all day can still reconnect.
-//! - **Revoked** when its owner signs out of the portal (RevokeViewerGrants, which
-//!   portal-proxy calls at each sign-out).
+//! - **Revoked** when its viewer signs out of the portal (RevokeViewerGrants, which
+//!   portal-proxy calls at each sign-out), and, for a colleague's ([`Guest`]), when the
+//!   share is revoked or changes mode or the owner stops the workstation: their open
+//!   connection is cut as well ([`Grants::cut_guests`]). A share's end time is kept
+//!   here too ([`Grants::until`]), so the bridge can end the connection at that time.
 //!
 //! Grants live in this process's memory: after a restart the viewer tells the artist to
 //! connect again from the portal, as with any used or expired link.
 
 use super::token_hash;
+use nimble_model::ShareMode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
@@ -25,15 +30,56 @@ use tokio::sync::Notify;
 /// How long after its connection ended a grant may reconnect.
 pub const RECONNECT_WINDOW_MS: i64 = 5 * 60 * 1000;
 
+/// Someone other than the owner, let into a desktop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guest {
+    /// A colleague the owner shared it with, in the share's mode.
+    Shared(ShareMode),
+    /// An admin, view-only, for support.
+    Support,
+}
+
+impl Guest {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Guest::Shared(mode) => mode.as_str(),
+            Guest::Support => "SUPPORT",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Guest> {
+        match text {
+            "SUPPORT" => Some(Guest::Support),
+            _ => ShareMode::parse(text).map(Guest::Shared),
+        }
+    }
+
+    /// Whether the server drops this viewer's input.
+    pub fn view_only(self) -> bool {
+        self != Guest::Shared(ShareMode::Control)
+    }
+}
+
+/// Who is connected to which desktop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub session: String,
+    pub studio: String,
+    /// The signed-in user whose viewer it is.
+    pub user: String,
+    /// `None`: the owner.
+    pub guest: Option<Guest>,
+    /// The session's `startedAt` (ms) when connected.
+    pub started_ms: Option<i64>,
+    /// When a colleague's share ends (ms).
+    pub until_ms: Option<i64>,
+}
+
 #[derive(Default)]
 pub struct Grants(Mutex<HashMap<String, Grant>>);
 
 struct Grant {
-    session: String,
-    /// Whose session it is: (studio, user).
-    owner: (String, String),
-    /// The session's `startedAt` (ms) when issued.
-    started_ms: Option<i64>,
+    viewer: Viewer,
     /// `None` while its connection is open.
     expires_ms: Option<i64>,
     /// Ends the connection the grant was issued to.
@@ -46,21 +92,19 @@ pub struct Issued {
     pub grant: String,
     /// What [`Grants::ended`] is told when the connection ends.
     pub hash: String,
-    /// Notified when a reconnect with this grant takes the viewer's place.
+    /// Notified when a reconnect with this grant takes the viewer's place, or the
+    /// viewer's share ends.
     pub cut: Arc<Notify>,
 }
 
 impl Grants {
-    /// A grant for a viewer now connected to `session`, of `owner` (studio, user), on its
-    /// run started at `started_ms`.
-    pub fn issue(&self, session: &str, owner: (&str, &str), started_ms: Option<i64>) -> Issued {
+    /// A grant for `viewer`, now connected.
+    pub fn issue(&self, viewer: Viewer) -> Issued {
         let grant = super::new_token();
         let hash = token_hash(&grant);
         let cut = Arc::new(Notify::new());
         let kept = Grant {
-            session: session.to_owned(),
-            owner: (owner.0.to_owned(), owner.1.to_owned()),
-            started_ms,
+            viewer,
             expires_ms: None,
             cut: cut.clone(),
         };
@@ -77,27 +121,71 @@ impl Grants {
         }
     }
 
-    /// Spends `grant` for `session` at `now_ms`: the `startedAt` it was issued on, if it
-    /// was good. A grant presented for another session is refused and stays good.
-    pub fn spend(&self, grant: &str, session: &str, now_ms: i64) -> Option<Option<i64>> {
+    /// Spends `grant` for `session` at `now_ms`: the viewer it was issued to, if it was
+    /// good. A grant presented for another session is refused and stays good.
+    pub fn spend(&self, grant: &str, session: &str, now_ms: i64) -> Option<Viewer> {
         let hash = token_hash(grant);
         let mut grants = self.lock();
-        let good = grants
-            .get(&hash)
-            .is_some_and(|g| g.session == session && g.expires_ms.is_none_or(|at| at > now_ms));
+        let good = grants.get(&hash).is_some_and(|g| {
+            g.viewer.session == session && g.expires_ms.is_none_or(|at| at > now_ms)
+        });
         if !good {
             return None;
         }
         let spent = grants.remove(&hash)?;
         spent.cut.notify_one();
-        Some(spent.started_ms)
+        Some(spent.viewer)
     }
 
-    /// Drops every grant of `user`'s sessions in `studio`; how many there were.
+    /// Drops every grant of `user`'s viewers in `studio`; how many there were.
     pub fn revoke(&self, studio: &str, user: &str) -> usize {
+        self.drop_where(|v| v.studio == studio && v.user == user)
+    }
+
+    /// Cuts and drops every guest's connection to `session` (`user`'s only, when given);
+    /// how many grants there were.
+    pub fn cut_guests(&self, session: &str, user: Option<&str>) -> usize {
+        self.drop_where(|v| {
+            v.session == session && v.guest.is_some() && user.is_none_or(|u| u == v.user)
+        })
+    }
+
+    /// A share with `user` of `session` now ends at `until_ms`.
+    pub fn extend(&self, session: &str, user: &str, until_ms: i64) {
+        for grant in self.lock().values_mut() {
+            let viewer = &mut grant.viewer;
+            if viewer.session == session && viewer.user == user && viewer.guest.is_some() {
+                viewer.until_ms = Some(until_ms);
+            }
+        }
+    }
+
+    /// When the share of grant `hash`'s viewer ends; `None` once the grant is gone (cut).
+    pub fn until(&self, hash: &str) -> Option<Option<i64>> {
+        self.lock().get(hash).map(|g| g.viewer.until_ms)
+    }
+
+    /// The users whose viewers are connected to `session` now.
+    pub fn connected(&self, session: &str) -> Vec<String> {
+        let mut users: Vec<String> = (self.lock().values())
+            .filter(|g| g.viewer.session == session && g.expires_ms.is_none())
+            .map(|g| g.viewer.user.clone())
+            .collect();
+        users.sort();
+        users.dedup();
+        users
+    }
+
+    fn drop_where(&self, matches: impl Fn(&Viewer) -> bool) -> usize {
         let mut grants = self.lock();
         let before = grants.len();
-        grants.retain(|_, g| g.owner.0 != studio || g.owner.1 != user);
+        grants.retain(|_, g| {
+            let dropped = matches(&g.viewer);
+            if dropped {
+                g.cut.notify_one();
+            }
+            !dropped
+        });
         before - grants.len()
     }
 
@@ -107,58 +195,4 @@ impl Grants {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_grant_reopens_its_own_session_once_until_its_window_after_the_connection_ends() {
-        let grants = Grants::default();
-        let first = grants.issue("ss-1", ("st", "alice"), Some(1));
-        // Another session's name neither opens nor spends it.
-        assert_eq!(grants.spend(&first.grant, "ss-2", 0), None);
-        // While its connection lasts it does not age.
-        let much_later = 10 * RECONNECT_WINDOW_MS;
-        assert_eq!(
-            grants.spend(&first.grant, "ss-1", much_later),
-            Some(Some(1))
-        );
-        assert_eq!(grants.spend(&first.grant, "ss-1", much_later), None, "once");
-
-        let second = grants.issue("ss-1", ("st", "alice"), Some(1));
-        grants.ended(&second.hash, 1_000);
-        assert_eq!(
-            grants.spend(&second.grant, "ss-1", 1_000 + RECONNECT_WINDOW_MS),
-            None,
-            "expired"
-        );
-        let third = grants.issue("ss-1", ("st", "alice"), Some(1));
-        grants.ended(&third.hash, 1_000);
-        assert!(grants
-            .spend(&third.grant, "ss-1", 999 + RECONNECT_WINDOW_MS)
-            .is_some());
-        assert_eq!(grants.spend("made-up", "ss-1", 0), None);
-    }
-
-    #[test]
-    fn a_sign_out_revokes_the_grants_of_that_artist_only() {
-        let grants = Grants::default();
-        let alices = grants.issue("ss-1", ("st", "alice"), Some(1));
-        let bobs = grants.issue("ss-2", ("st", "bob"), Some(1));
-        let other_studio = grants.issue("ss-3", ("elsewhere", "alice"), Some(1));
-        assert_eq!(grants.revoke("st", "alice"), 1);
-        assert_eq!(grants.spend(&alices.grant, "ss-1", 0), None);
-        assert!(grants.spend(&bobs.grant, "ss-2", 0).is_some());
-        assert!(grants.spend(&other_studio.grant, "ss-3", 0).is_some());
-    }
-
-    #[tokio::test]
-    async fn spending_a_grant_cuts_the_connection_it_was_issued_to() {
-        let grants = Grants::default();
-        let issued = grants.issue("ss-1", ("st", "alice"), Some(1));
-        let cut = issued.cut.notified();
-        grants.spend(&issued.grant, "ss-1", 0).unwrap();
-        tokio::time::timeout(std::time::Duration::from_secs(1), cut)
-            .await
-            .expect("the old connection is told to end");
-    }
-}
+mod tests;

@@ -26,7 +26,7 @@ mod limits;
 pub mod redeem;
 
 pub use agent::AgentKey;
-pub use grants::Grants;
+pub use grants::{Grants, Guest, Viewer};
 pub use issued::Issued;
 pub use limits::{Limits, Throttled};
 

@@ -8,7 +8,7 @@
 //! Unlike the rest of `tokens/`, this reads the store through the server's state, so it
 //! sits above `app.rs`.
 
-use super::{token_hash, Throttled};
+use super::{token_hash, Guest, Throttled, Viewer};
 use crate::app::App;
 use crate::config::DriverName;
 use crate::drivers::Drivers;
@@ -35,14 +35,15 @@ pub enum Presented<T> {
 
 /// Presents `token`, from `peer`, for the session `session_id` served by `driver`. When
 /// it opens the session, `open` runs on the same blocking thread (a desktop's socket is
-/// connected there) and its result comes back in [`Presented::Opened`].
+/// connected there), with who connects, and its result comes back in
+/// [`Presented::Opened`].
 pub async fn present<T: Send + 'static>(
     app: Arc<App>,
     peer: IpAddr,
     token: String,
     session_id: Option<String>,
     driver: DriverName,
-    open: impl FnOnce(&App, SessionRecord) -> T + Send + 'static,
+    open: impl FnOnce(&App, SessionRecord, Viewer) -> T + Send + 'static,
 ) -> Presented<T> {
     if let Err(throttled) = app.token_limits.check(peer, &token) {
         return Presented::Throttled(throttled);
@@ -51,8 +52,8 @@ pub async fn present<T: Send + 'static>(
         return Presented::Refused;
     };
     let redeemed = tokio::task::spawn_blocking(move || {
-        let record = redeem(&app, &token, &session_id, driver)?;
-        Ok::<_, StoreError>(record.map(|record| open(&app, record)))
+        let opened = redeem(&app, &token, &session_id, driver)?;
+        Ok::<_, StoreError>(opened.map(|(record, viewer)| open(&app, record, viewer)))
     })
     .await;
     outcome(redeemed)
@@ -60,29 +61,36 @@ pub async fn present<T: Send + 'static>(
 
 /// Presents reconnect `grant` (`grants.rs`), from `peer`, for the local desktop of
 /// `session_id`. A good grant is spent; it then opens the session only while it is READY
-/// on the run the grant was issued on, and `open` runs as for [`present`].
+/// on the run the grant was issued on (and, for a colleague, while the share is as it
+/// was), and `open` runs as for [`present`].
 pub async fn resume<T: Send + 'static>(
     app: Arc<App>,
     peer: IpAddr,
     grant: String,
     session_id: String,
-    open: impl FnOnce(&App, SessionRecord) -> T + Send + 'static,
+    open: impl FnOnce(&App, SessionRecord, Viewer) -> T + Send + 'static,
 ) -> Presented<T> {
     if let Err(throttled) = app.token_limits.check(peer, &grant) {
         return Presented::Throttled(throttled);
     }
-    let Some(started_ms) = app.grants.spend(&grant, &session_id, app.now_ms()) else {
+    let Some(viewer) = app.grants.spend(&grant, &session_id, app.now_ms()) else {
         return Presented::Refused;
     };
     let reopened = tokio::task::spawn_blocking(move || {
-        let record = settled(&app, |tx, _| {
+        let record = settled(&app, |tx, now_ms| {
             let record = store::session_by_id(tx, &session_id)?;
-            Ok(record.filter(|record| {
+            let same_run = |record: &SessionRecord| {
                 ready_on(record, DriverName::LocalDesktop)
-                    && record.session.started_at.map(|t| t.unix_millis()) == started_ms
-            }))
+                    && record.session.started_at.map(|t| t.unix_millis()) == viewer.started_ms
+            };
+            let shared = match viewer.guest {
+                Some(Guest::Shared(mode)) => store::share(tx, &session_id, &viewer.user, now_ms)?
+                    .is_some_and(|share| share.mode == mode),
+                _ => true,
+            };
+            Ok(record.filter(|record| shared && same_run(record)))
         })?;
-        Ok::<_, StoreError>(record.map(|record| open(&app, record)))
+        Ok::<_, StoreError>(record.map(|record| open(&app, record, viewer)))
     })
     .await;
     outcome(reopened)
@@ -101,26 +109,46 @@ fn outcome<T>(
 }
 
 /// Spends `token` for a request that names `session_id` and is served by `driver`, and
-/// returns the session it opens; `None`, with nothing spent, when it opens nothing for
-/// this request (unknown, spent, expired, another session's, or the session may not be
-/// connected to now).
+/// returns the session it opens and who connects; `None`, with nothing spent, when it
+/// opens nothing for this request (unknown, spent, expired, another session's, a share
+/// since revoked or changed, or the session may not be connected to now).
 fn redeem(
     app: &App,
     token: &str,
     session_id: &str,
     driver: DriverName,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<(SessionRecord, Viewer)>, StoreError> {
     settled(app, |tx, now_ms| {
-        let opens = match store::stream_token(tx, &token_hash(token), now_ms)? {
-            Some(grant) if grant.session_id == session_id => store::session_by_id(tx, session_id)?
-                .filter(|record| may_use(record, &grant, driver))
-                .map(|record| (grant, record)),
-            _ => None,
+        let grant = store::stream_token(tx, &token_hash(token), now_ms)?;
+        let Some(grant) = grant.filter(|grant| grant.session_id == session_id) else {
+            return Ok(None);
         };
-        if let Some((grant, _)) = &opens {
-            store::spend_stream_token(tx, &grant.stream_id, now_ms)?;
-        }
-        Ok(opens.map(|(_, record)| record))
+        let record = store::session_by_id(tx, session_id)?;
+        let Some(record) = record.filter(|record| may_use(record, &grant, driver)) else {
+            return Ok(None);
+        };
+        let owner = record.session.owned_by.clone().unwrap_or_default();
+        let (user, guest, until_ms) = match grant.guest.clone() {
+            None => (owner, None, None),
+            Some((user, Guest::Support)) => (user, Some(Guest::Support), None),
+            Some((user, Guest::Shared(mode))) => match store::share(tx, session_id, &user, now_ms)?
+            {
+                Some(share) if share.mode == mode => {
+                    (user, Some(Guest::Shared(mode)), Some(share.expires_ms))
+                }
+                _ => return Ok(None),
+            },
+        };
+        store::spend_stream_token(tx, &grant.stream_id, now_ms)?;
+        let viewer = Viewer {
+            session: session_id.to_owned(),
+            studio: record.studio_id.clone(),
+            user,
+            guest,
+            started_ms: record.session.started_at.map(|t| t.unix_millis()),
+            until_ms,
+        };
+        Ok(Some((record, viewer)))
     })
 }
 
