@@ -1,6 +1,8 @@
-// The portal's rarely opened dialog, fetched on first use rather than with the page
-// (boot.js imports this module when the app asks): a workstation's working hours (the
-// week editor), with the artist's use against their limits below it. Plain DOM and fetch, so they
+// The portal's rarely opened dialogs, fetched on first use rather than with the page
+// (boot.js imports this module when a button naming one in its data-extra is clicked):
+// a workstation's working hours (the week editor), with the artist's use against their
+// limits below it; sharing a workstation; and what colleagues shared with the artist.
+// Each is called with the card's session id and name (none for the header's). Plain DOM and fetch, so they
 // carry no second copy of the app's runtime: their size has its own budget
 // (tests/e2e/budget.rs). Calls go through portal-proxy like the app's, with its
 // X-Studio-Portal mark; text from the API is only ever set as text.
@@ -11,6 +13,14 @@ const DAYS = [
 ];
 
 const studioPath = (studio) => `/api/2020-08-01/studios/${encodeURIComponent(studio)}`;
+
+/** Who is signed in, and in which studio (`{ user, studioId }`, asked once); `null`, said
+ * in `status`, when that cannot be known. */
+let signedIn;
+async function me(status) {
+  signedIn ??= call("GET", "/api/me").catch((error) => { signedIn = undefined; throw error; });
+  return signedIn.catch((error) => { status.textContent = error.message; return null; });
+}
 
 async function call(method, path, body) {
   const response = await fetch(path, {
@@ -51,9 +61,12 @@ function dialog(title) {
 
 const localTime = (iso) => new Date(iso).toLocaleString();
 
-/** The week editor of session `sessionId` (named `name`), and `user`'s limits. */
-export async function weekEditor(studio, sessionId, name, user) {
+/** The week editor of session `sessionId` (named `name`), and the artist's limits. */
+export async function weekEditor(sessionId, name) {
   const { body, status } = dialog(`Working hours: ${name}`);
+  const who = await me(status);
+  if (!who) return;
+  const { user, studioId: studio } = who;
   const yours = element("section");
   limits(studio, user, yours);
   const path = `${studioPath(studio)}/streaming-sessions/${encodeURIComponent(sessionId)}/schedule`;
@@ -129,4 +142,118 @@ async function limits(studio, user, body) {
       element("td", {}, of(line.readyNow ?? 0, line.readyAtOnce)),
       element("td", {}, of(line.hoursThisMonth ?? 0, line.hoursPerMonth)))));
   body.append(table);
+}
+
+// Sharing. The server decides everything (who may join, in which mode, until when); these
+// dialogs only ask and show. While one is open it reads again every few seconds, so who is
+// connected, and what expired, stays true; closing it stops that.
+
+const MODES = { VIEW_ONLY: "View only", CONTROL: "Control" };
+const untilTime = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+/** Reads `load` into `list` now and every 5 s while `box` is open. */
+function refreshing(box, list, status, load) {
+  const read = async () => {
+    try {
+      list.replaceChildren(...await load());
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+  const timer = setInterval(() => (box.open ? read() : clearInterval(timer)), 5000);
+  box.addEventListener("close", () => clearInterval(timer));
+  return read;
+}
+
+/** Sharing session `sessionId` (named `name`): with whom, how, until when; and revoking. */
+export async function share(sessionId, name) {
+  const { box, body, status } = dialog(`Share ${name}`);
+  const who = await me(status);
+  if (!who) return;
+  const studio = who.studioId;
+  const path = `${studioPath(studio)}/streaming-sessions/${encodeURIComponent(sessionId)}/shares`;
+  const colleague = element("input", { id: "share-user", required: "", autocomplete: "off", "aria-label": "Colleague's user name" });
+  const mode = element("select", { id: "share-mode", "aria-label": "What they may do" },
+    ...Object.entries(MODES).map(([value, label]) => element("option", { value }, label)));
+  const minutes = element("select", { id: "share-minutes", "aria-label": "For how long" },
+    ...[[30, "30 minutes"], [60, "1 hour"], [240, "4 hours"], [480, "8 hours"]].map(([value, label]) => element("option", { value }, label)));
+  minutes.value = "60";
+  const list = element("ul", { class: "shares", "aria-live": "polite" });
+  const read = refreshing(box, list, status, async () => {
+    const { shares = [], viewers = [] } = await call("GET", path);
+    const rows = shares.map((s) => {
+      const revoke = element("button", { type: "button", class: "quiet" }, "Revoke");
+      revoke.addEventListener("click", async () => {
+        revoke.disabled = true;
+        try {
+          await call("DELETE", `${path}/${encodeURIComponent(s.userId)}`);
+          status.textContent = `${s.userId} can no longer see it.`;
+        } catch (error) {
+          status.textContent = error.message;
+        }
+        read();
+      });
+      const state = s.connected ? "connected" : "not connected";
+      return element("li", { "data-user": s.userId }, `${s.userId}: ${MODES[s.mode]}, until ${untilTime(s.expiresAt)}, ${state} `, revoke);
+    });
+    const shared = new Set(shares.map((s) => s.userId));
+    const others = viewers.filter((v) => !shared.has(v));
+    if (others.length) rows.push(element("li", {}, `Also watching (support): ${others.join(", ")}`));
+    return rows.length ? rows : [element("li", {}, "Not shared with anyone.")];
+  });
+  const submit = element("button", { type: "submit" }, "Share");
+  const form = element("form", {},
+    element("label", {}, "Colleague", colleague), element("label", {}, "May", mode), element("label", {}, "For", minutes), submit);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const user = colleague.value.trim();
+      await call("PUT", `${path}/${encodeURIComponent(user)}`, { mode: mode.value, minutes: Number(minutes.value) });
+      status.textContent = `Shared with ${user}. They find it under "Shared with me".`;
+      colleague.value = "";
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      submit.disabled = false;
+    }
+    read();
+  });
+  body.append(form, element("h3", {}, "Shared with"), list);
+  read();
+  colleague.focus();
+}
+
+/** What colleagues shared with `user`, each with Connect. */
+export async function sharedWithMe() {
+  const { box, body, status } = dialog("Shared with me");
+  const who = await me(status);
+  if (!who) return;
+  const { user, studioId: studio } = who;
+  const mine = `${studioPath(studio)}/artists/${encodeURIComponent(user)}/shared-sessions`;
+  const list = element("ul", { class: "shares", "aria-live": "polite" });
+  const read = refreshing(box, list, status, async () => {
+    const { shares = [] } = await call("GET", mine);
+    const rows = shares.map((s) => {
+      const connect = element("button", { type: "button" }, "Connect");
+      connect.addEventListener("click", async () => {
+        // Opened inside the click, as the portal's own Connect does: popup blockers allow
+        // nothing after an await.
+        const tab = window.open("about:blank", "_blank");
+        status.textContent = "Connecting…";
+        try {
+          const { stream } = await call("POST", `${mine}/${encodeURIComponent(s.sessionId)}/streams`, {});
+          if (tab) tab.location.href = stream.url; else window.location.href = stream.url;
+          status.textContent = "";
+        } catch (error) {
+          tab?.close();
+          status.textContent = error.message;
+        }
+      });
+      return element("li", { "data-session": s.sessionId }, `${s.sessionName} (${s.ownedBy}): ${MODES[s.mode]}, until ${untilTime(s.expiresAt)} `, connect);
+    });
+    return rows.length ? rows : [element("li", {}, "Nothing is shared with you now.")];
+  });
+  body.append(list);
+  read();
 }

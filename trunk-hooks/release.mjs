@@ -1,6 +1,6 @@
 // Finishes a release build in Trunk's staging folder (a post_build hook; debug builds skip it):
 // 1. Trunk's own JS minifier cannot parse wasm-bindgen's glue (it stops at
-//    `export { … as default }` and ships the file as it is), so the glue is minified here
+//    `export { … as default }` and ships the file as it is), so the scripts are minified here
 //    with esbuild, which `cargo xtask setup` installs into .tools/esbuild, and index.html's
 //    integrity attributes get the new file's hash.
 // 2. Every file gets precompressed siblings, `.gz` (GNU gzip -9) and `.br` (brotli 11),
@@ -31,8 +31,8 @@ const files = readdirSync(dir, { withFileTypes: true })
 const sri = (bytes) => "sha384-" + createHash("sha384").update(bytes).digest("base64");
 const htmlPath = join(dir, "index.html");
 let html = readFileSync(htmlPath, "utf8");
-// boot.js is copied as written; the glue is the other script.
-for (const name of files.filter((f) => f.endsWith(".js") && f !== "boot.js")) {
+// Every script: the glue, and boot.js and extras.js, whose comments are for readers.
+for (const name of files.filter((f) => f.endsWith(".js"))) {
   const path = join(dir, name);
   const source = readFileSync(path, "utf8");
   const { code } = esbuild.transformSync(source, { minify: true, format: "esm" });

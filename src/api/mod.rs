@@ -142,6 +142,20 @@ fn path(operation: Operation, labels: &[&str]) -> String {
     Route::new(operation, labels.iter().copied()).path()
 }
 
+/// JoinForSupport: an admin's view-only stream to a READY workstation, ready at once; its
+/// URL.
+pub async fn join_for_support(studio: &str, id: &str) -> Result<String, Failure> {
+    let path = path(Operation::JoinForSupport, &[studio, id]);
+    let joined: nimble_model::JoinResponse =
+        decode(call("POST", &path, Some("{}".into()), &[]).await?)?;
+    let url = joined.stream.and_then(|stream| stream.url);
+    url.map(|url| url.0).ok_or(Failure::Api {
+        kind: None,
+        status: 500,
+        message: "The connection could not be prepared. Try again.".into(),
+    })
+}
+
 /// The parsed answer of a GET of `path` (under `/api`): for reads this module has no
 /// typed call for, such as the admin page's.
 pub async fn get(path: &str) -> Result<JsValue, Failure> {

@@ -44,6 +44,7 @@ pub fn Header() -> impl IntoView {
             <h1>"Your workstations"</h1>
             <span class="who">{move || portal.user.get()}</span>
             {move || portal.admin.get().then(|| view! { <span class="role">"admin"</span> })}
+            <button class="quiet" data-extra="sharedWithMe">"Shared with me"</button>
             <button class="quiet" on:click=move |_| cycle_theme() aria-label="Switch between automatic, light and dark theme">"Theme"</button>
             <button class="quiet" on:click=enable_notifications disabled=move || portal.notify.get()>
                 {move || if portal.notify.get() { "Notifications on" } else { "Notify me" }}

@@ -1,7 +1,9 @@
 //! The portal's views, one file each: the page [`Header`], the [`StateBadge`], a
 //! workstation's [`SessionCard`] with its actions, its Connect button and the questions it
-//! asks before a change, and the [`NewWorkstation`] form. The rarely opened dialog (the
-//! week editor, with the artist's limits) is not here: it loads on first use.
+//! asks before a change, and the [`NewWorkstation`] form. The rarely opened dialogs (the
+//! week editor with the artist's limits, sharing, and what is shared with the artist) are
+//! not here: they load on first use (`extras/extras.js`, opened by boot.js for a button's
+//! `data-extra`).
 //!
 //! Components read the shared state from the [`Portal`](crate::portal::Portal) context and
 //! never from the app, so data flows one way: app → components → portal, api, logic.
@@ -40,12 +42,4 @@ pub fn local_time(at: Option<Timestamp>) -> Option<String> {
             .as_string()
             .unwrap_or_default()
     })
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// boot.js's loader of the dialogs that load on first use (`extras/extras.js`): here,
-    /// a workstation's working hours, with the artist's limits.
-    #[wasm_bindgen(js_name = studioPortalExtras)]
-    fn open_working_hours(dialog: &str, studio: &str, session_id: &str, name: &str, user: &str);
 }

@@ -68,7 +68,10 @@ pub fn SessionCard(id: String) -> impl IntoView {
                 })}
             </dl>
             {actions::buttons(card, state)}
-            <button class="quiet" on:click=move |_| super::open_working_hours("weekEditor", &card.studio(), &card.session_id(), &name(), &portal.user.get_untracked())>"Working hours"</button>
+            // Dialogs that load on first use (`extras/extras.js`): boot.js opens the one a
+            // button's `data-extra` names, for the card it is in.
+            <button class="quiet" data-extra="weekEditor">"Working hours"</button>
+            <button class="quiet" data-extra="share">"Share"</button>
             {confirm_panel::question(card)}
             {connect_button::messages(card)}
             {error_message(card.error)}

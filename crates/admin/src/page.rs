@@ -102,6 +102,9 @@ fn clicked(act: &str) {
         });
         return;
     }
+    if act == "watch" {
+        return watch();
+    }
     if act == "csv" {
         if let Some(month) = state::with(|s| s.month.clone()) {
             let name = format!(
@@ -137,6 +140,40 @@ fn clicked(act: &str) {
     if load_usage_now {
         load_usage();
     }
+    render_soon();
+}
+
+/// Watch: the one selected workstation's desktop, view-only, in a new tab (opened inside
+/// the click, as popup blockers require). Audited by portal-proxy, and an event.
+fn watch() {
+    let (studio, one) = state::with(|s| {
+        let one = (s.selected.len() == 1).then(|| s.selected.first().cloned());
+        (s.studio.clone(), one.flatten())
+    });
+    let Some(id) = one else {
+        return report("Select one READY workstation to watch.".into());
+    };
+    let tab = web_sys::window()
+        .and_then(|w| w.open_with_url_and_target("about:blank", "_blank").ok())
+        .flatten();
+    spawn_local(async move {
+        match api::join_for_support(&studio, &id).await {
+            Ok(url) => match tab {
+                Some(tab) => drop(tab.location().set_href(&url)),
+                None => report(format!("Open the desktop: {url}")),
+            },
+            Err(failure) => {
+                if let Some(tab) = tab {
+                    let _ = tab.close();
+                }
+                report(describe(&failure));
+            }
+        }
+    });
+}
+
+fn report(text: String) {
+    state::with(|s| s.report = Some(text));
     render_soon();
 }
 

@@ -28,7 +28,7 @@ pub const SKELETON: &str = r#"<header class="top"><h1>Studio</h1><span class="wh
 <label>Search <input type="search" id="search" placeholder="name, id, owner, message"></label>
 </div>
 <div class="bulk">
-<button data-act="stop" id="act-stop">Stop</button> <button data-act="stop-delete" id="act-stop-delete">Stop with DELETE</button> <button data-act="delete" id="act-delete">Delete</button>
+<button data-act="stop" id="act-stop">Stop</button> <button data-act="stop-delete" id="act-stop-delete">Stop with DELETE</button> <button data-act="delete" id="act-delete">Delete</button> <button data-act="watch" id="act-watch" title="The selected workstation's desktop, view-only, for support">Watch</button>
 <span id="selected-count"></span>
 <label>Idle for <input type="number" id="idle-minutes" min="1" value="60"> minutes</label> <button data-act="stop-idle">Stop all idle</button>
 </div>
