@@ -170,6 +170,16 @@ pub(super) async fn connect_from_card(client: &Client, name: &str) -> fantoccini
         .click()
         .await
         .unwrap();
+    switch_to_new_tab(client, before, &home).await;
+    home
+}
+
+/// Waits for a tab beyond the `before` open ones, and shows it (`home` is the page's).
+pub(super) async fn switch_to_new_tab(
+    client: &Client,
+    before: usize,
+    home: &fantoccini::wd::WindowHandle,
+) {
     let windows = until(
         Duration::from_secs(10),
         "a new tab",
@@ -177,9 +187,8 @@ pub(super) async fn connect_from_card(client: &Client, name: &str) -> fantoccini
         |w| w.len() == before + 1,
     )
     .await;
-    let tab = windows.into_iter().find(|w| *w != home).unwrap();
+    let tab = windows.into_iter().find(|w| w != home).unwrap();
     client.switch_to_window(tab).await.unwrap();
-    home
 }
 
 /// Whether `ready` holds within `limit`, polled every 100 ms.

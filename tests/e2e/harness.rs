@@ -155,13 +155,17 @@ async fn chromium(extra_args: &[&str], extra_options: serde_json::Value) -> (Dri
 
 /// A users file in `dir` with one artist, alice, whose password is "render-farm".
 pub fn alices_users_file(dir: &std::path::Path) -> PathBuf {
+    users_file(dir, &["alice"])
+}
+
+/// A users file in `dir` with these artists, each with the password "render-farm".
+pub fn users_file(dir: &std::path::Path, names: &[&str]) -> PathBuf {
     let users = dir.join("users.toml");
     let hash = portal_proxy::hash_password("render-farm").unwrap();
-    std::fs::write(
-        &users,
-        format!("[users.alice]\npassword_hash = \"{hash}\"\n"),
-    )
-    .unwrap();
+    let entries = names
+        .iter()
+        .map(|name| format!("[users.{name}]\npassword_hash = \"{hash}\"\n"));
+    std::fs::write(&users, entries.collect::<String>()).unwrap();
     users
 }
 

@@ -3,13 +3,13 @@
 //! bob's page never hears of alice's sessions, and with live updates off the page falls
 //! back to polling and keeps working.
 
-use super::harness::{browser, proxy, proxy_with, until};
+use super::harness::{browser, proxy, proxy_with, until, users_file};
 use super::intermediary::buffering_intermediary;
 use super::page::{
-    click_in_card, state_of, text_of, type_into, wait_for_announcement, wait_for_state,
+    click_in_card, sign_in, state_of, text_of, wait_for_announcement, wait_for_state,
     wait_for_state_within, WAIT,
 };
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use portal_proxy::AuthMode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -97,26 +97,6 @@ async fn a_stop_in_one_page_shows_in_another_and_connect_opens_on_the_streams_ev
     proxy.shutdown().await;
 }
 
-/// Signs `user` in on the login page.
-async fn sign_in(client: &Client, base: &str, user: &str) {
-    client.goto(&format!("{base}/login")).await.unwrap();
-    type_into(client, "user", user).await;
-    type_into(client, "password", "render-farm").await;
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(".card"))
-        .await
-        .unwrap();
-}
-
 /// Every event a plain EventSource in the page has heard, as [name, data].
 async fn heard(client: &Client) -> Vec<(String, Value)> {
     let events = client.execute("return window.heard", vec![]).await.unwrap();
@@ -130,13 +110,11 @@ async fn heard(client: &Client) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn bobs_page_never_hears_of_alices_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let users = dir.path().join("users.toml");
-    let hash = portal_proxy::hash_password("render-farm").unwrap();
-    let file = format!(
-        "[users.alice]\npassword_hash = \"{hash}\"\n[users.bob]\npassword_hash = \"{hash}\"\n"
-    );
-    std::fs::write(&users, file).unwrap();
-    let proxy = proxy(AuthMode::UsersFile(users)).await;
+    let proxy = proxy(AuthMode::UsersFile(users_file(
+        dir.path(),
+        &["alice", "bob"],
+    )))
+    .await;
     let base = format!("http://{}", proxy.addr());
     let (_alice_driver, alice) = browser().await;
     let (_bob_driver, bob) = browser().await;

@@ -18,6 +18,7 @@ mod page;
 mod progress;
 mod reconnect;
 mod revisit;
+mod sharing;
 mod stop_warning;
 mod viewer;
 mod viewer_bench;

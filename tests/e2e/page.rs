@@ -68,6 +68,28 @@ pub async fn sign_in_as_alice(client: &Client, base: &str) {
     click(client, Locator::Css("button[type=submit]")).await;
 }
 
+/// Signs `user` in on the login page (password "render-farm", `harness::users_file`), and
+/// waits for their cards.
+pub async fn sign_in(client: &Client, base: &str, user: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    type_into(client, "user", user).await;
+    type_into(client, "password", "render-farm").await;
+    click(client, Locator::Css("button[type=submit]")).await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".card"))
+        .await
+        .unwrap();
+}
+
+/// Signs out, as the portal does (POST /api/logout), from the page the client shows.
+pub async fn sign_out(client: &Client) {
+    let out = "return fetch('/api/logout', {method: 'POST', headers: {'X-Studio-Portal': '1'}})
+                   .then(r => r.status)";
+    assert_eq!(client.execute(out, vec![]).await.unwrap(), 204);
+}
+
 pub async fn click_in_card(client: &Client, name: &str, button: &str) {
     let path = format!("{}//button[normalize-space()='{button}']", card(name));
     client

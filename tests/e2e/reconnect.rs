@@ -13,7 +13,7 @@ use super::desktop_bench::percentile;
 use super::harness::alices_users_file;
 use super::harness::{browser, until};
 use super::intermediary::Relay;
-use super::page::{sign_in_as_alice, state_of};
+use super::page::{sign_in_as_alice, sign_out, state_of};
 use super::viewer::open_desktop;
 use fantoccini::Client;
 use portal_proxy::AuthMode;
@@ -140,15 +140,7 @@ async fn after_a_sign_out_a_dropped_viewer_does_not_come_back() {
     let portal = client.windows().await.unwrap();
     let portal = portal.into_iter().find(|w| *w != viewer).unwrap();
     client.switch_to_window(portal).await.unwrap();
-    let signed_out = client
-        .execute(
-            "return fetch('/api/logout', {method: 'POST', headers: {'X-Studio-Portal': '1'}})
-                 .then(r => r.status)",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(signed_out, 204);
+    sign_out(&client).await;
     client.switch_to_window(viewer).await.unwrap();
 
     // The network drops: the viewer's grant was revoked at the sign-out.

@@ -34,18 +34,18 @@ async fn join(studio: &Studio, session: &str, user: &str) -> Result<String, (u16
     if reply.status != 200 {
         return Err((reply.status, reply.json));
     }
-    let url = reply.json["stream"]["url"].as_str().unwrap().to_owned();
-    let token = url
-        .split("authToken=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    Ok(format!(
+    Ok(viewer_url(studio, session, &reply.json))
+}
+
+/// The WebSocket URL a viewer opens with the stream of a join's `answer`.
+fn viewer_url(studio: &Studio, session: &str, answer: &Value) -> String {
+    let url = answer["stream"]["url"].as_str().unwrap();
+    let token = url.split("authToken=").nth(1).unwrap();
+    let token = token.split('&').next().unwrap();
+    format!(
         "ws://{}/desktop/ws?authToken={token}&sessionId={session}",
         studio.addr
-    ))
+    )
 }
 
 /// Pointer and key events reaching the desktop's root window, as xev prints them.
@@ -217,6 +217,17 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
     );
     assert_eq!(join(&studio, &alice, "bob").await.unwrap_err().0, 404);
 
+    // An admin joins for support (portal-proxy lets only admins ask): view-only too.
+    let support = format!("{STUDIO}/streaming-sessions/{alice}/support-streams");
+    let reply = studio.call("POST", &support, Some(json!({})), None).await;
+    assert_eq!(reply.json["mode"], "VIEW_ONLY", "{}", reply.json);
+    let ws = viewer_url(&studio, &alice, &reply.json);
+    let mut admin = open_viewer(&ws).await.unwrap();
+    let before = xev.seen();
+    use_desktop(&mut admin).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(xev.seen(), before, "an admin's support view drops input");
+
     // Alice's Stop cuts him off within a second.
     share(&studio, &alice, "bob", json!({"mode": "VIEW_ONLY"})).await;
     let mut bob = open_viewer(&join(&studio, &alice, "bob").await.unwrap())
@@ -227,6 +238,33 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         cut_within(&mut bob, Duration::from_secs(1)).await,
         "cut at the stop"
     );
+
+    // Every share, join and revoke was an event, in order.
+    let events = studio
+        .call("GET", &format!("{STUDIO}/events?since=0"), None, None)
+        .await;
+    let actions: Vec<String> = (events.json["events"].as_array().unwrap().iter())
+        .filter(|e| e["kind"] == "share")
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["share"]["action"].as_str().unwrap(),
+                e["share"]["userId"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let by_bob = [
+        "SHARED bob",
+        "JOINED bob",
+        "SHARED bob",
+        "JOINED bob",
+        "REVOKED bob",
+        "SHARED bob",
+        "JOINED bob",
+    ];
+    assert_eq!(actions[..7], by_bob, "{actions:?}");
+    assert!(actions[7].starts_with("SUPPORT_JOINED "), "{actions:?}");
+    assert_eq!(actions[8..], ["SHARED bob", "JOINED bob"], "{actions:?}");
 }
 
 #[tokio::test]
