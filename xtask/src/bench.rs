@@ -25,6 +25,12 @@ pub fn bench() -> Result {
     run("cargo", &["bench", "-p", "local-desktop"])?;
     println!("\n=== portal-proxy: overhead against local-studio, and fan-in ===");
     run("cargo", &["bench", "-p", "portal-proxy"])?;
+    println!("\n=== desktop thumbnails: CPU per picture, and per desktop at one every 10 s ===");
+    let bench = ["--test", "thumbnails", "--", "--ignored", "--nocapture"];
+    run(
+        "cargo",
+        &[&["test", "-p", "local-studio"][..], &bench[..]].concat(),
+    )?;
     println!(
         "\n=== live updates: upstream calls with 500 event streams, against polling; memory ==="
     );

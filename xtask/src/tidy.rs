@@ -93,7 +93,13 @@ const LAYERS: [Layers; 4] = [
             &["app"],
             // The operations and what runs beside them: the event watch, retention, and
             // the spending of a stream token.
-            &["operations", "events", "retention", "tokens::redeem"],
+            &[
+                "operations",
+                "events",
+                "retention",
+                "thumbnails",
+                "tokens::redeem",
+            ],
             // The background work.
             &["reconciler", "demo"],
             // The HTTP endpoints, and the tests that fuzz them.

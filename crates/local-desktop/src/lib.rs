@@ -110,6 +110,7 @@ mod nofollow;
 mod process;
 mod rfb_input;
 mod stop;
+mod thumbnail;
 mod x11;
 
 pub use activity::cpu_time_of;
@@ -118,6 +119,7 @@ pub use error::{DesktopError, Result, INSTALL_HINT};
 pub use ids::MAX_ID_LEN;
 pub use process::Process;
 pub use rfb_input::InputCounter;
+pub use thumbnail::{take as take_thumbnail, Thumbnail};
 
 use layout::Layout;
 use process::Identity;

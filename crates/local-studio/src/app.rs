@@ -49,6 +49,8 @@ pub(crate) struct App {
     pub token_limits: crate::tokens::Limits,
     /// The desktop viewers' reconnect grants, by hash (`tokens/grants.rs`).
     pub grants: crate::tokens::Grants,
+    /// The latest picture of each local desktop (`drivers/thumbnails.rs`).
+    pub thumbnails: crate::drivers::Thumbnails,
 }
 
 impl App {

@@ -115,6 +115,9 @@ async fn process(app: Arc<App>, request: Request) -> Result<String, ApiError> {
     }
     let route = Route::parse(parts.method.as_str(), parts.uri.path())
         .map_err(|e| route_error(e, parts.method.as_str(), parts.uri.path()))?;
+    if crate::thumbnails::serves(route.operation) {
+        return crate::thumbnails::get(app, route).await;
+    }
     let token = match parts.headers.get(CLIENT_TOKEN_HEADER) {
         Some(value) => Some(
             value

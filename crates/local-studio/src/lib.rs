@@ -59,6 +59,7 @@ mod request_fuzz;
 mod retention;
 mod sigv4;
 mod store;
+mod thumbnails;
 mod tokens;
 
 pub use config::{ConfigError, StudioConfig, DEMO_TOML};
@@ -267,6 +268,7 @@ pub async fn start(
         issued: tokens::Issued::default(),
         token_limits: tokens::Limits::default(),
         grants: tokens::Grants::default(),
+        thumbnails: drivers::Thumbnails::default(),
     });
     if config.demo {
         let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());

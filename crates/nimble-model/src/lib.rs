@@ -36,7 +36,7 @@ pub use route::{Route, RouteError};
 pub use shapes::*;
 pub use sharing::{
     JoinResponse, PutSessionShareBody, SessionShare, SessionShareResponse, SessionSharesResponse,
-    ShareMode, DEFAULT_SHARE_MINUTES, MAX_SHARE_MINUTES,
+    SessionThumbnail, ShareMode, ThumbnailResponse, DEFAULT_SHARE_MINUTES, MAX_SHARE_MINUTES,
 };
 pub use studio_usage::{
     ConcurrencyPoint, ConcurrencyQuery, ConcurrencyResponse, SessionActivity,

@@ -59,6 +59,10 @@ pub enum Operation {
     JoinSharedSession,
     /// Extension: an admin's view-only stream, for support.
     JoinForSupport,
+    /// Extension: a small picture of a READY local desktop.
+    GetSessionThumbnail,
+    /// Extension: the same, for a colleague it is shared with.
+    GetSharedSessionThumbnail,
 }
 
 impl Operation {
@@ -80,7 +84,7 @@ impl Operation {
     ];
 
     /// studio-portal's operations beyond AWS's model.
-    pub const EXTENSIONS: [Operation; 15] = [
+    pub const EXTENSIONS: [Operation; 17] = [
         Self::GetStudioUsage,
         Self::GetStudioConcurrency,
         Self::GetStudioActivity,
@@ -96,6 +100,8 @@ impl Operation {
         Self::ListSharedSessions,
         Self::JoinSharedSession,
         Self::JoinForSupport,
+        Self::GetSessionThumbnail,
+        Self::GetSharedSessionThumbnail,
     ];
 
     /// Every operation a server routes: AWS's and the extensions.
@@ -134,6 +140,8 @@ impl Operation {
             Self::ListSharedSessions => "ListSharedSessions",
             Self::JoinSharedSession => "JoinSharedSession",
             Self::JoinForSupport => "JoinForSupport",
+            Self::GetSessionThumbnail => "GetSessionThumbnail",
+            Self::GetSharedSessionThumbnail => "GetSharedSessionThumbnail",
         }
     }
 
@@ -216,6 +224,12 @@ impl Operation {
             }
             Self::JoinForSupport => {
                 "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/support-streams"
+            }
+            Self::GetSessionThumbnail => {
+                "/2020-08-01/studios/{studioId}/streaming-sessions/{sessionId}/thumbnail"
+            }
+            Self::GetSharedSessionThumbnail => {
+                "/2020-08-01/studios/{studioId}/artists/{userId}/shared-sessions/{sessionId}/thumbnail"
             }
         }
     }

@@ -13,6 +13,10 @@
 //!   the colleague's own one-time stream, READY at once, opened with the share's mode.
 //! - `JoinForSupport` (`POST …/streaming-sessions/{sessionId}/support-streams`): an admin's
 //!   view-only stream to any READY workstation, for support.
+//! - `GetSessionThumbnail` (`GET …/streaming-sessions/{sessionId}/thumbnail`) and
+//!   `GetSharedSessionThumbnail` (`GET …/artists/{userId}/shared-sessions/{sessionId}/
+//!   thumbnail`): a small picture of a READY local desktop, for its owner (and admins) and
+//!   for colleagues it is shared with.
 
 use crate::shapes::{wire_struct, StreamingSessionStream};
 use crate::validate::{range, Validate};
@@ -108,4 +112,22 @@ wire_struct!(
         stream: StreamingSessionStream,
         mode: ShareMode,
     }
+);
+
+wire_struct!(
+    /// A small picture of a desktop.
+    SessionThumbnail {
+        /// `image/jpeg`.
+        content_type: String,
+        /// The picture, base64.
+        image: String,
+        width: i64,
+        height: i64,
+        taken_at: Timestamp,
+    }
+);
+
+wire_struct!(
+    /// `GetSessionThumbnail`'s and `GetSharedSessionThumbnail`'s answer.
+    ThumbnailResponse { thumbnail: SessionThumbnail }
 );

@@ -45,6 +45,7 @@ fn output_round_trip(op: Operation, sample: &Value) -> Result<Value, String> {
         PutSessionShare | DeleteSessionShare => round_trip::<SessionShareResponse>(sample),
         ListSessionShares | ListSharedSessions => round_trip::<SessionSharesResponse>(sample),
         JoinSharedSession | JoinForSupport => round_trip::<JoinResponse>(sample),
+        GetSessionThumbnail | GetSharedSessionThumbnail => round_trip::<ThumbnailResponse>(sample),
     }
 }
 

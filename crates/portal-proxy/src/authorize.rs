@@ -48,10 +48,11 @@ pub fn rule(operation: Operation) -> Rule {
         | PutWorkstationSchedule
         | PutSessionShare
         | DeleteSessionShare
-        | ListSessionShares => Rule::SessionOwner,
+        | ListSessionShares
+        | GetSessionThumbnail => Rule::SessionOwner,
         GetStreamingSessionBackup => Rule::BackupOwner,
         GetArtistUsage | RevokeViewerGrants | ListSharedSessions => Rule::Artist,
-        JoinSharedSession => Rule::Caller,
+        JoinSharedSession | GetSharedSessionThumbnail => Rule::Caller,
         PutArtistLimits | GetStudioUsage | GetStudioConcurrency | GetStudioActivity
         | JoinForSupport => Rule::Admin,
     }

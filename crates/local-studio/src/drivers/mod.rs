@@ -12,9 +12,11 @@ mod ec2;
 mod jobs;
 mod local_desktop;
 mod simulated;
+mod thumbnails;
 
 pub use ec2::Ec2;
 pub use local_desktop::{DesktopSettings, LocalDesktop};
+pub use thumbnails::Thumbnails;
 
 use crate::config::{DriverName, Profile, Studio};
 use crate::lifecycle::{DriverLink, SessionRecord};

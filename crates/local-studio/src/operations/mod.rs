@@ -72,6 +72,10 @@ pub fn run(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         Operation::ListSharedSessions => shares::shared_with(app, tx, call),
         Operation::JoinSharedSession => shares::join(app, tx, call),
         Operation::JoinForSupport => shares::support(app, tx, call),
+        // Answered outside the request's transaction (`thumbnails.rs`), never here.
+        Operation::GetSessionThumbnail | Operation::GetSharedSessionThumbnail => Err(
+            ApiError::new(ErrorType::InternalServerError, "not served by the store"),
+        ),
         Operation::CreateStreamingSessionStream => streams::create(app, tx, call),
         Operation::GetStreamingSessionStream => streams::get(app, tx, call),
         Operation::ListStreamingSessionBackups => backups::list(app, tx, call),
