@@ -29,20 +29,35 @@ async fn a_colleague_connects_to_a_shared_desktop_until_it_is_revoked() {
     let (_driver, client) = browser().await;
     let base = format!("http://{}", proxy.addr());
 
-    // Alice shares Lighting with bob, view-only, from its card.
+    // Alice shares Lighting with bob from its card: control, for 30 minutes.
     sign_in(&client, &base, "alice").await;
     let ready = || state_of(&client, "Lighting");
     until(WAIT, "Lighting READY", ready, |s| s == "READY").await;
     click_in_card(&client, "Lighting", "Share").await;
     wait_for(&client, "dialog.extra #share-user").await;
     type_into(&client, "share-user", "bob").await;
+    let control = "document.getElementById('share-mode').value = 'CONTROL';
+                   document.getElementById('share-minutes').value = '30';";
+    client.execute(control, vec![]).await.unwrap();
     click(&client, Locator::Css("dialog.extra button[type=submit]")).await;
     let row = wait_for(&client, "dialog.extra li[data-user=bob]").await;
     let text = row.text().await.unwrap();
     assert!(
-        text.contains("View only") && text.contains("not connected"),
+        text.contains("Control") && text.contains("not connected"),
         "{text}"
     );
+    // As asked: control, for 30 minutes.
+    let lighting = session_named(&studio_client(&proxy), "Lighting").await;
+    let shares = format!("/2020-08-01/studios/demo-studio/streaming-sessions/{lighting}/shares");
+    let listed = studio_client(&proxy).call("GET", &shares, None, None).await;
+    let share = &listed.json["shares"][0];
+    assert_eq!(share["mode"], "CONTROL", "{}", listed.json);
+    let at = |name: &str| {
+        let time: nimble_model::Timestamp = serde_json::from_value(share[name].clone()).unwrap();
+        time.unix_millis()
+    };
+    let minutes = (at("expiresAt") - at("createdAt")) / 60_000;
+    assert_eq!(minutes, 30, "{}", listed.json);
 
     // Bob signs in on the same browser and connects from "Shared with me".
     sign_out(&client).await;
@@ -52,7 +67,6 @@ async fn a_colleague_connects_to_a_shared_desktop_until_it_is_revoked() {
         Locator::XPath("//button[normalize-space()='Shared with me']"),
     )
     .await;
-    let lighting = session_named(&studio_client(&proxy), "Lighting").await;
     let entry = format!("dialog.extra li[data-session='{lighting}']");
     let entry_text = wait_for(&client, &entry).await.text().await.unwrap();
     assert!(entry_text.contains("Lighting (alice)"), "{entry_text}");
@@ -67,7 +81,7 @@ async fn a_colleague_connects_to_a_shared_desktop_until_it_is_revoked() {
     assert_eq!(client.title().await.unwrap(), "Lighting · Workstation");
 
     // Alice revokes the share (what her dialog's Revoke sends): bob's viewer is closed.
-    let path = format!("/2020-08-01/studios/demo-studio/streaming-sessions/{lighting}/shares/bob");
+    let path = format!("{shares}/bob");
     let revoked = studio_client(&proxy)
         .call("DELETE", &path, None, None)
         .await;

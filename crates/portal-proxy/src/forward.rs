@@ -253,6 +253,7 @@ fn upstream_body(
         }
         Operation::PutArtistLimits => to_json(&parse::<PutArtistLimitsBody>(body)?),
         Operation::PutWorkstationSchedule => to_json(&parse::<PutWorkstationScheduleBody>(body)?),
+        Operation::PutSessionShare => to_json(&parse::<PutSessionShareBody>(body)?),
         _ => return Ok(None),
     };
     Ok(Some(json))
