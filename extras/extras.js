@@ -250,7 +250,11 @@ export async function sharedWithMe() {
           status.textContent = error.message;
         }
       });
-      return element("li", { "data-session": s.sessionId }, `${s.sessionName} (${s.ownedBy}): ${MODES[s.mode]}, until ${untilTime(s.expiresAt)} `, connect);
+      const row = element("li", { "data-session": s.sessionId }, `${s.sessionName} (${s.ownedBy}): ${MODES[s.mode]}, until ${untilTime(s.expiresAt)} `, connect);
+      // What the desktop shows now, when the studio can picture it (a READY local desktop).
+      call("GET", `${mine}/${encodeURIComponent(s.sessionId)}/thumbnail`).then(({ thumbnail }) =>
+        row.append(element("img", { alt: `${s.sessionName} now`, src: `data:image/jpeg;base64,${thumbnail.image}` })), () => {});
+      return row;
     });
     return rows.length ? rows : [element("li", {}, "Nothing is shared with you now.")];
   });

@@ -20,6 +20,7 @@ mod reconnect;
 mod revisit;
 mod sharing;
 mod stop_warning;
+mod thumbnails;
 mod viewer;
 mod viewer_bench;
 mod week_editor;

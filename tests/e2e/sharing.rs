@@ -7,6 +7,7 @@ use super::desktop::{
 };
 use super::harness::{browser, until, users_file};
 use super::page::{click, click_in_card, sign_in, sign_out, state_of, type_into, WAIT};
+use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use portal_proxy::AuthMode;
 use std::time::Duration;
@@ -15,6 +16,23 @@ use test_support::DesktopRoot;
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     let element = client.wait().at_most(WAIT).for_element(Locator::Css(css));
     element.await.unwrap()
+}
+
+/// What bob's page is answered, through portal-proxy, for `session`'s thumbnail by the
+/// colleague's path and by the owner's.
+async fn thumbnail_statuses(client: &Client, portal: &WindowHandle, session: &str) -> Vec<u16> {
+    let shown = client.window().await.unwrap();
+    client.switch_to_window(portal.clone()).await.unwrap();
+    let studio = "/api/2020-08-01/studios/demo-studio";
+    let script = format!(
+        "return Promise.all([
+           '{studio}/artists/bob/shared-sessions/{session}/thumbnail',
+           '{studio}/streaming-sessions/{session}/thumbnail',
+         ].map(path => fetch(path).then(r => r.status)))"
+    );
+    let statuses = client.execute(&script, vec![]).await.unwrap();
+    client.switch_to_window(shown).await.unwrap();
+    serde_json::from_value(statuses).unwrap()
 }
 
 #[tokio::test]
@@ -80,6 +98,14 @@ async fn a_colleague_connects_to_a_shared_desktop_until_it_is_revoked() {
     .await;
     assert_eq!(client.title().await.unwrap(), "Lighting · Workstation");
 
+    // Bob's page may see the thumbnail of what is shared with him, never alice's own.
+    let thumbnails = thumbnail_statuses(&client, &portal, &lighting).await;
+    assert_eq!(
+        thumbnails,
+        [200, 404],
+        "shared with him: through his path only"
+    );
+
     // Alice revokes the share (what her dialog's Revoke sends): bob's viewer is closed.
     let path = format!("{shares}/bob");
     let revoked = studio_client(&proxy)
@@ -92,6 +118,8 @@ async fn a_colleague_connects_to_a_shared_desktop_until_it_is_revoked() {
     })
     .await;
     assert!(said.contains("closed"), "{said}");
+    let thumbnails = thumbnail_statuses(&client, &portal, &lighting).await;
+    assert_eq!(thumbnails, [404, 404], "no longer shared");
     client.close().await.unwrap();
     proxy.shutdown().await;
 }

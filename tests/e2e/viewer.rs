@@ -25,7 +25,7 @@ use test_support::DesktopRoot;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A program on `desktop`'s display, given 10 s so that no test waits forever on one.
-fn on_desktop(desktop: &Desktop, program: &str) -> Command {
+pub(super) fn on_desktop(desktop: &Desktop, program: &str) -> Command {
     let mut command = Command::new("timeout");
     command
         .args(["10", program])
