@@ -20,6 +20,8 @@ VERIFIER_URL="{{verifier_url}}"
 DCV_PORT="{{dcv_port}}"
 AGENT_URL="{{agent_url}}"
 AGENT_TOKEN="{{agent_token}}"
+# The launch profile's clipboardMode as a DCV rule: allow (ENABLED) or deny.
+CLIPBOARD="{{clipboard}}"
 
 # The artist's OS user: no password (DCV logs them in through the verifier).
 id "$OS_USER" >/dev/null 2>&1 || useradd --create-home "$OS_USER"
@@ -57,6 +59,15 @@ web-port=$DCV_PORT
 auth-token-verifier="$VERIFIER_URL"
 CONF
 
+# The session's DCV permissions: its owner may use everything, but copy and paste only
+# when the launch profile enables the clipboard. DCV enforces this on the server, whatever
+# the client does.
+cat > /etc/dcv/studio-portal.perm <<PERM
+[permissions]
+%owner% allow builtin
+%owner% $CLIPBOARD clipboard-copy clipboard-paste
+PERM
+
 # The console session, named after the streaming session and owned by the artist, made
 # again at every boot: a stopped workstation that starts again comes back with it.
 cat > /etc/systemd/system/studio-portal-session.service <<UNIT
@@ -68,7 +79,7 @@ Requires=dcvserver.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/usr/bin/dcv create-session --type=console --owner $OS_USER $SESSION_ID
+ExecStart=/usr/bin/dcv create-session --type=console --owner $OS_USER --permissions-file /etc/dcv/studio-portal.perm $SESSION_ID
 ExecStop=/usr/bin/dcv close-session $SESSION_ID
 
 [Install]

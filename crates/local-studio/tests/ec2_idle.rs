@@ -35,6 +35,7 @@ async fn agent_settings(moto: &Moto, session: &str) -> (String, String) {
             .unwrap_or_else(|| panic!("no {name} in the user data"));
         line[name.len() + 2..line.len() - 1].to_owned()
     };
+    assert!(script.contains("CLIPBOARD=\"deny\""), "{script}");
     assert!(
         script.contains("/usr/local/sbin/studio-portal-agent"),
         "the agent is installed"
@@ -74,11 +75,18 @@ async fn the_agents_reports_keep_a_workstation_running_and_forged_ones_are_refus
     let moto = Moto::start().await;
     let ami = moto.register_image("studio-workstation-2026").await;
     let files = CloudStudio::new(&moto.url, &ami);
-    let toml = std::fs::read_to_string(files.path()).unwrap().replace(
-        "time_limit_seconds = 60",
-        "time_limit_seconds = 60\nstop_warning_minutes = 1\n\
-         idle_stop = { minutes = 3, cpu_percent = 20, gpu_percent = 20 }",
-    );
+    // This profile also has no clipboard: its DCV sessions deny copy and paste.
+    let toml = std::fs::read_to_string(files.path())
+        .unwrap()
+        .replace(
+            "time_limit_seconds = 60",
+            "time_limit_seconds = 60\nstop_warning_minutes = 1\n\
+             idle_stop = { minutes = 3, cpu_percent = 20, gpu_percent = 20 }",
+        )
+        .replace(
+            "clipboardMode = \"ENABLED\"",
+            "clipboardMode = \"DISABLED\"",
+        );
     std::fs::write(files.path(), toml).unwrap();
     let studio = test_support::start(files.config()).await;
     let alices = create(&studio, "alice", json!({})).await;

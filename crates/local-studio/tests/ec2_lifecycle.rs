@@ -57,6 +57,9 @@ async fn a_session_is_an_ec2_instance_through_its_whole_lifecycle() {
     assert!(script.contains(&format!("SESSION_ID=\"{id}\"")), "{script}");
     assert!(script.contains("OS_USER=\"alice_ws\""));
     assert!(script.contains(&format!("VERIFIER_URL=\"{VERIFIER_URL}\"")));
+    // The profile's clipboardMode (ENABLED) as DCV's permission, which the session uses.
+    assert!(script.contains("CLIPBOARD=\"allow\""), "{script}");
+    assert!(script.contains("--permissions-file /etc/dcv/studio-portal.perm"));
     assert!(
         !script.contains("{{") && !script.contains("testing"),
         "{script}"

@@ -100,15 +100,16 @@ fn local_desktop_limits(profile: &Profile) -> Option<::local_desktop::Limits> {
     let limits = ::local_desktop::Limits {
         pids_max: profile.pids_limit,
         memory_max_bytes: profile.memory_limit_mib.map(|mib| mib * 1024 * 1024),
-        // Closed unless the profile says ENABLED.
-        no_clipboard: profile
-            .api
-            .stream_configuration
-            .as_ref()
-            .and_then(|c| c.clipboard_mode.as_ref())
-            != Some(&nimble_model::StreamingClipboardMode::Enabled),
+        no_clipboard: !clipboard_enabled(profile),
     };
     (limits != ::local_desktop::Limits::default()).then_some(limits)
+}
+
+/// Whether `profile`'s desktops have a clipboard: closed unless it says ENABLED.
+pub fn clipboard_enabled(profile: &Profile) -> bool {
+    let configuration = profile.api.stream_configuration.as_ref();
+    configuration.and_then(|c| c.clipboard_mode.as_ref())
+        == Some(&nimble_model::StreamingClipboardMode::Enabled)
 }
 
 /// Takes `profile`'s desktop limits as they are now into `record`'s link, at each start:

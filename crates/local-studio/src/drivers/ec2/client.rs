@@ -57,6 +57,14 @@ impl Shared {
             })
     }
 
+    /// Whether the desktops of `machine`'s profile have a clipboard (DCV's permissions
+    /// say so); closed when the profile is gone from the config.
+    pub fn clipboard_enabled(&self, machine: &Machine) -> bool {
+        let studio = self.studios.studio(&machine.studio);
+        let profile = studio.and_then(|s| s.launch_profile(&machine.profile));
+        profile.is_some_and(crate::drivers::clipboard_enabled)
+    }
+
     /// The AMI of the session's streaming image.
     pub fn image_id(&self, machine: &Machine) -> Result<String, Failure> {
         self.studios

@@ -203,8 +203,10 @@ fn down(ctx: &Ctx<'_>) -> Machine {
 
 /// The profile's user-data script for this session, base64-encoded as RunInstances takes
 /// it; `None` without a template. Only values the portal controls are put in: the
-/// session id, the checked OS user name, the configured verifier URL, and the session's
-/// agent token with the address it reports to (the verifier's, at `/agent/activity`).
+/// session id, the checked OS user name, the configured verifier URL, the session's
+/// agent token with the address it reports to (the verifier's, at `/agent/activity`), and
+/// the DCV rule for the clipboard (`allow`, or `deny` unless the profile's clipboardMode
+/// is ENABLED).
 pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
     let Some(path) = &ctx.settings.user_data_template else {
         return Ok(None);
@@ -224,6 +226,13 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
         )
         .replace("{{dcv_port}}", &ctx.settings.dcv_port.to_string())
         .replace("{{region}}", &ctx.settings.region)
+        .replace(
+            "{{clipboard}}",
+            match ctx.shared.clipboard_enabled(&ctx.machine) {
+                true => "allow",
+                false => "deny",
+            },
+        )
         .replace("{{agent_script}}", AGENT_SCRIPT.trim_end())
         .replace(
             "{{agent_url}}",
