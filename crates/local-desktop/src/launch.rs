@@ -233,6 +233,9 @@ impl Desktops {
                 // vncconfig would otherwise switch the clipboard back on).
                 "-AllowOverride",
                 "desktop",
+                // Every viewer shares the desktop, whatever its ClientInit asks: no viewer
+                // (a colleague with control, a thumbnail) can disconnect the others.
+                "-AlwaysShared",
             ])
             .args(limits.xvnc_args())
             .stdout(Stdio::piped())

@@ -187,6 +187,14 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         .await
         .expect("a guest with control moves the pointer");
 
+    // A viewer asking for the desktop alone (ClientInit not shared) never disconnects
+    // alice's: Xvnc runs with -AlwaysShared.
+    let (_, alices_ws) = stream(&studio, &alice, 60).await;
+    let mut alices = open_viewer(&alices_ws).await.unwrap();
+    let (_, second) = stream(&studio, &alice, 60).await;
+    let _alone = open_viewer_alone(&second).await;
+    assert!(alices.still_shown().await, "alice's viewer stays connected");
+
     // Revoked: cut within a second, and his reconnect grant opens nothing.
     let revoked = studio
         .call("DELETE", &share_path(&alice, "bob"), None, None)

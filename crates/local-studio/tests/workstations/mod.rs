@@ -241,6 +241,13 @@ impl Viewer {
         send(&mut self.ws, &[3, 1, 0, 0, 0, 0, 0, 100, 0, 100]).await;
     }
 
+    /// Whether the desktop still answers this viewer: an update it asks for arrives.
+    pub async fn still_shown(&mut self) -> bool {
+        self.ask_for_update().await;
+        let answer = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await;
+        matches!(answer, Ok(Some(Ok(Message::Binary(_)))))
+    }
+
     /// Presses and releases a key (an 'a'), as an artist typing.
     pub async fn press_key(&mut self) {
         for down in [1, 0] {
@@ -262,6 +269,13 @@ pub async fn open_viewer(ws_url: &str) -> Result<Viewer, u16> {
     handshake(ws).await
 }
 
+/// Opens `ws_url` as a viewer that asks for the desktop alone (ClientInit's shared flag 0),
+/// which would disconnect every other viewer if the server let it.
+pub async fn open_viewer_alone(ws_url: &str) -> Viewer {
+    let (ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    handshake_asking(ws, 0).await.unwrap()
+}
+
 /// Reconnects to `session`'s desktop with `grant` in the first frame, as the viewer does
 /// after a drop. `Err(code)`: the close code of a refusal.
 pub async fn resume_viewer(studio: &Studio, session: &str, grant: &str) -> Result<Viewer, u16> {
@@ -275,7 +289,12 @@ pub async fn resume_viewer(studio: &Studio, session: &str, grant: &str) -> Resul
 }
 
 /// The grant frame, then the RFB handshake; `Err(code)` if the server closes instead.
-async fn handshake(mut ws: Ws) -> Result<Viewer, u16> {
+async fn handshake(ws: Ws) -> Result<Viewer, u16> {
+    handshake_asking(ws, 1).await
+}
+
+/// [`handshake`], with `shared` as ClientInit's flag.
+async fn handshake_asking(mut ws: Ws, shared: u8) -> Result<Viewer, u16> {
     let grant = match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
         Ok(Some(Ok(Message::Text(grant)))) => grant.to_string(),
         Ok(Some(Ok(Message::Close(Some(frame))))) => return Err(frame.code.into()),
@@ -292,8 +311,8 @@ async fn handshake(mut ws: Ws) -> Result<Viewer, u16> {
     // SecurityResult: 0 is OK.
     read_at_least(&mut ws, &mut received, 18).await;
     assert_eq!(&received[14..18], &[0, 0, 0, 0]);
-    send(&mut ws, &[1]).await; // ClientInit: shared
-                               // ServerInit: width, height, pixel format (16 bytes), name length, name.
+    send(&mut ws, &[shared]).await; // ClientInit
+                                    // ServerInit: width, height, pixel format (16 bytes), name length, name.
     read_at_least(&mut ws, &mut received, 18 + 24).await;
     let len = u32::from_be_bytes(received[38..42].try_into().unwrap()) as usize;
     read_at_least(&mut ws, &mut received, 42 + len).await;
