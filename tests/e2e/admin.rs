@@ -11,7 +11,7 @@
 //!   page says so plainly.
 
 use super::harness::{browser, browser_downloading_to, fetched, proxy, proxy_to_as, shot, until};
-use super::page::{wait_for_card_text, wait_for_state, WAIT};
+use super::page::{wait_for_card_text, wait_for_cards, wait_for_state, WAIT};
 use fantoccini::{Client, Locator};
 use portal_proxy::AuthMode;
 use serde_json::{json, Value};
@@ -363,12 +363,7 @@ async fn an_artist_fetches_no_admin_code_and_is_told_the_page_is_not_theirs() {
     let base = format!("http://{}", proxy.addr());
     let (_driver, client) = browser().await;
     client.goto(&format!("{base}/")).await.unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(".card"))
-        .await
-        .unwrap();
+    wait_for_cards(&client).await;
     let loaded = fetched(&client).await;
     assert!(
         loaded.iter().any(|(path, _, _)| path.ends_with(".wasm")),

@@ -75,12 +75,16 @@ pub async fn sign_in(client: &Client, base: &str, user: &str) {
     type_into(client, "user", user).await;
     type_into(client, "password", "render-farm").await;
     click(client, Locator::Css("button[type=submit]")).await;
-    client
+    wait_for_cards(client).await;
+}
+
+/// Waits until the page shows workstation cards.
+pub async fn wait_for_cards(client: &Client) {
+    let cards = client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css(".card"))
-        .await
-        .unwrap();
+        .for_element(Locator::Css(".card"));
+    cards.await.unwrap();
 }
 
 /// Signs out, as the portal does (POST /api/logout), from the page the client shows.

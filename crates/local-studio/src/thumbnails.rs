@@ -60,16 +60,15 @@ pub async fn get(app: Arc<App>, route: Route) -> Result<String, ApiError> {
 fn may_see(app: &App, route: &Route) -> Result<String, ApiError> {
     let id = route.session_id().unwrap_or("");
     let missing = || ApiError::not_found("Streaming session", id);
-    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let changes_before = db.total_changes();
-    let tx = db.transaction().map_err(store::StoreError::from)?;
-    let now_ms = app.now_ms();
-    crate::operations::settle(app, &tx, now_ms)?;
-    if let Some(user) = route.user_id() {
-        store::share(&tx, id, user, now_ms)?.ok_or_else(missing)?;
-    }
-    let record = store::get_session(&tx, route.studio_id(), id)?.ok_or_else(missing)?;
-    app.commit(tx, changes_before)?;
+    let seen = crate::operations::settled(app, |tx, now_ms| {
+        if let Some(user) = route.user_id() {
+            if store::share(tx, id, user, now_ms)?.is_none() {
+                return Ok(None);
+            }
+        }
+        store::get_session(tx, route.studio_id(), id)
+    })?;
+    let record = seen.ok_or_else(missing)?;
     let local = record
         .driver
         .as_ref()

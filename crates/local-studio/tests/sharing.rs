@@ -6,7 +6,6 @@
 
 mod workstations;
 
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -34,18 +33,8 @@ async fn join(studio: &Studio, session: &str, user: &str) -> Result<String, (u16
     if reply.status != 200 {
         return Err((reply.status, reply.json));
     }
-    Ok(viewer_url(studio, session, &reply.json))
-}
-
-/// The WebSocket URL a viewer opens with the stream of a join's `answer`.
-fn viewer_url(studio: &Studio, session: &str, answer: &Value) -> String {
-    let url = answer["stream"]["url"].as_str().unwrap();
-    let token = url.split("authToken=").nth(1).unwrap();
-    let token = token.split('&').next().unwrap();
-    format!(
-        "ws://{}/desktop/ws?authToken={token}&sessionId={session}",
-        studio.addr
-    )
+    let url = reply.json["stream"]["url"].as_str().unwrap();
+    Ok(viewer_ws_url(studio, session, url))
 }
 
 /// Pointer and key events reaching the desktop's root window, as xev prints them.
@@ -101,10 +90,18 @@ async fn use_desktop(viewer: &mut Viewer) {
     viewer.ask_for_update().await;
 }
 
-/// Whether the connection ends within `within`.
-async fn cut_within(viewer: &mut Viewer, within: Duration) -> bool {
-    let ended = async { while let Some(Ok(_)) = viewer.ws.next().await {} };
-    tokio::time::timeout(within, ended).await.is_ok()
+/// The shares of `session`, and who is connected to it (ListSessionShares).
+async fn shares_of(studio: &Studio, session: &str) -> Value {
+    let path = format!("{STUDIO}/streaming-sessions/{session}/shares");
+    studio.call("GET", &path, None, None).await.json
+}
+
+/// Uses the desktop through `viewer`, and checks that nothing of it reached the desktop.
+async fn assert_input_dropped(xev: &Xev, viewer: &mut Viewer, why: &str) {
+    let before = xev.seen();
+    use_desktop(viewer).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(xev.seen(), before, "{why}");
 }
 
 #[tokio::test]
@@ -149,29 +146,19 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         .await
         .unwrap();
     assert_eq!(bob.desktop_name(), alice);
-    let before = xev.seen();
-    use_desktop(&mut bob).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(xev.seen(), before, "a view-only guest's input is dropped");
-    let shares = studio
-        .call(
-            "GET",
-            &format!("{STUDIO}/streaming-sessions/{alice}/shares"),
-            None,
-            None,
-        )
-        .await;
+    assert_input_dropped(&xev, &mut bob, "a view-only guest's input is dropped").await;
+    let shares = shares_of(&studio, &alice).await;
     assert_eq!(
-        shares.json["viewers"],
+        shares["viewers"],
         json!(["bob"]),
         "alice sees who is connected"
     );
-    assert_eq!(shares.json["shares"][0]["connected"], true);
+    assert_eq!(shares["shares"][0]["connected"], true);
 
     // A change of mode cuts him off; with control, his input arrives.
     share(&studio, &alice, "bob", json!({"mode": "CONTROL"})).await;
     assert!(
-        cut_within(&mut bob, Duration::from_secs(1)).await,
+        ends_within(&mut bob.ws, Duration::from_secs(1)).await,
         "cut at the change"
     );
     let mut bob = open_viewer(&join(&studio, &alice, "bob").await.unwrap())
@@ -201,7 +188,7 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.json);
     assert!(
-        cut_within(&mut bob, Duration::from_secs(1)).await,
+        ends_within(&mut bob.ws, Duration::from_secs(1)).await,
         "cut at the revoke"
     );
     assert!(resume_viewer(&studio, &alice, &bob.grant).await.is_err());
@@ -220,7 +207,7 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         .unwrap();
     studio.server.advance_clock(Duration::from_secs(5 * 60 + 1));
     assert!(
-        cut_within(&mut bob, Duration::from_secs(1)).await,
+        ends_within(&mut bob.ws, Duration::from_secs(1)).await,
         "cut when it expires"
     );
     assert_eq!(join(&studio, &alice, "bob").await.unwrap_err().0, 404);
@@ -229,12 +216,13 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
     let support = format!("{STUDIO}/streaming-sessions/{alice}/support-streams");
     let reply = studio.call("POST", &support, Some(json!({})), None).await;
     assert_eq!(reply.json["mode"], "VIEW_ONLY", "{}", reply.json);
-    let ws = viewer_url(&studio, &alice, &reply.json);
+    let ws = viewer_ws_url(
+        &studio,
+        &alice,
+        reply.json["stream"]["url"].as_str().unwrap(),
+    );
     let mut admin = open_viewer(&ws).await.unwrap();
-    let before = xev.seen();
-    use_desktop(&mut admin).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(xev.seen(), before, "an admin's support view drops input");
+    assert_input_dropped(&xev, &mut admin, "an admin's support view drops input").await;
 
     // Alice's Stop cuts him off within a second.
     share(&studio, &alice, "bob", json!({"mode": "VIEW_ONLY"})).await;
@@ -243,7 +231,7 @@ async fn a_colleague_joins_view_only_or_with_control_until_the_share_ends() {
         .unwrap();
     act(&studio, &alice, "stop", json!({})).await;
     assert!(
-        cut_within(&mut bob, Duration::from_secs(1)).await,
+        ends_within(&mut bob.ws, Duration::from_secs(1)).await,
         "cut at the stop"
     );
 
@@ -298,15 +286,8 @@ async fn bad_shares_are_refused_with_a_clear_error_and_change_nothing() {
             reply.json
         );
     }
-    let listed = studio
-        .call(
-            "GET",
-            &format!("{STUDIO}/streaming-sessions/{alice}/shares"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(listed.json["shares"], json!([]), "nothing was shared");
+    let listed = shares_of(&studio, &alice).await;
+    assert_eq!(listed["shares"], json!([]), "nothing was shared");
     let revoke = studio
         .call("DELETE", &share_path(&alice, "bob"), None, None)
         .await;

@@ -12,7 +12,7 @@ mod streams;
 mod studio_usage;
 mod usage;
 
-pub use sessions::settle;
+pub use sessions::{settle, settled};
 pub use streams::DEFAULT_STREAM_EXPIRATION_SECONDS;
 
 use crate::app::App;

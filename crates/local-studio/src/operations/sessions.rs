@@ -303,3 +303,21 @@ pub fn settle(
     }
     super::streams::announce_ready(app, tx, now_ms)
 }
+
+/// Runs `check` in a transaction on a store brought up to date ([`settle`]), so it judges
+/// sessions as they are now, and commits what it wrote: for the checks made outside a
+/// request's own transaction (a desktop token or grant, a thumbnail). The store's lock is
+/// released before the caller opens anything.
+pub fn settled<R>(
+    app: &App,
+    check: impl FnOnce(&Transaction, i64) -> std::result::Result<R, store::StoreError>,
+) -> std::result::Result<R, store::StoreError> {
+    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let changes_before = db.total_changes();
+    let tx = db.transaction()?;
+    let now_ms = app.now_ms();
+    settle(app, &tx, now_ms)?;
+    let checked = check(&tx, now_ms)?;
+    app.commit(tx, changes_before)?;
+    Ok(checked)
+}

@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::config::DriverName;
 use crate::drivers::Drivers;
 use crate::lifecycle::SessionRecord;
+use crate::operations::settled;
 use crate::store::{self, StoreError, TokenGrant};
 use nimble_model::Operation;
 use std::net::IpAddr;
@@ -150,23 +151,6 @@ fn redeem(
         };
         Ok(Some((record, viewer)))
     })
-}
-
-/// Runs `check` in a transaction on a store brought up to date (`operations::settle`),
-/// so it judges sessions as they are now, and commits what it wrote. The store's lock is
-/// released before the caller opens anything.
-fn settled<R>(
-    app: &App,
-    check: impl FnOnce(&rusqlite::Transaction, i64) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
-    let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let changes_before = db.total_changes();
-    let tx = db.transaction()?;
-    let now_ms = app.now_ms();
-    crate::operations::settle(app, &tx, now_ms)?;
-    let checked = check(&tx, now_ms)?;
-    app.commit(tx, changes_before)?;
-    Ok(checked)
 }
 
 /// Whether the token `grant` describes may connect to `record` through `driver` now.

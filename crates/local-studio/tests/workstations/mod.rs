@@ -190,10 +190,7 @@ pub async fn act(studio: &Studio, id: &str, action: &str, body: Value) -> Value 
 /// as the viewer does).
 pub async fn stream(studio: &Studio, id: &str, seconds: u32) -> (String, String) {
     let (url, token) = studio.new_stream(SESSIONS, id, seconds).await;
-    let ws = format!(
-        "ws://{}/desktop/ws?authToken={token}&sessionId={id}",
-        studio.addr
-    );
+    let ws = viewer_ws_url(studio, id, &url);
     assert!(
         url.starts_with(&format!("http://{}/desktop/?authToken=", studio.addr)),
         "{url}"
@@ -201,8 +198,27 @@ pub async fn stream(studio: &Studio, id: &str, seconds: u32) -> (String, String)
     (token, ws)
 }
 
-type Ws =
+/// The WebSocket URL a viewer opens for `session` with the token of stream URL `url`.
+pub fn viewer_ws_url(studio: &Studio, session: &str, url: &str) -> String {
+    let token = url
+        .split("authToken=")
+        .nth(1)
+        .expect("a token in the stream's URL");
+    let token = token.split('&').next().unwrap();
+    format!(
+        "ws://{}/desktop/ws?authToken={token}&sessionId={session}",
+        studio.addr
+    )
+}
+
+pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Whether the server ends connection `ws` within `within`.
+pub async fn ends_within(ws: &mut Ws, within: Duration) -> bool {
+    let ended = async { while let Some(Ok(_)) = ws.next().await {} };
+    tokio::time::timeout(within, ended).await.is_ok()
+}
 
 /// Reads binary frames until `received` holds at least `n` bytes.
 async fn read_at_least(ws: &mut Ws, received: &mut Vec<u8>, n: usize) {
