@@ -20,8 +20,7 @@ VERIFIER_URL="{{verifier_url}}"
 DCV_PORT="{{dcv_port}}"
 AGENT_URL="{{agent_url}}"
 AGENT_TOKEN="{{agent_token}}"
-# The launch profile's clipboardMode as a DCV rule: allow (ENABLED) or deny.
-CLIPBOARD="{{clipboard}}"
+PERMISSIONS_URL="{{permissions_url}}"
 
 # The artist's OS user: no password (DCV logs them in through the verifier).
 id "$OS_USER" >/dev/null 2>&1 || useradd --create-home "$OS_USER"
@@ -61,12 +60,10 @@ CONF
 
 # The session's DCV permissions: its owner may use everything, but copy and paste only
 # when the launch profile enables the clipboard. DCV enforces this on the server, whatever
-# the client does.
-cat > /etc/dcv/studio-portal.perm <<PERM
-[permissions]
-%owner% allow builtin
-%owner% $CLIPBOARD clipboard-copy clipboard-paste
-PERM
+# the client does. The permissions watch below rewrites it as the owner shares the
+# workstation with colleagues and revokes.
+cat > /etc/dcv/studio-portal.perm <<'PERM'
+{{permissions}}PERM
 
 # The console session, named after the streaming session and owned by the artist, made
 # again at every boot: a stopped workstation that starts again comes back with it.
@@ -86,19 +83,37 @@ ExecStop=/usr/bin/dcv close-session $SESSION_ID
 WantedBy=graphical.target
 UNIT
 
-# The activity agent (deploy/ec2/studio-portal-agent.sh, the same script): once a minute it
-# reports input idle time, CPU and GPU use to local-studio, for idle stop.
+# The agent (deploy/ec2/studio-portal-agent.sh and studio-portal-permissions.sh, the same
+# scripts): once a minute it reports input idle time, CPU and GPU use to local-studio, for
+# idle stop; and it keeps the session's DCV permissions as local-studio's shares say.
 install -d -m 0700 /etc/studio-portal
 umask 077
 cat > /etc/studio-portal/agent.env <<ENV
 AGENT_URL=$AGENT_URL
 AGENT_TOKEN=$AGENT_TOKEN
 SESSION_ID=$SESSION_ID
+PERMISSIONS_URL=$PERMISSIONS_URL
 ENV
 cat > /usr/local/sbin/studio-portal-agent <<'AGENT'
 {{agent_script}}
 AGENT
 chmod 0700 /usr/local/sbin/studio-portal-agent
+cat > /usr/local/sbin/studio-portal-permissions <<'PERMISSIONS'
+{{permissions_script}}
+PERMISSIONS
+chmod 0700 /usr/local/sbin/studio-portal-permissions
+cat > /etc/systemd/system/studio-portal-permissions.service <<UNIT
+[Unit]
+Description=studio-portal DCV permissions watch for session $SESSION_ID
+After=studio-portal-session.service
+[Service]
+EnvironmentFile=/etc/studio-portal/agent.env
+ExecStart=/usr/local/sbin/studio-portal-permissions
+Restart=always
+RestartSec=5
+[Install]
+WantedBy=multi-user.target
+UNIT
 cat > /etc/systemd/system/studio-portal-agent.service <<UNIT
 [Unit]
 Description=studio-portal activity report for session $SESSION_ID
@@ -122,5 +137,5 @@ systemctl enable dcvserver studio-portal-session
 systemctl restart dcvserver
 systemctl start studio-portal-session
 if [ -n "$AGENT_URL" ]; then
-  systemctl enable --now studio-portal-agent.timer
+  systemctl enable --now studio-portal-agent.timer studio-portal-permissions.service
 fi

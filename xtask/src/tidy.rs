@@ -103,7 +103,14 @@ const LAYERS: [Layers; 4] = [
             // The background work.
             &["reconciler", "demo"],
             // The HTTP endpoints, and the tests that fuzz them.
-            &["http", "desktop", "dcv", "agent", "request_fuzz"],
+            &[
+                "http",
+                "desktop",
+                "dcv",
+                "agent",
+                "permissions",
+                "request_fuzz",
+            ],
         ],
     },
     Layers {

@@ -15,6 +15,7 @@
 
 use crate::app::App;
 use crate::config::DriverName;
+use crate::lifecycle::SessionRecord;
 use crate::store;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -26,6 +27,47 @@ use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new().route("/agent/activity", post(report))
+}
+
+/// The READY EC2 session `session_id`, if `headers` carry its agent's token: 401 for a
+/// missing token or one that is not that session's (whether or not the session exists,
+/// so a token learns nothing of other sessions), 409 when the session is not READY.
+/// Also the check of the permissions watch (`permissions.rs`).
+pub fn reporting_session(
+    app: &App,
+    headers: &HeaderMap,
+    session_id: &str,
+) -> Result<SessionRecord, (StatusCode, &'static str)> {
+    const NOT_ITS: (StatusCode, &str) = (
+        StatusCode::UNAUTHORIZED,
+        "this token does not report for that session",
+    );
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !app.agent_key.accepts(session_id, token) {
+        return Err(NOT_ITS);
+    }
+    let record = {
+        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = db.transaction().map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store cannot be read",
+            )
+        })?;
+        store::session_by_id(&tx, session_id).ok().flatten()
+    };
+    let ec2 = DriverName::Ec2.as_str();
+    let record = record
+        .filter(|r| r.driver.as_ref().is_some_and(|d| d.name == ec2))
+        .ok_or(NOT_ITS)?;
+    if record.state() != S::Ready {
+        return Err((StatusCode::CONFLICT, "the session is not READY"));
+    }
+    Ok(record)
 }
 
 #[derive(Deserialize)]
@@ -45,37 +87,10 @@ async fn report(
     let Ok(Json(report)) = report else {
         return (StatusCode::BAD_REQUEST, "not an activity report");
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !app.agent_key.accepts(&report.session_id, token) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "this token does not report for that session",
-        );
-    }
-    let record = {
-        let mut db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-        let Ok(tx) = db.transaction() else {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store cannot be read",
-            );
-        };
-        store::session_by_id(&tx, &report.session_id).ok().flatten()
+    let record = match reporting_session(&app, &headers, &report.session_id) {
+        Ok(record) => record,
+        Err(refused) => return refused,
     };
-    let ec2 = DriverName::Ec2.as_str();
-    let Some(record) = record.filter(|r| r.driver.as_ref().is_some_and(|d| d.name == ec2)) else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "this token does not report for that session",
-        );
-    };
-    if record.state() != S::Ready {
-        return (StatusCode::CONFLICT, "the session is not READY");
-    }
     let now = app.now_ms();
     let id = &report.session_id;
     if let Some(idle) = report.input_idle_seconds {

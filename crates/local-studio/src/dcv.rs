@@ -9,14 +9,19 @@
 //! its stream is ready and unexpired, for its own session (the DCV session is named after
 //! it; `sessionId` must name it), while that session is READY on the very instance the
 //! stream was made for. A no spends nothing. USER is the session owner's OS user on the
-//! workstation (the profile's `ec2.os_users`). Beyond the rate limits of `tokens/limits.rs`
+//! workstation (the profile's `ec2.os_users`), or, for a colleague's stream (a share or an
+//! admin's support view, `operations/shares.rs`), the colleague's studio user id, which
+//! the session's DCV permissions name (`drivers/ec2/permissions.rs`). A colleague whose
+//! id is the owner's DCV name is refused: DCV would take them for the owner. Beyond the rate limits of `tokens/limits.rs`
 //! the answer is 429 (with the no), which DCV takes as a refusal. Nothing here logs the
 //! token.
 
 use crate::app::App;
 use crate::config::DriverName;
+use crate::drivers::dcv_permissions::owner_name;
 use crate::lifecycle::SessionRecord;
 use crate::tokens::redeem::{present, Presented};
+use crate::tokens::Viewer;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +71,7 @@ async fn verify(
         form.authentication_token,
         Some(form.session_id),
         DriverName::Ec2,
-        |_, record, _| user_of(record),
+        |_, record, viewer| user_of(&record, &viewer),
     )
     .await;
     match presented {
@@ -99,11 +104,16 @@ async fn verify(
     }
 }
 
-/// The user a redeemed token lets in: the owner's OS user on the workstation, or the
-/// owner; `None` (refused) for a session with neither.
-fn user_of(record: SessionRecord) -> Option<String> {
-    let os_user = record.driver.as_ref().and_then(|link| link.os_user.clone());
-    os_user.or(record.session.owned_by)
+/// The user a redeemed token lets in as DCV knows them: the owner's DCV name, or the
+/// colleague's user id; `None` (refused) for a session with no owner, and for a colleague
+/// who would pass for the owner.
+fn user_of(record: &SessionRecord, viewer: &Viewer) -> Option<String> {
+    let owner = owner_name(record)?;
+    match viewer.guest {
+        None => Some(owner),
+        Some(_) if viewer.user == owner => None,
+        Some(_) => Some(viewer.user.clone()),
+    }
 }
 
 fn escape(text: &str) -> String {

@@ -23,6 +23,7 @@ pub fn router(app: Arc<App>) -> Router {
     crate::desktop::routes()
         .merge(crate::dcv::routes())
         .merge(crate::agent::routes())
+        .merge(crate::permissions::routes())
         .fallback(handle)
         .with_state(app)
 }

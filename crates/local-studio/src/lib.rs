@@ -36,7 +36,8 @@
 //!   host, driven by the reconciler (`reconciler.rs`) and shown by the noVNC viewer at
 //!   `/desktop/` (`desktop/`), whose stream token opens one connection. `ec2` makes
 //!   each session an Amazon EC2 instance running Amazon DCV (`drivers/ec2/`), whose DCV
-//!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`).
+//!   server asks `POST /dcv/verify` whether a stream token is good (`dcv.rs`), and whose
+//!   agent keeps the session's DCV permissions as its shares say (`permissions.rs`).
 
 mod activity;
 mod agent;
@@ -53,6 +54,7 @@ mod idle;
 mod lifecycle;
 mod operations;
 mod paging;
+mod permissions;
 mod reconciler;
 #[cfg(test)]
 mod request_fuzz;

@@ -17,30 +17,19 @@ const WARNED: &str = "Nobody has used this workstation";
 
 /// The agent's settings, as the user data of `session`'s instance carries them.
 async fn agent_settings(moto: &Moto, session: &str) -> (String, String) {
-    let instance = moto.instances(session).await[0].id.clone();
-    let attribute = moto
-        .ec2
-        .describe_instance_attribute()
-        .instance_id(&instance)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
-        .send()
-        .await
-        .unwrap();
-    let encoded = attribute.user_data().and_then(|v| v.value()).unwrap();
-    let script = String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap();
-    let value = |name: &str| {
-        let line = script
-            .lines()
-            .find(|l| l.starts_with(&format!("{name}=\"")))
-            .unwrap_or_else(|| panic!("no {name} in the user data"));
-        line[name.len() + 2..line.len() - 1].to_owned()
-    };
-    assert!(script.contains("CLIPBOARD=\"deny\""), "{script}");
+    let script = user_data(moto, session).await;
+    assert!(
+        first_permissions(&script).contains("%owner% deny clipboard-copy clipboard-paste"),
+        "{script}"
+    );
     assert!(
         script.contains("/usr/local/sbin/studio-portal-agent"),
         "the agent is installed"
     );
-    (value("AGENT_URL"), value("AGENT_TOKEN"))
+    (
+        user_data_value(&script, "AGENT_URL"),
+        user_data_value(&script, "AGENT_TOKEN"),
+    )
 }
 
 /// Posts one report to local-studio, as the agent does; the status.

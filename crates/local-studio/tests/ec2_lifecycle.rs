@@ -44,21 +44,15 @@ async fn a_session_is_an_ec2_instance_through_its_whole_lifecycle() {
         );
     }
     // The user data is the shipped template with this session's values, and no secret.
-    let attribute = moto
-        .ec2
-        .describe_instance_attribute()
-        .instance_id(&first.id)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
-        .send()
-        .await
-        .unwrap();
-    let encoded = attribute.user_data().and_then(|v| v.value()).unwrap();
-    let script = String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap();
+    let script = user_data(&moto, &id).await;
     assert!(script.contains(&format!("SESSION_ID=\"{id}\"")), "{script}");
     assert!(script.contains("OS_USER=\"alice_ws\""));
     assert!(script.contains(&format!("VERIFIER_URL=\"{VERIFIER_URL}\"")));
     // The profile's clipboardMode (ENABLED) as DCV's permission, which the session uses.
-    assert!(script.contains("CLIPBOARD=\"allow\""), "{script}");
+    assert_eq!(
+        first_permissions(&script),
+        "[permissions]\n%owner% allow builtin\n%owner% allow clipboard-copy clipboard-paste\n"
+    );
     assert!(script.contains("--permissions-file /etc/dcv/studio-portal.perm"));
     assert!(
         !script.contains("{{") && !script.contains("testing"),

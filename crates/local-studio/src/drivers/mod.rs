@@ -14,7 +14,7 @@ mod local_desktop;
 mod simulated;
 mod thumbnails;
 
-pub use ec2::Ec2;
+pub use ec2::{permissions as dcv_permissions, Ec2};
 pub use local_desktop::{DesktopSettings, LocalDesktop};
 pub use thumbnails::Thumbnails;
 

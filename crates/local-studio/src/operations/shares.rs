@@ -11,14 +11,16 @@
 //!   (`tokens/grants.rs`); the bridge ends it when the share's time is up.
 //! - Every share, join and revoke is an event of kind `share`, with what happened.
 //!
-//! Sharing is for local desktops (and simulated ones). An EC2 desktop would need DCV's own
-//! collaboration (its permissions file on the instance), which is not built yet: sharing
-//! one is refused with a message that says so.
+//! An EC2 workstation is shared through DCV's own collaboration: the colleague's token
+//! lets them in under their user id (`dcv.rs`), and the session's DCV permissions, which
+//! the agent on the instance keeps as the shares say (`permissions.rs`), decide what they
+//! may do there; DCV enforces them. An admin's support view of one is a view-only share
+//! for an hour, so that the permissions name them too, and the owner sees and may revoke it.
 
 use super::streams::{new_stream, stream_now};
 use super::{session, to_json, ts, Call, Result};
 use crate::app::App;
-use crate::drivers::Drivers;
+use crate::drivers::{dcv_permissions, Drivers};
 use crate::lifecycle::{check_allowed, SessionRecord};
 use crate::store::{self, ShareRecord};
 use crate::tokens::Guest;
@@ -27,6 +29,8 @@ use rusqlite::Transaction;
 
 /// Seconds a colleague's stream token may wait to be used: it is READY at once.
 const JOIN_SECONDS: i64 = 60;
+/// How long an admin's support view of an EC2 workstation may last (its share).
+const SUPPORT_MINUTES: i64 = 60;
 
 pub fn put(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let body: PutSessionShareBody = parse_body(call.body)?;
@@ -125,14 +129,22 @@ pub fn join(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
 /// JoinForSupport: an admin's view-only stream to any READY workstation.
 pub fn support(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let record = shareable(tx, call)?;
-    let joined = joined(app, tx, call, &record, call.user, Guest::Support)?;
+    // On EC2 the view is a share, so that DCV's permissions name the admin.
+    let lasts_ms = match on_ec2(&record) {
+        true => SUPPORT_MINUTES * 60_000,
+        false => JOIN_SECONDS * 1000,
+    };
     let seen = ShareRecord {
         session_id: record.session_id().to_owned(),
         user_id: call.user.to_owned(),
         mode: ShareMode::ViewOnly,
         created_ms: call.now_ms,
-        expires_ms: call.now_ms + JOIN_SECONDS * 1000,
+        expires_ms: call.now_ms + lasts_ms,
     };
+    if on_ec2(&record) && store::share(tx, record.session_id(), call.user, call.now_ms)?.is_none() {
+        store::put_share(tx, &record.studio_id, &seen, call.now_ms)?;
+    }
+    let joined = joined(app, tx, call, &record, call.user, Guest::Support)?;
     record_event(
         tx,
         &record,
@@ -163,19 +175,9 @@ fn joined(
     })
 }
 
-/// The route's session, if it can be shared or joined now: READY, and not on EC2.
+/// The route's session, if it can be shared or joined now: READY.
 fn shareable(tx: &Transaction, call: &Call) -> Result<SessionRecord> {
     let record = session(tx, call.route)?;
-    let on_ec2 = record
-        .driver
-        .as_ref()
-        .is_some_and(|link| link.name == "ec2");
-    if on_ec2 {
-        return Err(ApiError::new(
-            ErrorType::Validation,
-            "Sharing is not available for EC2 workstations yet: only for desktops on the studio's host",
-        ));
-    }
     check_allowed(
         Operation::CreateStreamingSessionStream,
         &record.state(),
@@ -183,6 +185,11 @@ fn shareable(tx: &Transaction, call: &Call) -> Result<SessionRecord> {
     )
     .map_err(|_| ApiError::conflict("Only a READY workstation can be shared or joined"))?;
     Ok(record)
+}
+
+/// Whether `record` is an EC2 workstation, which DCV shares.
+fn on_ec2(record: &SessionRecord) -> bool {
+    (record.driver.as_ref()).is_some_and(|link| link.name == "ec2")
 }
 
 /// The colleague the path names: a studio user id, not the owner.
@@ -199,6 +206,12 @@ fn colleague<'a>(call: &'a Call, record: &SessionRecord) -> Result<&'a str> {
     }
     if record.session.owned_by.as_deref() == Some(user) {
         return Err(invalid("names the workstation's owner, who needs no share"));
+    }
+    // DCV knows people by name only: this colleague would be the owner there.
+    if on_ec2(record) && dcv_permissions::owner_name(record).as_deref() == Some(user) {
+        return Err(invalid(
+            "is the name the workstation's owner has on it, so it cannot be shared with them",
+        ));
     }
     Ok(user)
 }

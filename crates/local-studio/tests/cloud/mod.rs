@@ -105,6 +105,36 @@ initial_backoff_ms = 20
 poll_ms = 50
 "#;
 
+/// The user data of `session`'s (first) instance, decoded, as the instance reads it.
+pub async fn user_data(moto: &moto::Moto, session: &str) -> String {
+    let instance = moto.instances(session).await[0].id.clone();
+    let attribute = moto
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(&instance)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+        .send()
+        .await
+        .unwrap();
+    let encoded = attribute.user_data().and_then(|v| v.value()).unwrap();
+    String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap()
+}
+
+/// The value of the user data's `NAME="value"` line.
+pub fn user_data_value(script: &str, name: &str) -> String {
+    let line = (script.lines())
+        .find(|l| l.starts_with(&format!("{name}=\"")))
+        .unwrap_or_else(|| panic!("no {name} in the user data"));
+    line[name.len() + 2..line.len() - 1].to_owned()
+}
+
+/// The first DCV permissions file the user data writes.
+pub fn first_permissions(script: &str) -> String {
+    let start = script.find("[permissions]").expect("a permissions file");
+    let end = start + script[start..].find("PERM\n").expect("its end");
+    script[start..end].to_owned()
+}
+
 /// The session's document now.
 pub async fn session(client: &Client, id: &str) -> Value {
     client.session_in(SESSIONS, id).await

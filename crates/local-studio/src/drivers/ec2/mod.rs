@@ -25,6 +25,7 @@ mod client;
 mod drift;
 mod images;
 mod instances;
+pub mod permissions;
 mod states;
 mod work;
 

@@ -5,6 +5,7 @@
 
 use super::client::{Ctx, Shared};
 use super::instances::{self, Seen};
+use super::permissions::permissions_file;
 use super::states::{is_gone, is_up, Failure, Step};
 use super::{images, Machine};
 use crate::drivers::jobs::JobHandle;
@@ -205,8 +206,8 @@ fn down(ctx: &Ctx<'_>) -> Machine {
 /// it; `None` without a template. Only values the portal controls are put in: the
 /// session id, the checked OS user name, the configured verifier URL, the session's
 /// agent token with the address it reports to (the verifier's, at `/agent/activity`), and
-/// the DCV rule for the clipboard (`allow`, or `deny` unless the profile's clipboardMode
-/// is ENABLED).
+/// the first DCV permissions file (`permissions.rs`: the owner's, with the clipboard as
+/// the profile says), the agent's scripts and where they call.
 pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
     let Some(path) = &ctx.settings.user_data_template else {
         return Ok(None);
@@ -217,6 +218,7 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
             format!("Cannot read the user-data template {}: {e}", path.display()),
         )
     })?;
+    let verifier = ctx.settings.verifier_url.as_deref();
     let script = template
         .replace("{{session_id}}", ctx.session)
         .replace("{{os_user}}", &ctx.os_user)
@@ -227,17 +229,17 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
         .replace("{{dcv_port}}", &ctx.settings.dcv_port.to_string())
         .replace("{{region}}", &ctx.settings.region)
         .replace(
-            "{{clipboard}}",
-            match ctx.shared.clipboard_enabled(&ctx.machine) {
-                true => "allow",
-                false => "deny",
-            },
+            "{{permissions}}",
+            &permissions_file(
+                &ctx.os_user,
+                ctx.shared.clipboard_enabled(&ctx.machine),
+                &[],
+            ),
         )
         .replace("{{agent_script}}", AGENT_SCRIPT.trim_end())
-        .replace(
-            "{{agent_url}}",
-            &agent_url(ctx.settings.verifier_url.as_deref()),
-        )
+        .replace("{{permissions_script}}", PERMISSIONS_SCRIPT.trim_end())
+        .replace("{{agent_url}}", &agent_url(verifier, "activity"))
+        .replace("{{permissions_url}}", &agent_url(verifier, "permissions"))
         .replace(
             "{{agent_token}}",
             &ctx.shared.agent_key.token_for(ctx.session),
@@ -248,11 +250,16 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
 /// The activity agent the user data installs (`{{agent_script}}`).
 const AGENT_SCRIPT: &str = include_str!("../../../../../deploy/ec2/studio-portal-agent.sh");
 
-/// Where the agent reports: local-studio's address as instances reach it, which the
-/// verifier URL names (`https://host/dcv/verify` → `https://host/agent/activity`).
-fn agent_url(verifier_url: Option<&str>) -> String {
+/// The agent's permissions watch the user data installs (`{{permissions_script}}`).
+const PERMISSIONS_SCRIPT: &str =
+    include_str!("../../../../../deploy/ec2/studio-portal-permissions.sh");
+
+/// Where the agent calls (`activity`, `permissions`): local-studio's address as instances
+/// reach it, which the verifier URL names (`https://host/dcv/verify` →
+/// `https://host/agent/activity`).
+fn agent_url(verifier_url: Option<&str>, endpoint: &str) -> String {
     verifier_url
         .and_then(|url| url.strip_suffix("/dcv/verify"))
-        .map(|base| format!("{base}/agent/activity"))
+        .map(|base| format!("{base}/agent/{endpoint}"))
         .unwrap_or_default()
 }
