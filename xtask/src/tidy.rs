@@ -84,7 +84,16 @@ const LAYERS: [Layers; 4] = [
         layers: &[
             // Settings, the state machine, signatures, paging, faults, and stream tokens
             // (made, hashed, kept in memory, rate-limited).
-            &["config", "lifecycle", "sigv4", "paging", "faults", "tokens"],
+            &[
+                "config",
+                "lifecycle",
+                "sigv4",
+                "paging",
+                "faults",
+                "tokens",
+                "activity",
+                "dcv_connections",
+            ],
             // The SQLite store.
             &["store"],
             // The workstation drivers.

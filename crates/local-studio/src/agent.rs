@@ -3,9 +3,10 @@
 //! (`deploy/ec2/studio-portal-agent.sh`, installed by the user data) posts once a minute:
 //!
 //! `Authorization: Bearer TOKEN` (its session's, `tokens/agent.rs`) and JSON
-//! `{"sessionId", "inputIdleSeconds", "cpuPercent", "gpuPercent"}`: how long since the
-//! desktop last had input (X's idle time on DCV's console session), and how busy the
-//! instance's CPU and GPU were since the last report.
+//! `{"sessionId", "inputIdleSeconds", "cpuPercent", "gpuPercent", "connectedUsers"}`: how
+//! long since the desktop last had input (X's idle time on DCV's console session), how
+//! busy the instance's CPU and GPU were since the last report, and who is connected to
+//! the DCV session (for the owner's Share dialog, `dcv_connections.rs`).
 //!
 //! Input counts as use when it was; CPU or GPU above the launch profile's `idle_stop`
 //! thresholds counts as use now. Answers: 204 taken; 400 for a body that is not a report;
@@ -77,6 +78,8 @@ struct Report {
     input_idle_seconds: Option<u64>,
     cpu_percent: Option<f64>,
     gpu_percent: Option<f64>,
+    /// Who is connected to the DCV session (`dcv list-connections`), when the agent can say.
+    connected_users: Option<Vec<String>>,
 }
 
 async fn report(
@@ -93,6 +96,9 @@ async fn report(
     };
     let now = app.now_ms();
     let id = &report.session_id;
+    if let Some(users) = report.connected_users {
+        app.dcv_connections.reported(id, users, now);
+    }
     if let Some(idle) = report.input_idle_seconds {
         app.activity
             .used(id, now - (idle.min(i64::MAX as u64 / 2000) as i64) * 1000);

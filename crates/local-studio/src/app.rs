@@ -43,6 +43,8 @@ pub(crate) struct App {
     pub agent_key: crate::tokens::AgentKey,
     /// When each running workstation was last used, for idle stop (`activity.rs`).
     pub activity: crate::activity::Activity,
+    /// Who is connected to each EC2 workstation, as DCV's side last told (`dcv_connections.rs`).
+    pub dcv_connections: crate::dcv_connections::DcvConnections,
     /// The URLs of this process's streams, which the store never holds (`tokens/`).
     pub issued: crate::tokens::Issued,
     /// How often stream tokens may be presented, per client address and per token.

@@ -84,8 +84,9 @@ async fn verify(
             response
         }
         Presented::Opened(Some(user)) => {
-            tracing::info!(session = ?session, client = ?client, "DCV connection allowed");
+            tracing::info!(session = ?session, client = ?client, user = ?user, "DCV connection allowed");
             app.activity.viewed(&session, app.now_ms());
+            app.dcv_connections.joined(&session, &user, app.now_ms());
             xml(format!(
                 r#"<auth result="yes"><username>{}</username></auth>"#,
                 escape(&user)

@@ -44,6 +44,7 @@ mod agent;
 mod app;
 mod config;
 mod dcv;
+mod dcv_connections;
 mod demo;
 mod desktop;
 mod drivers;
@@ -261,6 +262,7 @@ pub async fn start(
         drivers: drivers::Drivers::new(simulated_url_base(&config, addr), local_desktop, ec2),
         wake_reconciler,
         activity: activity::Activity::new(app::wall_clock_ms()),
+        dcv_connections: Default::default(),
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),

@@ -29,14 +29,20 @@ const WATCH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../deploy/ec2/studio-portal-permissions.sh"
 );
+const AGENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../deploy/ec2/studio-portal-agent.sh"
+);
 
 /// Stands in for DCV's command line: appends each call to `calls`, copies each file it
-/// is given to `applied`, and lists one connection of bob's (id 7).
+/// is given to `applied`, and lists the connections in `listed`: bob's (id 7) and alice's
+/// (id 3) until the test says otherwise.
 const DCV: &str = r#"#!/bin/bash
 echo "$*" >> "$DCV_CALLS"
 case "$1" in
   set-permissions) cp "$5" "$DCV_APPLIED" ;;
-  list-connections) echo '{"connections": [{"id": "7", "user": "bob"}, {"id": "3", "user": "alice_ws"}]}' ;;
+  list-connections) cat "$DCV_LISTED" 2>/dev/null \
+    || echo '{"connections": [{"id": "7", "user": "bob"}, {"id": "3", "user": "alice_ws"}]}' ;;
 esac
 "#;
 
@@ -71,6 +77,7 @@ impl PermissionsWatch {
             .env("PERMISSIONS_FILE", &file)
             .env("DCV_CALLS", &calls)
             .env("DCV_APPLIED", &applied)
+            .env("DCV_LISTED", dir.join("listed.json"))
             .stdout(Stdio::null())
             .process_group(0)
             .spawn()
@@ -80,6 +87,29 @@ impl PermissionsWatch {
             calls,
             applied,
         }
+    }
+
+    /// Runs the activity agent once, as its timer does, with the same stand-in `dcv`.
+    async fn report_activity(&self, dir: &Path, studio: &Studio, script: &str) {
+        let path = format!(
+            "{}:{}",
+            dir.join("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
+        let mut agent = Command::new("bash");
+        agent
+            .arg(AGENT)
+            .env("PATH", path)
+            .env("AGENT_TOKEN", user_data_value(script, "AGENT_TOKEN"))
+            .env("SESSION_ID", user_data_value(script, "SESSION_ID"))
+            .env("AGENT_URL", studio.url("/agent/activity"))
+            .env("AGENT_STATE", dir.join("agent.cpu"))
+            .env("DCV_CALLS", &self.calls)
+            .env("DCV_APPLIED", &self.applied)
+            .env("DCV_LISTED", dir.join("listed.json"));
+        // Off the runtime: the server that answers it runs on this test's.
+        let status = tokio::task::spawn_blocking(move || agent.status().unwrap());
+        assert!(status.await.unwrap().success(), "the agent's report");
     }
 
     fn applied(&self) -> String {
@@ -142,6 +172,13 @@ async fn join(studio: &Studio, session: &str, user: &str) -> Result<String, u16>
     }
 }
 
+/// Who alice's Share dialog says is connected.
+async fn connected(studio: &Studio, session: &str) -> Vec<String> {
+    let path = format!("{STUDIO}/streaming-sessions/{session}/shares");
+    let listed = studio.call("GET", &path, None, None).await;
+    serde_json::from_value(listed.json["viewers"].clone()).unwrap()
+}
+
 fn token_of(url: &str) -> &str {
     let start = url.find("authToken=").unwrap() + "authToken=".len();
     &url[start..url.find('#').unwrap()]
@@ -200,6 +237,11 @@ async fn a_shared_ec2_workstation_is_opened_to_the_colleague_through_dcvs_own_pe
         "spent"
     );
     assert_eq!(
+        connected(&studio, &alice).await,
+        ["bob"],
+        "alice sees him at once"
+    );
+    assert_eq!(
         join(&studio, &alice, "Carol").await,
         Err(404),
         "not invited"
@@ -231,6 +273,11 @@ async fn a_shared_ec2_workstation_is_opened_to_the_colleague_through_dcvs_own_pe
         .calls()
         .contains(&format!("close-connection --session {alice} 3")));
     assert_eq!(verify(&studio, &alice, token_of(&unused)).await.1, no);
+    // The agent's next report says who is still there: alice alone.
+    let alone = r#"{"connections": [{"id": "3", "user": "alice_ws"}]}"#;
+    std::fs::write(dir.path().join("listed.json"), alone).unwrap();
+    watch.report_activity(dir.path(), &studio, &script).await;
+    assert!(connected(&studio, &alice).await.is_empty(), "bob left");
 
     // Expiry, on the test clock: gone within a second of the end.
     put_share(&studio, &alice, "bob", json!({"minutes": 1})).await;

@@ -82,9 +82,7 @@ pub fn delete(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
 pub fn list(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let record = session(tx, call.route)?;
     let shares = store::shares(tx, Some(record.session_id()), None, call.now_ms)?;
-    let owner = record.session.owned_by.as_deref().unwrap_or("");
-    let mut viewers = app.grants.connected(record.session_id());
-    viewers.retain(|user| user != owner);
+    let viewers = connected(app, &record, call.now_ms);
     to_json(&SessionSharesResponse {
         shares: Some(shares.iter().map(|s| document(app, &record, s)).collect()),
         viewers: Some(viewers),
@@ -216,9 +214,25 @@ fn colleague<'a>(call: &'a Call, record: &SessionRecord) -> Result<&'a str> {
     Ok(user)
 }
 
+/// Who other than the owner is connected to `record`'s desktop: the bridge's viewers, or
+/// DCV's connections as last learnt (`dcv_connections.rs`).
+fn connected(app: &App, record: &SessionRecord, now_ms: i64) -> Vec<String> {
+    let id = record.session_id();
+    let mut users = app.grants.connected(id);
+    users.extend(app.dcv_connections.of(id, now_ms));
+    let owner = [
+        record.session.owned_by.clone(),
+        dcv_permissions::owner_name(record),
+    ];
+    users.retain(|user| !owner.iter().flatten().any(|o| o == user));
+    users.sort();
+    users.dedup();
+    users
+}
+
 /// `share` as the API shows it.
 fn document(app: &App, record: &SessionRecord, share: &ShareRecord) -> SessionShare {
-    let connected = app.grants.connected(&share.session_id);
+    let connected = connected(app, record, app.now_ms());
     SessionShare {
         session_id: Some(share.session_id.clone()),
         session_name: Some(Drivers::name_of(record).to_owned()),
