@@ -26,10 +26,13 @@ const MOTO_VERSION: &str = "5.2.5";
 
 /// Everything: what the portal's build and the demo need, then the test tools.
 pub fn setup() -> Result {
+    let started = std::time::Instant::now();
     for_dev()?;
     test_packages()?;
     moto()?;
-    service_model()
+    service_model()?;
+    println!("xtask setup: done in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// What `cargo xtask dev` and `dist` need: the portal's build tools (no root), and real

@@ -154,8 +154,10 @@ fn count(result: &str, label: &str) -> u64 {
 pub fn test() -> Result {
     let mut total = Tally::default();
     let mut failed_stages = Vec::new();
+    let mut took = Vec::new();
     for stage in stages() {
         println!("\n=== xtask test: {} ===", stage.name);
+        let started = std::time::Instant::now();
         let mut tally = Tally::default();
         let mut ok = true;
         for args in &stage.commands {
@@ -181,8 +183,14 @@ pub fn test() -> Result {
             "=== {}: {} passed, {} failed ===",
             stage.name, tally.passed, tally.failed
         );
+        took.push((stage.name, started.elapsed()));
         total.passed += tally.passed;
         total.failed += tally.failed;
+    }
+    // Where a run's time goes, so a slow CI run says which stage to look at.
+    println!();
+    for (name, elapsed) in took {
+        println!("{:>6.0} s  {name}", elapsed.as_secs_f64());
     }
     println!();
     if !failed_stages.is_empty() {
