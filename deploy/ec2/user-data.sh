@@ -21,6 +21,7 @@ DCV_PORT="{{dcv_port}}"
 AGENT_URL="{{agent_url}}"
 AGENT_TOKEN="{{agent_token}}"
 PERMISSIONS_URL="{{permissions_url}}"
+THUMBNAIL_URL="{{thumbnail_url}}"
 
 # The artist's OS user: no password (DCV logs them in through the verifier).
 id "$OS_USER" >/dev/null 2>&1 || useradd --create-home "$OS_USER"
@@ -63,7 +64,8 @@ CONF
 # the client does. The permissions watch below rewrites it as the owner shares the
 # workstation with colleagues and revokes.
 cat > /etc/dcv/studio-portal.perm <<'PERM'
-{{permissions}}PERM
+{{permissions}}
+PERM
 
 # The console session, named after the streaming session and owned by the artist, made
 # again at every boot: a stopped workstation that starts again comes back with it.
@@ -83,9 +85,11 @@ ExecStop=/usr/bin/dcv close-session $SESSION_ID
 WantedBy=graphical.target
 UNIT
 
-# The agent (deploy/ec2/studio-portal-agent.sh and studio-portal-permissions.sh, the same
-# scripts): once a minute it reports input idle time, CPU and GPU use to local-studio, for
-# idle stop; and it keeps the session's DCV permissions as local-studio's shares say.
+# The agent (deploy/ec2/studio-portal-agent.sh, studio-portal-permissions.sh and
+# studio-portal-thumbnails.sh, the same scripts): once a minute it reports input idle
+# time, CPU and GPU use and who is connected to local-studio, for idle stop; it keeps the
+# session's DCV permissions as local-studio's shares say; and it sends a picture of the
+# desktop when a page asks for one.
 install -d -m 0700 /etc/studio-portal
 umask 077
 cat > /etc/studio-portal/agent.env <<ENV
@@ -93,6 +97,7 @@ AGENT_URL=$AGENT_URL
 AGENT_TOKEN=$AGENT_TOKEN
 SESSION_ID=$SESSION_ID
 PERMISSIONS_URL=$PERMISSIONS_URL
+THUMBNAIL_URL=$THUMBNAIL_URL
 ENV
 cat > /usr/local/sbin/studio-portal-agent <<'AGENT'
 {{agent_script}}
@@ -102,18 +107,24 @@ cat > /usr/local/sbin/studio-portal-permissions <<'PERMISSIONS'
 {{permissions_script}}
 PERMISSIONS
 chmod 0700 /usr/local/sbin/studio-portal-permissions
-cat > /etc/systemd/system/studio-portal-permissions.service <<UNIT
+cat > /usr/local/sbin/studio-portal-thumbnails <<'THUMBNAILS'
+{{thumbnails_script}}
+THUMBNAILS
+chmod 0700 /usr/local/sbin/studio-portal-thumbnails
+for watch in permissions thumbnails; do
+  cat > /etc/systemd/system/studio-portal-$watch.service <<UNIT
 [Unit]
-Description=studio-portal DCV permissions watch for session $SESSION_ID
+Description=studio-portal $watch for session $SESSION_ID
 After=studio-portal-session.service
 [Service]
 EnvironmentFile=/etc/studio-portal/agent.env
-ExecStart=/usr/local/sbin/studio-portal-permissions
+ExecStart=/usr/local/sbin/studio-portal-$watch
 Restart=always
 RestartSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
+done
 cat > /etc/systemd/system/studio-portal-agent.service <<UNIT
 [Unit]
 Description=studio-portal activity report for session $SESSION_ID
@@ -137,5 +148,6 @@ systemctl enable dcvserver studio-portal-session
 systemctl restart dcvserver
 systemctl start studio-portal-session
 if [ -n "$AGENT_URL" ]; then
-  systemctl enable --now studio-portal-agent.timer studio-portal-permissions.service
+  systemctl enable --now studio-portal-agent.timer studio-portal-permissions.service \
+    studio-portal-thumbnails.service
 fi

@@ -31,7 +31,10 @@ pub fn setup() -> Result {
     test_packages()?;
     moto()?;
     service_model()?;
-    println!("xtask setup: done in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask setup: done in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

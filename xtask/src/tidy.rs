@@ -93,6 +93,7 @@ const LAYERS: [Layers; 4] = [
                 "tokens",
                 "activity",
                 "dcv_connections",
+                "dcv_pictures",
             ],
             // The SQLite store.
             &["store"],
@@ -117,6 +118,7 @@ const LAYERS: [Layers; 4] = [
                 "desktop",
                 "dcv",
                 "agent",
+                "agent_thumbnails",
                 "permissions",
                 "request_fuzz",
             ],

@@ -45,6 +45,8 @@ pub(crate) struct App {
     pub activity: crate::activity::Activity,
     /// Who is connected to each EC2 workstation, as DCV's side last told (`dcv_connections.rs`).
     pub dcv_connections: crate::dcv_connections::DcvConnections,
+    /// EC2 workstations' pictures asked of their agents (`dcv_pictures.rs`).
+    pub dcv_pictures: crate::dcv_pictures::DcvPictures,
     /// The URLs of this process's streams, which the store never holds (`tokens/`).
     pub issued: crate::tokens::Issued,
     /// How often stream tokens may be presented, per client address and per token.

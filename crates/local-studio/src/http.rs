@@ -24,6 +24,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(crate::dcv::routes())
         .merge(crate::agent::routes())
         .merge(crate::permissions::routes())
+        .merge(crate::agent_thumbnails::routes())
         .fallback(handle)
         .with_state(app)
 }

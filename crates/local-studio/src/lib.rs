@@ -41,10 +41,12 @@
 
 mod activity;
 mod agent;
+mod agent_thumbnails;
 mod app;
 mod config;
 mod dcv;
 mod dcv_connections;
+mod dcv_pictures;
 mod demo;
 mod desktop;
 mod drivers;
@@ -263,6 +265,7 @@ pub async fn start(
         wake_reconciler,
         activity: activity::Activity::new(app::wall_clock_ms()),
         dcv_connections: Default::default(),
+        dcv_pictures: Default::default(),
         viewer_dir: config.desktops.as_ref().map(|d| d.viewer_dir.clone()),
         deleted_retention: config.deleted_retention,
         last_purge_ms: AtomicI64::new(i64::MIN),

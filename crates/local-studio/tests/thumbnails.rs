@@ -4,27 +4,12 @@
 
 mod workstations;
 
-use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use test_support::Studio;
 use workstations::*;
 
 const STUDIO: &str = "/2020-08-01/studios/desk-studio";
-
-/// The thumbnail at `path`: (status, answer).
-async fn thumbnail(studio: &Studio, path: &str) -> (u16, Value) {
-    let reply = studio.call("GET", path, None, None).await;
-    (reply.status, reply.json)
-}
-
-fn jpeg_of(answer: &Value) -> Vec<u8> {
-    let image = answer["thumbnail"]["image"].as_str().unwrap();
-    base64::engine::general_purpose::STANDARD
-        .decode(image)
-        .unwrap()
-}
 
 /// Paints the desktop's background `colour`, as a program on it would.
 fn paint(host: &Host, session: &str, colour: &str) {
@@ -49,7 +34,7 @@ async fn a_ready_desktops_thumbnail_follows_the_desktop_and_is_shown_only_to_who
     let bobs = format!("{STUDIO}/artists/bob/shared-sessions/{alice}/thumbnail");
 
     paint(&host, &alice, "#ff0000");
-    let (status, first) = thumbnail(&studio, &owners).await;
+    let (status, first, red) = studio.thumbnail(&owners).await;
     assert_eq!(status, 200, "{first}");
     let picture = &first["thumbnail"];
     assert_eq!(
@@ -57,34 +42,34 @@ async fn a_ready_desktops_thumbnail_follows_the_desktop_and_is_shown_only_to_who
         (Some(320), Some(240))
     );
     assert_eq!(picture["contentType"], "image/jpeg");
-    let red = jpeg_of(&first);
+    let red = red.unwrap();
     assert_eq!(&red[..2], &[0xFF, 0xD8], "a JPEG");
 
     // Within 10 s the same picture is served, even after the desktop changed.
     paint(&host, &alice, "#0000ff");
-    let (_, again) = thumbnail(&studio, &owners).await;
+    let (_, again, same) = studio.thumbnail(&owners).await;
     assert_eq!(again["thumbnail"]["takenAt"], first["thumbnail"]["takenAt"]);
-    assert_eq!(jpeg_of(&again), red);
+    assert_eq!(same.unwrap(), red);
     // Then a new one, of the desktop as it is now.
     studio.server.advance_clock(Duration::from_secs(10));
-    let (_, later) = thumbnail(&studio, &owners).await;
+    let (_, later, blue) = studio.thumbnail(&owners).await;
     assert_ne!(later["thumbnail"]["takenAt"], first["thumbnail"]["takenAt"]);
-    assert_ne!(jpeg_of(&later), red, "the picture follows the desktop");
+    assert_ne!(blue.as_ref(), Some(&red), "the picture follows the desktop");
 
     // A colleague sees it only while it is shared with them, and otherwise hears of no
     // such session.
-    let (status, refused) = thumbnail(&studio, &bobs).await;
+    let (status, refused, _) = studio.thumbnail(&bobs).await;
     assert_eq!(status, 404, "{refused}");
     let share = format!("{STUDIO}/streaming-sessions/{alice}/shares/bob");
     let shared = studio.call("PUT", &share, Some(json!({})), None).await;
     assert_eq!(shared.status, 200);
-    let (status, seen) = thumbnail(&studio, &bobs).await;
+    let (status, seen, his) = studio.thumbnail(&bobs).await;
     assert_eq!(status, 200, "{seen}");
-    assert_eq!(jpeg_of(&seen), jpeg_of(&later));
+    assert_eq!(his, blue);
 
     act(&studio, &alice, "stop", json!({})).await;
     wait_for(&studio, &alice, "STOPPED").await;
-    let (status, stopped) = thumbnail(&studio, &owners).await;
+    let (status, stopped, _) = studio.thumbnail(&owners).await;
     assert_eq!(status, 409, "{stopped}");
 }
 
@@ -116,11 +101,11 @@ async fn bench_thumbnail_cost() {
         );
         studio.server.advance_clock(Duration::from_secs(10));
         let (before, xvnc_before) = (self_cpu(), local_desktop::cpu_time_of([xvnc]));
-        let (status, answer) = thumbnail(&studio, &path).await;
+        let (status, answer, jpeg) = studio.thumbnail(&path).await;
         assert_eq!(status, 200, "{answer}");
         ours += self_cpu() - before;
         xvncs += local_desktop::cpu_time_of([xvnc]) - xvnc_before;
-        bytes += jpeg_of(&answer).len();
+        bytes += jpeg.unwrap().len();
     }
     let per = |total: Duration| total.as_secs_f64() * 1000.0 / f64::from(TAKEN);
     let (ours, xvncs) = (per(ours), per(xvncs));

@@ -94,4 +94,14 @@ impl Client {
             }
         }
     }
+
+    /// The thumbnail at `path` (GetSessionThumbnail, GetSharedSessionThumbnail): the
+    /// status, and the picture's JPEG when there is one.
+    pub async fn thumbnail(&self, path: &str) -> (u16, Value, Option<Vec<u8>>) {
+        use base64::Engine;
+        let reply = self.get(path).await;
+        let image = reply.json["thumbnail"]["image"].as_str();
+        let jpeg = image.map(|i| base64::engine::general_purpose::STANDARD.decode(i).unwrap());
+        (reply.status, reply.json, jpeg)
+    }
 }

@@ -1,6 +1,7 @@
-//! Live thumbnails of local desktops, for the cards of READY workstations: taken from the
-//! desktop's own framebuffer (`local_desktop::take_thumbnail`) when a page asks, and kept
-//! for [`REFRESH_MS`], so however many pages show a card, a desktop is pictured at most once
+//! Live thumbnails, for the cards of READY workstations: a local desktop's is taken from
+//! its own framebuffer (`local_desktop::take_thumbnail`) when a page asks, an EC2 one's is
+//! sent by its agent when asked (`dcv_pictures.rs`), and either is kept for
+//! [`REFRESH_MS`], so however many pages show a card, a desktop is pictured at most once
 //! every 10 seconds, and never while no page asks.
 
 use super::Drivers;
@@ -25,18 +26,39 @@ impl Thumbnails {
         session: &str,
         now_ms: i64,
     ) -> Result<(i64, Arc<Thumbnail>), String> {
-        let fresh = |at: i64| (0..REFRESH_MS).contains(&(now_ms - at));
-        if let Some((at, picture)) = self.lock().get(session).filter(|(at, _)| fresh(*at)) {
-            return Ok((*at, picture.clone()));
+        if let Some(fresh) = self.fresh(session, now_ms) {
+            return Ok(fresh);
         }
         let vnc = drivers.connect_viewer(session)?;
         let taken = local_desktop::take_thumbnail(vnc, THUMBNAIL_WIDTH);
-        let picture = Arc::new(taken.map_err(|e| e.to_string())?);
+        let picture = taken.map_err(|e| e.to_string())?;
+        Ok(self.put(session, picture, now_ms))
+    }
+
+    /// `session`'s picture if one was taken less than [`REFRESH_MS`] before `now_ms`.
+    pub fn fresh(&self, session: &str, now_ms: i64) -> Option<(i64, Arc<Thumbnail>)> {
+        let fresh = |at: i64| (0..REFRESH_MS).contains(&(now_ms - at));
+        let cache = self.lock();
+        let (at, picture) = cache.get(session).filter(|(at, _)| fresh(*at))?;
+        Some((*at, picture.clone()))
+    }
+
+    /// `session`'s latest picture, however old (a minute at most: older ones are gone).
+    pub fn latest(&self, session: &str) -> Option<(i64, Arc<Thumbnail>)> {
+        let cache = self.lock();
+        cache
+            .get(session)
+            .map(|(at, picture)| (*at, picture.clone()))
+    }
+
+    /// Keeps `picture` as `session`'s, taken at `now_ms`.
+    pub fn put(&self, session: &str, picture: Thumbnail, now_ms: i64) -> (i64, Arc<Thumbnail>) {
+        let picture = Arc::new(picture);
         let mut cache = self.lock();
         // Pictures nobody asked for in a while (stopped desktops) are dropped.
         cache.retain(|_, (at, _)| now_ms - *at < 6 * REFRESH_MS);
         cache.insert(session.to_owned(), (now_ms, picture.clone()));
-        Ok((now_ms, picture))
+        (now_ms, picture)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Arc<Thumbnail>)>> {

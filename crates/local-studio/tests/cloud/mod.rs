@@ -4,6 +4,7 @@
 //! public-looking addresses moto hands out).
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod instance;
 pub mod moto;
 pub mod proxy;
 
@@ -104,6 +105,34 @@ max_attempts = 3
 initial_backoff_ms = 20
 poll_ms = 50
 "#;
+
+/// Moto, a studio whose EC2 profile launches on it, and alice's workstation READY: the
+/// setting of the tests of an agent (`instance.rs`). Dropping it stops all of it.
+pub struct AlicesWorkstation {
+    pub moto: moto::Moto,
+    pub files: CloudStudio,
+    pub studio: test_support::Studio,
+    pub session: String,
+    /// Her instance's user data.
+    pub user_data: String,
+}
+
+pub async fn alices_workstation() -> AlicesWorkstation {
+    let moto = moto::Moto::start().await;
+    let ami = moto.register_image("studio-workstation-2026").await;
+    let files = CloudStudio::new(&moto.url, &ami);
+    let studio = test_support::start(files.config()).await;
+    let session = create(&studio, "alice", json!({})).await;
+    wait_for(&studio, &session, "READY").await;
+    let user_data = user_data(&moto, &session).await;
+    AlicesWorkstation {
+        moto,
+        files,
+        studio,
+        session,
+        user_data,
+    }
+}
 
 /// The user data of `session`'s (first) instance, decoded, as the instance reads it.
 pub async fn user_data(moto: &moto::Moto, session: &str) -> String {

@@ -230,16 +230,19 @@ pub fn user_data(ctx: &Ctx<'_>) -> Step<Option<String>> {
         .replace("{{region}}", &ctx.settings.region)
         .replace(
             "{{permissions}}",
-            &permissions_file(
+            permissions_file(
                 &ctx.os_user,
                 ctx.shared.clipboard_enabled(&ctx.machine),
                 &[],
-            ),
+            )
+            .trim_end(),
         )
         .replace("{{agent_script}}", AGENT_SCRIPT.trim_end())
         .replace("{{permissions_script}}", PERMISSIONS_SCRIPT.trim_end())
+        .replace("{{thumbnails_script}}", THUMBNAILS_SCRIPT.trim_end())
         .replace("{{agent_url}}", &agent_url(verifier, "activity"))
         .replace("{{permissions_url}}", &agent_url(verifier, "permissions"))
+        .replace("{{thumbnail_url}}", &agent_url(verifier, "thumbnail"))
         .replace(
             "{{agent_token}}",
             &ctx.shared.agent_key.token_for(ctx.session),
@@ -253,6 +256,10 @@ const AGENT_SCRIPT: &str = include_str!("../../../../../deploy/ec2/studio-portal
 /// The agent's permissions watch the user data installs (`{{permissions_script}}`).
 const PERMISSIONS_SCRIPT: &str =
     include_str!("../../../../../deploy/ec2/studio-portal-permissions.sh");
+
+/// The agent's thumbnails the user data installs (`{{thumbnails_script}}`).
+const THUMBNAILS_SCRIPT: &str =
+    include_str!("../../../../../deploy/ec2/studio-portal-thumbnails.sh");
 
 /// Where the agent calls (`activity`, `permissions`): local-studio's address as instances
 /// reach it, which the verifier URL names (`https://host/dcv/verify` →
