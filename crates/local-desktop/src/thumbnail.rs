@@ -19,8 +19,11 @@ pub struct Thumbnail {
     pub height: u32,
 }
 
-/// The largest screen it reads (8K), so a desktop cannot make it allocate without bound.
+/// The largest screen it reads: 8192 a side, and as many pixels as 4096 × 4096 (two 4K
+/// monitors side by side fit). The whole framebuffer is held while it is scaled, and an
+/// artist can resize their own desktop, so this bounds what one picture costs at 64 MiB.
 const MAX_SIDE: u16 = 8192;
+const MAX_PIXELS: u32 = 4096 * 4096;
 /// How long the desktop may take to answer at each step.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -86,7 +89,8 @@ fn handshake(vnc: &mut UnixStream) -> io::Result<(u16, u16)> {
         vnc,
         u64::from(u32::from_be_bytes([init[20], init[21], init[22], init[23]])),
     )?;
-    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+    let pixels = u32::from(w) * u32::from(h);
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || pixels > MAX_PIXELS {
         return Err(invalid("the desktop's screen has no sensible size"));
     }
     Ok((w, h))
@@ -182,5 +186,38 @@ mod tests {
         assert_eq!(&small.jpeg[..2], &[0xFF, 0xD8], "a JPEG");
         // Never wider than the screen.
         assert_eq!(scale_and_encode(&screen, 4, 2, 320).width, 4);
+    }
+
+    /// A desktop's side of the handshake, up to its ServerInit of a `w`×`h` screen.
+    fn serve_handshake(mut desktop: UnixStream, w: u16, h: u16) {
+        desktop.write_all(b"RFB 003.008\n").unwrap();
+        let _version = read_exact::<12>(&mut desktop);
+        desktop.write_all(&[1, 1]).unwrap(); // One security type: none.
+        let _chosen = read_exact::<1>(&mut desktop);
+        desktop.write_all(&[0, 0, 0, 0]).unwrap();
+        let _client_init = read_exact::<1>(&mut desktop);
+        let mut init = [0u8; 24];
+        init[..2].copy_from_slice(&w.to_be_bytes());
+        init[2..4].copy_from_slice(&h.to_be_bytes());
+        let _ = desktop.write_all(&init); // No name.
+    }
+
+    #[test]
+    fn two_4k_screens_are_read_and_more_is_refused() {
+        let sizes = [
+            (7680, 2160, true),
+            (4096, 4096, true),
+            (8192, 4096, false),
+            (8192, 8192, false),
+            (8193, 100, false),
+        ];
+        for (w, h, readable) in sizes {
+            let (ours, desktop) = UnixStream::pair().unwrap();
+            let served = std::thread::spawn(move || serve_handshake(desktop, w, h));
+            let mut ours = ours;
+            let size = handshake(&mut ours);
+            served.join().unwrap();
+            assert_eq!(size.is_ok(), readable, "{w}×{h}: {size:?}");
+        }
     }
 }

@@ -7,8 +7,12 @@
 //! request head within `header_read_timeout` (also while idle between requests) is cut off,
 //! and one that has not sent a whole body within `body_read_timeout` of its head is
 //! answered 408 and cut off (`body_deadline.rs`).
+//! The permit travels with the socket ([`Permitted`]): a connection upgraded to another
+//! protocol (a WebSocket) takes the socket from hyper and the permit with it, so it counts
+//! against the cap until it closes, as every other connection does.
 //! Stopping stops accepting, asks every connection to finish its request in flight and
-//! close, and waits until all permits are back.
+//! close, and waits until all permits are back (a server's upgraded connections must end
+//! when it stops: local-studio's desktop bridge does).
 
 use crate::{body_deadline, Limits};
 use axum::extract::ConnectInfo;
@@ -16,9 +20,11 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
@@ -56,6 +62,10 @@ pub async fn serve(
             router: router.clone(),
             peer,
             stopping: stop_watch.clone(),
+        };
+        let _ = stream.set_nodelay(true);
+        let stream = Permitted {
+            stream,
             _permit: permit,
         };
         tokio::spawn(connection.serve(stream, limits));
@@ -67,17 +77,62 @@ pub async fn serve(
     Ok(())
 }
 
-/// One accepted connection, and the permit it holds while open.
+/// One accepted connection.
 struct Connection {
     router: axum::Router,
     peer: SocketAddr,
     stopping: watch::Receiver<bool>,
+}
+
+/// An accepted socket and its permit, returned when the socket is dropped: by hyper when
+/// the connection closes, or by whatever took it over in an upgrade.
+struct Permitted {
+    stream: TcpStream,
     _permit: OwnedSemaphorePermit,
 }
 
+impl AsyncRead for Permitted {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Permitted {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
 impl Connection {
-    async fn serve(mut self, stream: TcpStream, limits: Limits) {
-        let _ = stream.set_nodelay(true);
+    async fn serve(mut self, stream: Permitted, limits: Limits) {
         let (router, peer) = (self.router.clone(), self.peer);
         let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
             let (parts, body) = request.into_parts();

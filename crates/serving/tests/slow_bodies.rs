@@ -2,6 +2,10 @@
 //! must arrive whole within it, counted from the end of the head, however it trickles in.
 //! A client past it is answered 408 and cut off, so clients that send their bodies one
 //! byte at a time cannot hold every connection of `max_connections` for long.
+//!
+//! A connection upgraded to another protocol (a WebSocket; here a stand-in that echoes
+//! after `Upgrade: echo`) outlives the deadline, and holds its place under
+//! `max_connections` until it closes, as every other connection does.
 
 use serving::{Limits, Serving};
 use std::time::Duration;
@@ -21,7 +25,8 @@ async fn serve(max_connections: usize) -> Serving {
             axum::routing::post(|body: axum::body::Bytes| async move {
                 format!("{} bytes", body.len())
             }),
-        );
+        )
+        .route("/upgrade", axum::routing::get(upgrade_to_echo));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let limits = Limits {
         body_read_timeout: LIMIT,
@@ -140,34 +145,26 @@ async fn bodies_in_time_and_answers_that_take_longer_are_not_concerned() {
     serving.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_upgraded_connection_outlives_the_body_deadline() {
-    // An echo protocol after `Upgrade: echo`, as a WebSocket would be.
-    let router = axum::Router::new().route(
-        "/upgrade",
-        axum::routing::get(|mut request: axum::extract::Request| async move {
-            tokio::spawn(async move {
-                let upgraded = hyper::upgrade::on(&mut request).await.unwrap();
-                let mut io = hyper_util::rt::TokioIo::new(upgraded);
-                let mut buffer = [0u8; 64];
-                while let Ok(n @ 1..) = io.read(&mut buffer).await {
-                    io.write_all(&buffer[..n]).await.unwrap();
-                }
-            });
-            axum::response::Response::builder()
-                .status(101)
-                .header("connection", "upgrade")
-                .header("upgrade", "echo")
-                .body(axum::body::Body::empty())
-                .unwrap()
-        }),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let limits = Limits {
-        body_read_timeout: LIMIT,
-        ..Limits::default()
-    };
-    let serving = Serving::spawn(listener, router, limits).unwrap();
+/// Answers `Upgrade: echo`, then echoes whatever arrives on the upgraded connection.
+async fn upgrade_to_echo(mut request: axum::extract::Request) -> axum::response::Response {
+    tokio::spawn(async move {
+        let upgraded = hyper::upgrade::on(&mut request).await.unwrap();
+        let mut io = hyper_util::rt::TokioIo::new(upgraded);
+        let mut buffer = [0u8; 64];
+        while let Ok(n @ 1..) = io.read(&mut buffer).await {
+            io.write_all(&buffer[..n]).await.unwrap();
+        }
+    });
+    axum::response::Response::builder()
+        .status(101)
+        .header("connection", "upgrade")
+        .header("upgrade", "echo")
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+/// A connection upgraded to the echo protocol.
+async fn upgraded(serving: &Serving) -> TcpStream {
     let mut stream = TcpStream::connect(serving.addr()).await.unwrap();
     stream
         .write_all(
@@ -182,12 +179,43 @@ async fn an_upgraded_connection_outlives_the_body_deadline() {
         head.push(byte[0]);
     }
     assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
-    // Past the body deadline, the upgraded connection still carries both ways.
-    tokio::time::sleep(LIMIT * 2).await;
+    stream
+}
+
+async fn echoes(stream: &mut TcpStream) -> bool {
     stream.write_all(b"ping").await.unwrap();
     let mut echoed = [0u8; 4];
     let read = tokio::time::timeout(SLACK, stream.read_exact(&mut echoed)).await;
-    assert!(read.is_ok_and(|r| r.is_ok()), "no echo");
-    assert_eq!(&echoed, b"ping");
+    read.is_ok_and(|r| r.is_ok()) && &echoed == b"ping"
+}
+
+#[tokio::test]
+async fn an_upgraded_connection_outlives_the_body_deadline() {
+    let serving = serve(8).await;
+    let mut stream = upgraded(&serving).await;
+    tokio::time::sleep(LIMIT * 2).await;
+    assert!(echoes(&mut stream).await, "past the deadline");
+    drop(stream);
+    serving.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_upgraded_connection_holds_its_place_under_the_cap_until_it_closes() {
+    let serving = serve(1).await;
+    let mut open = upgraded(&serving).await;
+    let mut waiting = TcpStream::connect(serving.addr()).await.unwrap();
+    waiting
+        .write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(500), waiting.peek(&mut byte)).await;
+    assert!(early.is_err(), "served beside the upgraded connection");
+    assert!(echoes(&mut open).await);
+    drop(open);
+    let mut answer = String::new();
+    let read = tokio::time::timeout(SLACK, waiting.read_to_string(&mut answer)).await;
+    assert!(read.is_ok(), "never served after it closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     serving.shutdown().await;
 }

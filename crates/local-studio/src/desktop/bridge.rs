@@ -195,8 +195,8 @@ async fn reconnect(mut ws: WebSocket, app: Arc<App>, peer: IpAddr, session: Stri
 }
 
 /// Hands the viewer a reconnect grant, then bridges until either side closes, a
-/// reconnect with that grant takes over, or a guest's share ends (revoked: cut at once;
-/// expired: within [`SHARE_CHECK`]).
+/// reconnect with that grant takes over, a guest's share ends (revoked: cut at once;
+/// expired: within [`SHARE_CHECK`]), or the server stops.
 async fn serve(mut ws: WebSocket, desktop: Opened, app: Arc<App>) {
     let Opened { vnc, viewer } = desktop;
     let session = viewer.session.clone();
@@ -209,11 +209,14 @@ async fn serve(mut ws: WebSocket, desktop: Opened, app: Arc<App>) {
     // Connecting is using it: idle stop counts from here.
     app.activity.viewed(&session, app.now_ms());
     let issued = app.grants.issue(viewer);
+    // The server's drain waits for every connection, this one too (`serving`).
+    let mut stopping = app.stopping.subscribe();
     if ws.send(Message::Text(issued.grant.into())).await.is_ok() {
         tokio::select! {
             _ = bridge(ws, vnc, &app, &session, view_only) => {}
             _ = issued.cut.notified() => {}
             _ = share_ends(&app, &issued.hash) => {}
+            _ = stopping.wait_for(|stop| *stop) => {}
         }
     }
     app.grants.ended(&issued.hash, app.now_ms());
