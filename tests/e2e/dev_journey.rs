@@ -91,8 +91,10 @@ impl DevServers {
             .goto(&format!("{}/", self.ports.portal_origin()))
             .await
             .unwrap();
+        // A debug build's wasm, on a machine busy with other browser tests: once, on a
+        // fresh machine, the cards were not there after 60 s (cause not found).
         let names = until(
-            Duration::from_secs(60),
+            Duration::from_secs(180),
             "alice's three cards",
             || async {
                 let mut names = Vec::new();
