@@ -18,7 +18,8 @@ use crate::app::App;
 use crate::config::DriverName;
 use crate::lifecycle::SessionRecord;
 use crate::store;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -28,6 +29,21 @@ use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new().route("/agent/activity", post(report))
+}
+
+/// The query the agent's other calls name their session with: `?sessionId=ID`.
+#[derive(Deserialize)]
+pub struct SessionQuery {
+    #[serde(rename = "sessionId")]
+    pub session_id: String,
+}
+
+/// The session a query names, or 400 for a query that names none.
+pub fn named_session(
+    query: Result<Query<SessionQuery>, QueryRejection>,
+) -> Result<String, (StatusCode, &'static str)> {
+    let named = query.map_err(|_| (StatusCode::BAD_REQUEST, "name the session: ?sessionId=ID"))?;
+    Ok(named.0.session_id)
 }
 
 /// The READY EC2 session `session_id`, if `headers` carry its agent's token: 401 for a

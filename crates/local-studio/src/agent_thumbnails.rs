@@ -8,9 +8,10 @@
 //!   at most 640 × 640 pixels, 413 beyond 256 KiB. The picture is only ever shown, as an
 //!   image, to those who may see the workstation (`thumbnails.rs`).
 
-use crate::agent::reporting_session;
+use crate::agent::{named_session, reporting_session, SessionQuery};
 use crate::app::App;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, put};
@@ -35,23 +36,18 @@ pub fn routes() -> Router<Arc<App>> {
         )
 }
 
-#[derive(serde::Deserialize)]
-struct Named {
-    #[serde(rename = "sessionId")]
-    session_id: String,
-}
-
 type Answer = (StatusCode, &'static str);
 
 async fn wanted(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    query: Result<Query<Named>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<SessionQuery>, QueryRejection>,
 ) -> Answer {
-    let Ok(Query(named)) = query else {
-        return (StatusCode::BAD_REQUEST, "name the session: ?sessionId=ID");
+    let session_id = match named_session(query) {
+        Ok(session_id) => session_id,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = reporting_session(&app, &headers, &named.session_id) {
+    if let Err(refused) = reporting_session(&app, &headers, &session_id) {
         return refused;
     }
     let deadline = Instant::now() + LONGEST_WAIT;
@@ -59,7 +55,7 @@ async fn wanted(
     let mut stopping = app.stopping.subscribe();
     loop {
         asked.borrow_and_update();
-        if app.dcv_pictures.take_wanted(&named.session_id) {
+        if app.dcv_pictures.take_wanted(&session_id) {
             return (StatusCode::OK, "a picture is wanted");
         }
         let woken = tokio::select! {
@@ -76,13 +72,14 @@ async fn wanted(
 async fn delivered(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    query: Result<Query<Named>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<SessionQuery>, QueryRejection>,
     body: Bytes,
 ) -> Answer {
-    let Ok(Query(named)) = query else {
-        return (StatusCode::BAD_REQUEST, "name the session: ?sessionId=ID");
+    let session_id = match named_session(query) {
+        Ok(session_id) => session_id,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = reporting_session(&app, &headers, &named.session_id) {
+    if let Err(refused) = reporting_session(&app, &headers, &session_id) {
         return refused;
     }
     let Some((width, height)) = jpeg_size(&body) else {
@@ -96,7 +93,7 @@ async fn delivered(
         width,
         height,
     };
-    app.thumbnails.put(&named.session_id, picture, app.now_ms());
+    app.thumbnails.put(&session_id, picture, app.now_ms());
     app.dcv_pictures.delivered();
     (StatusCode::NO_CONTENT, "")
 }

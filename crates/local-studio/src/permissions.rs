@@ -14,10 +14,11 @@
 //! The file names colleagues, never a credential: the token that lets them in is theirs
 //! and is checked by `/dcv/verify`.
 
-use crate::agent::reporting_session;
+use crate::agent::{named_session, reporting_session, SessionQuery};
 use crate::app::App;
 use crate::drivers::{clipboard_enabled, dcv_permissions};
 use crate::store;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,19 +38,14 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new().route("/agent/permissions", get(watch))
 }
 
-#[derive(serde::Deserialize)]
-struct Watch {
-    #[serde(rename = "sessionId")]
-    session_id: String,
-}
-
 async fn watch(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    query: Result<Query<Watch>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<SessionQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Query(watch)) = query else {
-        return (StatusCode::BAD_REQUEST, "name the session: ?sessionId=ID").into_response();
+    let session_id = match named_session(query) {
+        Ok(session_id) => session_id,
+        Err(refused) => return refused.into_response(),
     };
     let known = headers
         .get(header::IF_NONE_MATCH)
@@ -61,7 +57,7 @@ async fn watch(
     loop {
         // Marked seen before reading, so a commit after the read wakes the wait below.
         committed.borrow_and_update();
-        let (file, shared) = match current(&app, &headers, &watch.session_id) {
+        let (file, shared) = match current(&app, &headers, &session_id) {
             Ok(current) => current,
             Err(refused) => return refused.into_response(),
         };

@@ -20,6 +20,7 @@
 use super::streams::{new_stream, stream_now};
 use super::{session, to_json, ts, Call, Result};
 use crate::app::App;
+use crate::config::DriverName;
 use crate::drivers::{dcv_permissions, Drivers};
 use crate::lifecycle::{check_allowed, SessionRecord};
 use crate::store::{self, ShareRecord};
@@ -128,7 +129,8 @@ pub fn join(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
 pub fn support(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
     let record = shareable(tx, call)?;
     // On EC2 the view is a share, so that DCV's permissions name the admin.
-    let lasts_ms = match on_ec2(&record) {
+    let on_dcv = on_ec2(&record);
+    let lasts_ms = match on_dcv {
         true => SUPPORT_MINUTES * 60_000,
         false => JOIN_SECONDS * 1000,
     };
@@ -139,7 +141,7 @@ pub fn support(app: &App, tx: &Transaction, call: &Call) -> Result<String> {
         created_ms: call.now_ms,
         expires_ms: call.now_ms + lasts_ms,
     };
-    if on_ec2(&record) && store::share(tx, record.session_id(), call.user, call.now_ms)?.is_none() {
+    if on_dcv && store::share(tx, record.session_id(), call.user, call.now_ms)?.is_none() {
         store::put_share(tx, &record.studio_id, &seen, call.now_ms)?;
     }
     let joined = joined(app, tx, call, &record, call.user, Guest::Support)?;
@@ -187,7 +189,7 @@ fn shareable(tx: &Transaction, call: &Call) -> Result<SessionRecord> {
 
 /// Whether `record` is an EC2 workstation, which DCV shares.
 fn on_ec2(record: &SessionRecord) -> bool {
-    (record.driver.as_ref()).is_some_and(|link| link.name == "ec2")
+    (record.driver.as_ref()).is_some_and(|link| link.name == DriverName::Ec2.as_str())
 }
 
 /// The colleague the path names: a studio user id, not the owner.
